@@ -1,0 +1,71 @@
+/**
+ * Entry point: builds the commander program, maps every error to an exit code. The only module
+ * (with the rest of cli/) that prints or exits.
+ */
+import { Command, CommanderError } from "commander";
+import { FleetError, UsageError } from "../fleet-error.js";
+import { registerCommands } from "./commands/index.js";
+import { VERSION } from "./version.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown by a command to end with a given exit code after it printed its report. */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command("fleet")
+    .description("Typed fleet configuration (PCL): check, build, deploy and roll back hosts atomically.")
+    .version(VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerCommands(program);
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (e) {
+    return exitCodeFor(e);
+  }
+}
+
+function exitCodeFor(e: unknown): number {
+  if (e instanceof ExitCode) return e.code;
+  if (e instanceof CommanderError) {
+    // --help and --version are "errors" to commander; everything else it raises is a usage error.
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`fleet: error: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof FleetError) {
+    process.stderr.write(`fleet: error: ${e.headline}\n`);
+    if (e.options.hint) process.stderr.write(`  hint: ${e.options.hint}\n`);
+    return EXIT_FAILED;
+  }
+  const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  process.stderr.write(`fleet: internal error: this is a bug in fleet, please report it with the trace below\n${stack}\n`);
+  return 70;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.exitCode = exitCodeFor(e);
+  },
+);

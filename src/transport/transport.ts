@@ -1,0 +1,106 @@
+/**
+ * The only door to a host. Every path given to a Transport is a path *as the target sees it*
+ * (absolute, `~` already expanded with `home()`); LocalTransport maps it under its root,
+ * SshTransport uses it as is. Everything above this interface is written in target terms.
+ */
+
+export interface FileStat {
+  readonly type: "file" | "dir" | "symlink" | "other";
+  /** Permission bits only (e.g. 0o644). */
+  readonly mode: number;
+  readonly size: number;
+}
+
+export interface FileDigest {
+  /** Lowercase hex sha256 of the bytes. */
+  readonly sha256: string;
+  readonly mode: number;
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  /** Kill the command after this long; the result then has code 124. */
+  readonly timeoutMs?: number;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Who holds a host's lock, as reported to a second `fleet` process. */
+export interface LockHolder {
+  readonly host: string; // the machine running fleet (os.hostname())
+  readonly pid: number;
+  readonly startedAt: string; // ISO time
+}
+
+export interface LockHandle {
+  /** Set when a stale lock of a dead holder was taken over (to be printed as a warning). */
+  readonly takeover?: string;
+  release(): Promise<void>;
+}
+
+/** One local store directory to copy to the target store. */
+export interface StorePush {
+  /** Absolute local directory `<local-store-root>/<base>`. */
+  readonly localPath: string;
+  /** Absolute target directory `<target-store-root>/<base>`. */
+  readonly remotePath: string;
+}
+
+export interface Transport {
+  /** The target as written in the host record (for messages). */
+  readonly target: string;
+  /** The user the target is reached as (for `~` and hooks). */
+  readonly user: string;
+
+  /** Home of the target user, for `~` expansion of the store and deployments roots (SPEC §2). */
+  home(): Promise<string>;
+
+  /** lstat; null when absent. */
+  stat(path: string): Promise<FileStat | null>;
+  readFile(path: string): Promise<Buffer | null>;
+  readlink(path: string): Promise<string | null>;
+  /** Entry names, sorted; null when the directory is absent. */
+  readdir(path: string): Promise<string[] | null>;
+  mkdirp(path: string): Promise<void>;
+
+  /**
+   * Write bytes with exactly this mode via a temp file in the same directory + rename, creating
+   * parent directories. A crash leaves either the old file or the new one.
+   */
+  writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void>;
+  /** Replace (or create) `path` as a symlink to `target` via temp symlink + rename(2). */
+  symlinkAtomic(path: string, target: string): Promise<void>;
+  /** rename(2). */
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a file or symlink; no error when absent. */
+  remove(path: string): Promise<void>;
+  /** Remove a directory tree; no error when absent. */
+  removeTree(path: string): Promise<void>;
+  /** rmdir; false when not empty or absent. */
+  rmdirIfEmpty(path: string): Promise<boolean>;
+
+  /** sha256 and mode of many regular files in one round trip; null for an absent path. */
+  digestFiles(paths: readonly string[]): Promise<(FileDigest | null)[]>;
+  /** For each absolute store path: does it exist complete (with its `.fleet-built` marker)? */
+  storePathsPresent(paths: readonly string[]): Promise<boolean[]>;
+  /** Copy store directories so each appears atomically (temp dir + rename). Returns bytes sent. */
+  pushStorePaths(items: readonly StorePush[]): Promise<{ bytes: number }>;
+
+  /** Run a shell command on the target (`/bin/sh -c`). */
+  run(command: string, options?: RunOptions): Promise<RunResult>;
+
+  /**
+   * Take the per-(target, stack) lock living in `dir`. Fails at once with a FleetError naming the
+   * holder when a live process holds it; takes over a dead holder's lock.
+   */
+  acquireLock(dir: string, holder: LockHolder): Promise<LockHandle>;
+
+  /** Bytes of store content sent so far (for benchmarks and the no-change check). */
+  readonly bytesSent: number;
+
+  close(): Promise<void>;
+}
