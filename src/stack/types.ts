@@ -1,0 +1,70 @@
+/**
+ * The stack after composition (values checked against the stack schema, SPEC §1.6/§3) and the
+ * files the renderer turns it into. Shared by stack/, manifest/ and deploy/.
+ */
+import type { ArtifactRef, SecretRef, Template } from "../lang/value.js";
+
+/** A Str field of a stack may hold an artifact template, completed at deploy time. */
+export type StackStr = string | Template | ArtifactRef;
+
+export interface ComposedService {
+  readonly name: string;
+  /** Package module name. */
+  readonly package: string;
+  readonly binary: string;
+  readonly args: readonly StackStr[];
+  readonly dependsOn: readonly string[];
+  /** Literal strings/templates, or secret references (go to the env file). */
+  readonly environment: Readonly<Record<string, StackStr | SecretRef>>;
+  readonly serviceConfig: Readonly<Record<string, string | number | boolean>>;
+  readonly enable: boolean;
+}
+
+export interface ConfigFileSpec {
+  /** Absolute, normalised target path. */
+  readonly path: string;
+  /** Literal text, an artifact template, or (a secret file) a secret reference. */
+  readonly content: StackStr | SecretRef;
+  /** Octal permission bits; undefined = 0644 (0600 for a secret file). */
+  readonly mode?: number;
+}
+
+export interface ArtifactDecl {
+  readonly name: string;
+  readonly kind: "literal" | "tlsa";
+  readonly value?: StackStr;
+  readonly fromCert?: string;
+}
+
+export interface HealthCheck {
+  readonly name: string;
+  readonly command: string;
+  /** Seconds. */
+  readonly timeout: number;
+}
+
+export interface ComposedStack {
+  readonly name: string;
+  readonly backend: "systemd";
+  /** Package module names (storeModules + every service's package), deduplicated, sorted. */
+  readonly packages: readonly string[];
+  readonly services: readonly ComposedService[];
+  readonly configFiles: readonly ConfigFileSpec[];
+  readonly producesArtifacts: readonly ArtifactDecl[];
+  readonly healthChecks: readonly HealthCheck[];
+  readonly tlsDomains: readonly string[];
+  /** Every secret reference in source order (for [E11] and resolution). */
+  readonly secretRefs: readonly SecretRef[];
+  /** Every artifact reference consumed, in source order. */
+  readonly artifactRefs: readonly ArtifactRef[];
+}
+
+/** One managed file a generation declares. */
+export interface RenderedFile {
+  /** Absolute target path. */
+  readonly path: string;
+  readonly content: Buffer;
+  readonly mode: number;
+  /** Holds a resolved secret: never stored under files/, HMAC in the manifest. */
+  readonly secret: boolean;
+}
