@@ -1,0 +1,54 @@
+/** Host record targets: `ssh://user@host[:port]` (SPEC §6, §7). */
+import { UsageError } from "../fleet-error.js";
+
+export interface SshTarget {
+  readonly user: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+const TARGET_RE = /^ssh:\/\/([A-Za-z0-9._][A-Za-z0-9._-]*)@(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?\/?$/;
+
+/** Parse a target; a malformed one is a usage error (exit 2) before anything runs. */
+export function parseTarget(target: string): SshTarget {
+  const m = TARGET_RE.exec(target);
+  if (!m) {
+    throw new UsageError(`malformed target '${target}': expected ssh://user@host[:port]`);
+  }
+  const port = m[3] === undefined ? 22 : Number(m[3]);
+  if (port < 1 || port > 65535) throw new UsageError(`malformed target '${target}': port ${m[3]} is out of range`);
+  const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
+  return { user: m[1]!, host, port };
+}
+
+/**
+ * The directory name a target maps to under `--transport-root`: scheme stripped, every character
+ * outside [A-Za-z0-9._@-] replaced by `_`. An empty, `.` or `..` result is a usage error.
+ */
+export function sanitiseTarget(target: string): string {
+  const stripped = target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "");
+  const name = stripped.replace(/[^A-Za-z0-9._@-]/g, "_");
+  if (name === "" || name === "." || name === "..") {
+    throw new UsageError(`target '${target}' maps to an unusable directory name '${name}' under --transport-root`);
+  }
+  return name;
+}
+
+/** The target user's home as seen under --transport-root (SPEC §2). */
+export function hermeticHome(user: string): string {
+  return user === "root" ? "/root" : `/home/${user}`;
+}
+
+/** The user part of a target, without validating the rest (hermetic runs accept any target). */
+export function targetUser(target: string): string {
+  const m = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^@/]+)@/.exec(target);
+  return m ? m[1]! : "root";
+}
+
+/** The host part of a target (for FLEET_HOST in hooks). */
+export function targetHost(target: string): string {
+  const rest = target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "").replace(/^[^@/]*@/, "");
+  const m = /^(\[[^\]]*\]|[^:/]*)/.exec(rest);
+  const h = m ? m[1]! : rest;
+  return h.startsWith("[") ? h.slice(1, -1) : h;
+}
