@@ -1,0 +1,107 @@
+/**
+ * The per-(target, stack) lock of a LocalTransport: a `lock` file holding its holder as JSON.
+ * The file is written complete beside the lock and hard-linked into place, so the lock appears
+ * atomically with its content (link(2) fails with EEXIST when another process got there first).
+ */
+import { promises as fs } from "node:fs";
+import { hostname } from "node:os";
+import { FleetError } from "../fleet-error.js";
+import type { LockHandle, LockHolder } from "./transport.js";
+
+export interface LocalLockRequest {
+  /** Absolute local path of the lock file. */
+  readonly lockFile: string;
+  readonly holder: LockHolder;
+  /** `<target>/<stack>`, for messages. */
+  readonly what: string;
+}
+
+/** Is `pid` a live process of this machine? EPERM means it exists but belongs to someone else. */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function parseHolder(text: string): LockHolder | null {
+  try {
+    const v = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof v.host === "string" && typeof v.pid === "number" && typeof v.startedAt === "string") {
+      return { host: v.host, pid: v.pid, startedAt: v.startedAt };
+    }
+  } catch {
+    // An unreadable lock file is reported as such below.
+  }
+  return null;
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+async function tryCreate(lockFile: string, content: string): Promise<boolean> {
+  const tmp = `${lockFile}.new-${process.pid}`;
+  await fs.writeFile(tmp, content, { mode: 0o644 });
+  try {
+    await fs.link(tmp, lockFile);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+export async function acquireLocalLock(req: LocalLockRequest): Promise<LockHandle> {
+  const content = `${JSON.stringify({ host: req.holder.host, pid: req.holder.pid, startedAt: req.holder.startedAt })}\n`;
+  const handle = (takeover?: string): LockHandle => ({
+    ...(takeover === undefined ? {} : { takeover }),
+    release: async () => {
+      // Remove the lock only while it is still ours (never a successor's).
+      if ((await readText(req.lockFile)) === content) await fs.rm(req.lockFile, { force: true });
+    },
+  });
+
+  let takeover: string | undefined;
+  // A few rounds: each failed link means another process changed the lock between our reads.
+  for (let round = 0; round < 5; round++) {
+    if (await tryCreate(req.lockFile, content)) return handle(takeover);
+    const text = await readText(req.lockFile);
+    if (text === null) continue; // released meanwhile: try again
+    const held = parseHolder(text);
+    const stale = held === null || (held.host === hostname() && held.pid !== process.pid && !processAlive(held.pid));
+    if (!stale) {
+      throw new FleetError(
+        undefined,
+        `${req.what} is locked by pid ${held.pid} on host ${held.host} since ${held.startedAt}; wait for it to finish`,
+        { hint: `if no fleet process is running there, remove ${req.lockFile}` },
+      );
+    }
+    // Move the stale file aside (atomic: only one contender wins), and check we moved what we judged.
+    const aside = `${req.lockFile}.stale-${process.pid}`;
+    try {
+      await fs.rename(req.lockFile, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
+    }
+    const moved = await readText(aside);
+    await fs.rm(aside, { force: true });
+    if (moved !== text) continue;
+    takeover =
+      held === null
+        ? `took over an unreadable lock file ${req.lockFile}`
+        : `took over the lock of dead process ${held.pid} (started ${held.startedAt})`;
+  }
+  throw new FleetError(undefined, `${req.what} is locked: the lock changed hands repeatedly while acquiring it; try again`);
+}

@@ -1,0 +1,330 @@
+/**
+ * LocalTransport: a "host" that is a directory of this machine (`--transport-root`, tests).
+ * Every target path P lands at `root + P`; nothing outside `root` is touched.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { constants as fsc, promises as fs } from "node:fs";
+import { constants as osConstants } from "node:os";
+import { basename, dirname, join, posix } from "node:path";
+import { FleetError } from "../fleet-error.js";
+import { acquireLocalLock } from "./local-lock.js";
+import { hermeticHome } from "./target.js";
+import type {
+  FileDigest,
+  FileStat,
+  LockHandle,
+  LockHolder,
+  RunOptions,
+  RunResult,
+  StorePush,
+  Transport,
+} from "./transport.js";
+
+export interface LocalTransportOptions {
+  /** Absolute local directory standing for the target's `/`. */
+  readonly root: string;
+  /** The target as written in the host record. */
+  readonly target: string;
+  readonly user: string;
+}
+
+/** The marker a complete store path holds (SPEC §2). */
+const BUILT_MARKER = ".fleet-built";
+
+function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** ENOENT and ENOTDIR both mean "there is nothing at this path". */
+function isAbsent(e: unknown): boolean {
+  const c = errno(e);
+  return c === "ENOENT" || c === "ENOTDIR";
+}
+
+export class LocalTransport implements Transport {
+  readonly target: string;
+  readonly user: string;
+  readonly root: string;
+  private sent = 0;
+
+  constructor(options: LocalTransportOptions) {
+    if (!posix.isAbsolute(options.root)) {
+      throw new FleetError(undefined, `transport root '${options.root}' is not absolute; pass an absolute directory`);
+    }
+    this.root = options.root.replace(/\/+$/, "") || "/";
+    this.target = options.target;
+    this.user = options.user;
+  }
+
+  get bytesSent(): number {
+    return this.sent;
+  }
+
+  /**
+   * Map a target path into the root. `..` segments are refused rather than normalised away so
+   * that a bug upstream can never make a write escape the host's directory.
+   */
+  localPath(path: string): string {
+    if (!path.startsWith("/")) {
+      throw new FleetError(undefined, `target path '${path}' is not absolute; target paths must start with '/'`);
+    }
+    if (path.includes("\0") || path.split("/").some((seg) => seg === "..")) {
+      throw new FleetError(undefined, `target path '${path}' escapes the target root; remove '..' from it`);
+    }
+    return this.root === "/" ? path : this.root + path.replace(/\/+$/, "");
+  }
+
+  async home(): Promise<string> {
+    return hermeticHome(this.user);
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    try {
+      const st = await fs.lstat(this.localPath(path));
+      const type = st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : "other";
+      return { type, mode: st.mode & 0o7777, size: st.size };
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw e;
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(this.localPath(path));
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw e;
+    }
+  }
+
+  async readlink(path: string): Promise<string | null> {
+    try {
+      return await fs.readlink(this.localPath(path));
+    } catch (e) {
+      // EINVAL: it exists but is not a symlink — for a pointer that is as good as absent.
+      if (isAbsent(e) || errno(e) === "EINVAL") return null;
+      throw e;
+    }
+  }
+
+  async readdir(path: string): Promise<string[] | null> {
+    try {
+      return (await fs.readdir(this.localPath(path))).sort();
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw e;
+    }
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await fs.mkdir(this.localPath(path), { recursive: true });
+  }
+
+  async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
+    const dest = this.localPath(path);
+    await fs.mkdir(dirname(dest), { recursive: true });
+    const tmp = join(dirname(dest), `.${basename(dest)}.fleet-tmp-${process.pid}`);
+    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+    try {
+      await fh.writeFile(data);
+      // chmod after creation: the requested mode is exact, whatever the umask.
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fs.rename(tmp, dest);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async symlinkAtomic(path: string, target: string): Promise<void> {
+    const dest = this.localPath(path);
+    await fs.mkdir(dirname(dest), { recursive: true });
+    const tmp = join(dirname(dest), `.${basename(dest)}.fleet-tmp-${process.pid}`);
+    await fs.rm(tmp, { force: true });
+    await fs.symlink(target, tmp);
+    await fs.rename(tmp, dest);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fs.rename(this.localPath(from), this.localPath(to));
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await fs.unlink(this.localPath(path));
+    } catch (e) {
+      if (isAbsent(e)) return;
+      throw e;
+    }
+  }
+
+  async removeTree(path: string): Promise<void> {
+    await makeWritable(this.localPath(path));
+    await fs.rm(this.localPath(path), { recursive: true, force: true });
+  }
+
+  async rmdirIfEmpty(path: string): Promise<boolean> {
+    try {
+      await fs.rmdir(this.localPath(path));
+      return true;
+    } catch (e) {
+      const c = errno(e);
+      if (isAbsent(e) || c === "ENOTEMPTY" || c === "EEXIST") return false;
+      throw e;
+    }
+  }
+
+  async digestFiles(paths: readonly string[]): Promise<(FileDigest | null)[]> {
+    return Promise.all(paths.map((p) => this.digestOne(p)));
+  }
+
+  private async digestOne(path: string): Promise<FileDigest | null> {
+    const local = this.localPath(path);
+    try {
+      const st = await fs.lstat(local);
+      if (!st.isFile()) return null;
+      const hash = createHash("sha256");
+      const fh = await fs.open(local, "r");
+      try {
+        for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+      return { sha256: hash.digest("hex"), mode: st.mode & 0o7777 };
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw e;
+    }
+  }
+
+  async storePathsPresent(paths: readonly string[]): Promise<boolean[]> {
+    return Promise.all(
+      paths.map(async (p) => {
+        const dir = await this.stat(p);
+        if (dir?.type !== "dir") return false;
+        return (await this.stat(posix.join(p, BUILT_MARKER))) !== null;
+      }),
+    );
+  }
+
+  async pushStorePaths(items: readonly StorePush[]): Promise<{ bytes: number }> {
+    let bytes = 0;
+    for (const item of items) {
+      const [present] = await this.storePathsPresent([item.remotePath]);
+      if (present) continue;
+      const dest = this.localPath(item.remotePath);
+      const tmp = `${dest}.tmp-${process.pid}`;
+      await this.removeLocalTree(tmp);
+      await fs.mkdir(dirname(dest), { recursive: true });
+      bytes += await copyTree(item.localPath, tmp);
+      // A half-pushed entry without its marker is garbage from a crash: replace it.
+      await this.removeLocalTree(dest);
+      await fs.rename(tmp, dest);
+    }
+    this.sent += bytes;
+    return { bytes };
+  }
+
+  private async removeLocalTree(local: string): Promise<void> {
+    await makeWritable(local);
+    await fs.rm(local, { recursive: true, force: true });
+  }
+
+  async run(command: string, options: RunOptions = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("/bin/sh", ["-c", command], {
+        cwd: this.root,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env, FLEET_TARGET_ROOT: this.root },
+        stdio: ["ignore", "pipe", "pipe"],
+        // Own process group, so a timeout kills the command's children too.
+        detached: true,
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timedOut = false;
+      child.stdout.on("data", (b: Buffer) => out.push(b));
+      child.stderr.on("data", (b: Buffer) => err.push(b));
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              try {
+                process.kill(-child.pid!, "SIGKILL");
+              } catch {
+                child.kill("SIGKILL");
+              }
+            }, options.timeoutMs);
+      child.on("error", (e) => {
+        if (timer) clearTimeout(timer);
+        reject(e);
+      });
+      child.on("close", (code, signal) => {
+        if (timer) clearTimeout(timer);
+        resolve({
+          code: timedOut ? 124 : (code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1)),
+          stdout: Buffer.concat(out).toString("utf8"),
+          stderr: Buffer.concat(err).toString("utf8"),
+        });
+      });
+    });
+  }
+
+  async acquireLock(dir: string, holder: LockHolder): Promise<LockHandle> {
+    await this.mkdirp(dir);
+    return acquireLocalLock({
+      lockFile: this.localPath(posix.join(dir, "lock")),
+      holder,
+      what: `${this.target}/${posix.basename(dir)}`,
+    });
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return osConstants.signals[signal];
+}
+
+/** Read-only store directories (0555) must become writable before they can be deleted. */
+async function makeWritable(local: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.lstat(local);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) return;
+  await fs.chmod(local, (st.mode & 0o7777) | 0o700);
+  for (const name of await fs.readdir(local)) await makeWritable(join(local, name));
+}
+
+/** Copy a directory tree preserving modes and symlinks; returns the bytes of regular files. */
+async function copyTree(from: string, to: string): Promise<number> {
+  const st = await fs.lstat(from);
+  if (st.isSymbolicLink()) {
+    await fs.symlink(await fs.readlink(from), to);
+    return 0;
+  }
+  if (st.isFile()) {
+    await fs.copyFile(from, to);
+    await fs.chmod(to, st.mode & 0o7777);
+    return st.size;
+  }
+  if (!st.isDirectory()) return 0;
+  await fs.mkdir(to);
+  let bytes = 0;
+  for (const name of (await fs.readdir(from)).sort()) bytes += await copyTree(join(from, name), join(to, name));
+  // Mode last: a read-only store directory must stay writable until its content is in.
+  await fs.chmod(to, st.mode & 0o7777);
+  return bytes;
+}
