@@ -6,17 +6,12 @@ import { Command, CommanderError } from "commander";
 import { FleetError, UsageError } from "../fleet-error.js";
 import { registerCommands } from "./commands/index.js";
 import { VERSION } from "./version.js";
+import { ExitCode } from "./exit-code.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-/** Thrown by a command to end with a given exit code after it printed its report. */
-export class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
 
 function buildProgram(): Command {
   const program = new Command("fleet")

@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { applyFleet } from "../../deploy/fleet-apply.js";
+import { ExitCode } from "../exit-code.js";
+import { addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { processOutput } from "../output.js";
+import { handleRefusal } from "../refusal.js";
+import { reportApplied } from "../report.js";
+
+interface ApplyFlags extends TargetFlagValues {
+  dryRun?: boolean;
+  failFast?: boolean;
+  jobs: number;
+  tlsCerts?: string;
+  vaultSecrets?: string;
+  activate?: boolean;
+  enable?: boolean;
+  scenario: string[];
+}
+
+export function registerApply(program: Command): void {
+  const cmd = program
+    .command("apply")
+    .description("deploy every host of a Fleet module, in artifact order, each atomically")
+    .argument("<file>", "fleet file (defines module Fleet)");
+  addTargetFlags(cmd);
+  addScenarioFlag(cmd);
+  cmd
+    .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
+    .option("--fail-fast", "stop launching new deploys at the first failing host")
+    .option("--jobs <n>", "deploy up to N hosts at once", positiveInt("--jobs"), 1)
+    .option("--tls-certs <dir>", "pre-supplied certificates: DIR/<domain>/{fullchain,privkey}.pem")
+    .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
+    .option("--activate", "after each flip, daemon-reload and restart that host's units")
+    .option("--enable", "also systemctl enable each unit")
+    .action(async (file: string, flags: ApplyFlags) => {
+      const out = processOutput();
+      let outcomes;
+      try {
+        outcomes = await applyFleet({
+          fleetFile: file,
+          scenarios: flags.scenario,
+          ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
+          ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
+          ...transportOptions(flags),
+          dryRun: Boolean(flags.dryRun),
+          failFast: Boolean(flags.failFast),
+          jobs: flags.jobs,
+          ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),
+          ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
+          activate: Boolean(flags.activate),
+          enable: Boolean(flags.enable),
+          clock: () => new Date(),
+          ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
+          onReport: (o) => reportApplied(out, o),
+        });
+      } catch (e) {
+        handleRefusal(out, e);
+      }
+      const ok = outcomes.filter((o) => o.status === "ok").length;
+      out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
+      if (ok !== outcomes.length) throw new ExitCode(1);
+    });
+}

@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { rollbackFleet } from "../../deploy/fleet-rollback.js";
+import { ExitCode } from "../exit-code.js";
+import { addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { processOutput } from "../output.js";
+import { handleRefusal } from "../refusal.js";
+import { reportRolledBack } from "../report.js";
+
+interface RollbackFlags extends TargetFlagValues {
+  failFast?: boolean;
+}
+
+export function registerRollback(program: Command): void {
+  const cmd = program
+    .command("rollback")
+    .description("roll every host of a Fleet module back one generation, consumers before producers")
+    .argument("<file>", "fleet file (defines module Fleet)");
+  addTargetFlags(cmd);
+  cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
+    const out = processOutput();
+    let outcomes;
+    try {
+      outcomes = await rollbackFleet({
+        fleetFile: file,
+        ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
+        ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
+        ...transportOptions(flags),
+        failFast: Boolean(flags.failFast),
+        ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
+        onReport: () => undefined,
+      });
+    } catch (e) {
+      handleRefusal(out, e);
+    }
+    const stacks = new Map<string, number>();
+    for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
+    for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1);
+    const ok = outcomes.filter((o) => o.status === "ok").length;
+    out.out(`fleet: ${ok}/${outcomes.length} host(s) rolled back`);
+    if (ok !== outcomes.length) throw new ExitCode(1);
+  });
+}

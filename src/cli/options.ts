@@ -1,0 +1,53 @@
+/** Flags shared by several commands, declared once. */
+import { InvalidArgumentError, Option, type Command } from "commander";
+
+export function positiveInt(what: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1`);
+    return Number(v);
+  };
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** The target flags of apply, also taken by rollback, plan, status and verify (SPEC §7). */
+export function addTargetFlags(cmd: Command): Command {
+  return cmd
+    .option("--store-root <path>", "store location (default ~/.fleet/store, or FLEET_STORE_DIR)")
+    .option("--deployments-root <path>", "where each host's gen-NNN.json lives (default ~/.fleet/deployments, or FLEET_DEPLOYMENTS_DIR)")
+    .option("--transport-root <path>", "hermetic: deploy each host to <path>/<sanitised-target>/ instead of SSH")
+    .option("--key <path>", "SSH private key for ssh:// targets (default: ssh-agent)")
+    .option("--known-hosts <path>", "host-key pin file for ssh:// targets (default ~/.ssh/known_hosts)")
+    .option("--accept-new-host-keys", "trust and record the host key of a host seen for the first time")
+    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds", positiveInt("--connect-timeout"), 10);
+}
+
+export function addScenarioFlag(cmd: Command): Command {
+  return cmd.option("--scenario <name>", "evaluate under the named scenario (repeatable)", collect, [] as string[]);
+}
+
+export function addJsonFlag(cmd: Command): Command {
+  return cmd.addOption(new Option("--json", "print one JSON document instead of lines"));
+}
+
+export interface TargetFlagValues {
+  storeRoot?: string;
+  deploymentsRoot?: string;
+  transportRoot?: string;
+  key?: string;
+  knownHosts?: string;
+  acceptNewHostKeys?: boolean;
+  connectTimeout: number;
+}
+
+export function transportOptions(o: TargetFlagValues) {
+  return {
+    ...(o.transportRoot !== undefined ? { transportRoot: o.transportRoot } : {}),
+    ...(o.key !== undefined ? { key: o.key } : {}),
+    ...(o.knownHosts !== undefined ? { knownHosts: o.knownHosts } : {}),
+    acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
+    connectTimeoutMs: o.connectTimeout * 1000,
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * `fleet apply`: compose every host, refuse the run on fleet-level errors, then deploy hosts in
+ * the stable topological order with up to `jobs` at once (SPEC §6). Emits outcomes; never prints.
+ */
+import { readFileSync } from "node:fs";
+import { homedir, hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { FleetError, UsageError } from "../fleet-error.js";
+import type { Diagnostic } from "../lang/diagnostic.js";
+import type { ArtifactEdge } from "../plan/artifact-graph.js";
+import type { HostRecord } from "../plan/fleet-model.js";
+import { producedArtifacts } from "../stack/artifacts.js";
+import { renderSystemd } from "../stack/render-systemd.js";
+import { missingSecretsMessage, resolveSecrets } from "../stack/secrets.js";
+import { tlsFiles } from "../stack/tls.js";
+import type { RenderedFile } from "../stack/types.js";
+import { closureFor, realise, storePath } from "../store/index.js";
+import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
+import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
+import { FleetRefusal, loadFleet, type LoadedFleet, type LoadedHost } from "./fleet-load.js";
+import { applyHost } from "./host-apply.js";
+import type { HostOutcome, ProgressEvent } from "./outcome.js";
+import { runScheduled } from "./scheduler.js";
+import { loadVault, localSecretSources } from "./secret-sources.js";
+import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+
+export interface ApplyOptions extends TransportOptions {
+  readonly fleetFile: string;
+  readonly scenarios: readonly string[];
+  readonly storeRoot?: string;
+  readonly deploymentsRoot?: string;
+  readonly dryRun: boolean;
+  readonly failFast: boolean;
+  readonly jobs: number;
+  readonly tlsCerts?: string;
+  readonly vaultSecrets?: string;
+  readonly activate: boolean;
+  readonly enable: boolean;
+  readonly clock: () => Date;
+  readonly dieAt?: string;
+  readonly onProgress?: (e: ProgressEvent) => void;
+  /** Called in plan order as each host's outcome becomes final. */
+  readonly onReport?: (o: HostOutcome) => void;
+}
+
+export interface Roots {
+  readonly store: ChosenRoot;
+  readonly deployments: ChosenRoot;
+}
+
+export function chooseRoots(store: string | undefined, deployments: string | undefined): Roots {
+  const roots = {
+    store: chooseRoot(store, process.env["FLEET_STORE_DIR"], "~/.fleet/store", { flag: "--store-root", env: "FLEET_STORE_DIR" }),
+    deployments: chooseRoot(deployments, process.env["FLEET_DEPLOYMENTS_DIR"], "~/.fleet/deployments", {
+      flag: "--deployments-root",
+      env: "FLEET_DEPLOYMENTS_DIR",
+    }),
+  };
+  // Validate now (usage error, exit 2) with a placeholder home; each side expands for real later.
+  expandRoot(roots.store.raw, "/", roots.store.origin);
+  expandRoot(roots.deployments.raw, "/", roots.deployments.origin);
+  return roots;
+}
+
+/** Fleet-level refusals from the artifact graph (SPEC §6): nothing is touched. */
+export function refuseOnGraphProblems(fleet: LoadedFleet): void {
+  const diagnostics: Diagnostic[] = [];
+  const errors: FleetError[] = [];
+  const name = (i: number): string => fleet.hosts[i]!.record.machine ?? fleet.hosts[i]!.record.stack;
+  for (const p of fleet.graph.problems) {
+    if (p.kind === "missing") {
+      diagnostics.push({ code: "ARTIFACT-MISSING", message: `consumed artifact '${p.artifact}' is not produced: ${p.reason}`, span: p.span, labels: [] });
+    } else if (p.kind === "no-machine") {
+      const r = fleet.hosts[p.consumer]!.record;
+      diagnostics.push({
+        code: "E14",
+        message: `host record ${r.index + 1} (${r.stack} → ${r.target}) consumes an artifact but has no 'machine'`,
+        span: p.span,
+        labels: [],
+        hint: "add machine = \"…\" to that host record in the fleet file",
+      });
+    } else {
+      errors.push(new FleetError("ARTIFACT-CYCLE", `artifact cycle among hosts: ${p.path.map(name).join(" → ")}`));
+    }
+  }
+  if (diagnostics.length > 0 || errors.length > 0) {
+    throw new FleetRefusal(diagnostics, [fleet.fleetSource, ...fleet.hosts.flatMap((h) => h.sources)], errors);
+  }
+}
+
+/** Everything that can refuse the run, in the order a user would want to hear it. */
+export function prepareApply(options: ApplyOptions): { fleet: LoadedFleet; roots: Roots; vault: ReadonlyMap<string, string> | undefined } {
+  if (options.dryRun && options.transportRoot === undefined) {
+    throw new UsageError("--dry-run needs --transport-root; to preview real hosts without writing anything, use 'fleet plan'");
+  }
+  const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
+  const fleet = loadFleet(options.fleetFile, options.scenarios);
+  checkTargets(fleet.model.hosts, options);
+  const vault = loadVault(options.vaultSecrets);
+  refuseOnGraphProblems(fleet);
+  return { fleet, roots, vault };
+}
+
+function holder(): LockHolder {
+  return { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+}
+
+/** The first upstream edge whose producer did not end ok, for the `blocked` line. */
+function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, HostOutcome>): ArtifactEdge | undefined {
+  return edges.find((e) => results.get(e.producer)?.status !== "ok");
+}
+
+export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
+  const { fleet, roots, vault } = prepareApply(options);
+  const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
+  let failedOnce = false;
+  const lockHolder = holder();
+  const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, {
+    producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
+    resource: (i) => fleet.hosts[i]!.record.target,
+    settle: (i, done) => {
+      const host = fleet.hosts[i]!.record;
+      const edge = blockedBy(fleet.graph.incoming.get(i) ?? [], done);
+      if (edge) {
+        const [machine, name] = splitArtifact(edge.artifact);
+        return { host, status: "blocked", reason: `blocked — upstream ${machine}:${name} unavailable`, warnings: [] };
+      }
+      if (options.failFast && failedOnce) return { host, status: "not-attempted", reason: "not attempted (fail-fast)", warnings: [] };
+      return undefined;
+    },
+    run: async (i, done) => {
+      const outcome = await deployOne(fleet.hosts[i]!, fleet, done, { options, localStore, roots, vault, lockHolder });
+      if (outcome.status !== "ok") failedOnce = true;
+      return outcome;
+    },
+    ...(options.onReport ? { report: (_i: number, o: HostOutcome) => options.onReport!(o) } : {}),
+  });
+  return fleet.graph.order.map((i) => results.get(i)!);
+}
+
+function splitArtifact(id: string): [string, string] {
+  const slash = id.indexOf("/");
+  return [id.slice(0, slash), id.slice(slash + 1)];
+}
+
+interface RunContext {
+  readonly options: ApplyOptions;
+  readonly localStore: string;
+  readonly roots: Roots;
+  readonly vault: ReadonlyMap<string, string> | undefined;
+  readonly lockHolder: LockHolder;
+}
+
+function failed(host: HostRecord, reason: string, extra: Partial<HostOutcome> = {}): HostOutcome {
+  return { host, status: "failed", reason, warnings: [], ...extra };
+}
+
+function errorOutcome(host: HostRecord, e: unknown): HostOutcome {
+  if (e instanceof FleetError) return failed(host, e.headline, e.code !== undefined ? { code: e.code } : {});
+  throw e;
+}
+
+/** Artifact values this host consumes, from its producers' outcomes (`machine/name` → value). */
+function consumedValues(fleet: LoadedFleet, index: number, done: ReadonlyMap<number, HostOutcome>): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const e of fleet.graph.incoming.get(index) ?? []) {
+    const [, name] = splitArtifact(e.artifact);
+    const v = done.get(e.producer)?.artifacts?.[name];
+    if (v !== undefined && !values.has(e.artifact)) values.set(e.artifact, v);
+  }
+  return values;
+}
+
+async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: ReadonlyMap<number, HostOutcome>, ctx: RunContext): Promise<HostOutcome> {
+  const host = loaded.record;
+  const { options } = ctx;
+  const progress = (stage: string): void => options.onProgress?.({ host, stage });
+  if (loaded.failure) {
+    const f = loaded.failure;
+    return failed(host, f.message, f.diagnostics.length > 0 ? { diagnostics: f.diagnostics, sources: loaded.sources, code: f.diagnostics[0]!.code } : {});
+  }
+  const stack = loaded.stack!;
+  const program = loaded.program!;
+  try {
+    progress("secrets");
+    const secrets = resolveSecrets(stack.secretRefs, localSecretSources(ctx.vault));
+    if (secrets.missing.length > 0) return failed(host, `[E11] ${missingSecretsMessage(secrets.missing)}`, { code: "E11" });
+
+    const artifactValues = consumedValues(fleet, host.index, done);
+    const certReader = (rel: string): Buffer | undefined => {
+      if (options.tlsCerts === undefined) return undefined;
+      try {
+        return readFileSync(join(options.tlsCerts, rel));
+      } catch {
+        return undefined;
+      }
+    };
+    const produced = producedArtifacts(stack, {
+      artifacts: artifactValues,
+      ...(options.tlsCerts !== undefined ? { readTls: certReader } : {}),
+    });
+
+    let tls: RenderedFile[] = [];
+    if (stack.tlsDomains.length > 0) {
+      if (options.tlsCerts === undefined) {
+        return failed(host, `stack '${stack.name}' declares tls domains (${stack.tlsDomains.join(", ")}) but no --tls-certs DIR was given`);
+      }
+      if (!options.dryRun) {
+        const files = tlsFiles(stack.tlsDomains, certReader);
+        if (files instanceof FleetError) return errorOutcome(host, files);
+        tls = files;
+      }
+    }
+
+    progress("closure");
+    const { closure, diagnostics } = await closureFor({
+      modules: program.modules,
+      moduleSpans: program.moduleSpans,
+      roots: stack.packages,
+      fileDir: (file: string) => dirname(resolve(fleet.fleetDir, file)),
+    });
+    if (!closure || diagnostics.length > 0) {
+      return failed(host, "", { diagnostics, sources: loaded.sources, code: diagnostics[0]?.code ?? "E7" });
+    }
+    if (!options.dryRun) {
+      progress("build");
+      await realise(closure, ctx.localStore);
+    }
+
+    progress("connect");
+    const transport = await openTransport(host.target, options);
+    try {
+      return await deployOnTransport(transport, loaded, closure, { secrets: secrets.values, artifactValues, produced, tls }, ctx, progress);
+    } finally {
+      await transport.close();
+    }
+  } catch (e) {
+    return errorOutcome(host, e);
+  }
+}
+
+async function deployOnTransport(
+  transport: Transport,
+  loaded: LoadedHost,
+  closure: NonNullable<Awaited<ReturnType<typeof closureFor>>["closure"]>,
+  material: { secrets: ReadonlyMap<string, string>; artifactValues: ReadonlyMap<string, string>; produced: Record<string, string>; tls: RenderedFile[] },
+  ctx: RunContext,
+  progress: (stage: string) => void,
+): Promise<HostOutcome> {
+  const host = loaded.record;
+  const stack = loaded.stack!;
+  const { options } = ctx;
+  const home = await transport.home();
+  const targetStore = expandRoot(ctx.roots.store.raw, home, ctx.roots.store.origin);
+  const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+  const storePathOf = (module: string): string => storePath(targetStore, closure.byModule.get(module) ?? module);
+
+  progress("render");
+  const rendered = renderSystemd(stack, { storePathOf, secrets: material.secrets, artifacts: material.artifactValues });
+  const files = [...rendered, ...material.tls].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const storePaths = closure.paths.map((p) => storePath(targetStore, p.base)).sort();
+  const storePushes: StorePush[] = options.dryRun
+    ? []
+    : closure.paths.map((p) => ({ localPath: storePath(ctx.localStore, p.base), remotePath: storePath(targetStore, p.base) }));
+  const services = stack.services.map((s) => ({
+    name: s.name,
+    unit: `/etc/systemd/system/${s.name}.service`,
+    package: s.package,
+    store_path: storePathOf(s.package),
+    secrets: Object.keys(s.environment)
+      .sort()
+      .flatMap((key) => {
+        const v = s.environment[key];
+        return v !== undefined && typeof v === "object" && "ref" in v ? [{ key, kind: v.ref, name: v.name }] : [];
+      }),
+  }));
+
+  progress("deploy");
+  const result = await applyHost({
+    transport,
+    stack: stack.name,
+    target: host.target,
+    machine: host.machine,
+    deploymentsRoot,
+    files,
+    storePushes,
+    storePaths,
+    services,
+    artifacts: material.produced,
+    artifactRefs: [...new Set(stack.artifactRefs.map((r) => r.id))],
+    sourceHash: loaded.sourceHash,
+    backend: stack.backend,
+    dryRun: options.dryRun,
+    clock: options.clock,
+    holder: ctx.lockHolder,
+    ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
+  });
+  return {
+    host,
+    status: "ok",
+    warnings: result.warnings ?? [],
+    generation: result.generation,
+    previous: result.previous,
+    artifacts: material.produced,
+  };
+}

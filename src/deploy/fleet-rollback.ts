@@ -1,0 +1,150 @@
+/**
+ * `fleet rollback`: every host back one generation, in the reverse of the deploy order, with the
+ * graph read from each host's current manifest (`artifact_refs`) — host files are never
+ * evaluated (SPEC §6). Emits outcomes; never prints.
+ */
+import { hostname } from "node:os";
+import { FleetError } from "../fleet-error.js";
+import { stableTopologicalOrder } from "../plan/artifact-graph.js";
+import type { HostRecord } from "../plan/fleet-model.js";
+import { expandRoot } from "../store/roots.js";
+import type { Transport } from "../transport/transport.js";
+import { chooseRoots, type Roots } from "./fleet-apply.js";
+import { loadFleetFile } from "./fleet-load.js";
+import { readCurrentArtifactRefs, rollbackHost } from "./host-rollback.js";
+import type { HostOutcome } from "./outcome.js";
+import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+
+export interface RollbackOptions extends TransportOptions {
+  readonly fleetFile: string;
+  readonly storeRoot?: string;
+  readonly deploymentsRoot?: string;
+  readonly failFast: boolean;
+  readonly dieAt?: string;
+  readonly onReport?: (o: HostOutcome) => void;
+}
+
+/** Open transports once per target and close them all at the end. */
+class TransportPool {
+  private readonly open = new Map<string, Promise<Transport>>();
+  constructor(private readonly options: TransportOptions) {}
+  get(target: string): Promise<Transport> {
+    let t = this.open.get(target);
+    if (!t) {
+      t = openTransport(target, this.options);
+      this.open.set(target, t);
+    }
+    return t;
+  }
+  async closeAll(): Promise<void> {
+    for (const t of this.open.values()) {
+      try {
+        await (await t).close();
+      } catch {
+        // A transport that failed to open has nothing to close.
+      }
+    }
+  }
+}
+
+interface HostView {
+  readonly record: HostRecord;
+  readonly deploymentsRoot?: string;
+  readonly refs: readonly string[];
+  readonly error?: FleetError;
+}
+
+export async function rollbackFleet(options: RollbackOptions): Promise<HostOutcome[]> {
+  const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
+  const { model } = loadFleetFile(options.fleetFile, []);
+  checkTargets(model.hosts, options);
+  const pool = new TransportPool(options);
+  try {
+    const views: HostView[] = [];
+    for (const record of model.hosts) views.push(await viewHost(pool, record, roots));
+    const order = rollbackOrder(views);
+    const outcomes = new Map<number, HostOutcome>();
+    let failedOnce = false;
+    const holder = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+    for (const i of order) {
+      const view = views[i]!;
+      let outcome: HostOutcome;
+      if (options.failFast && failedOnce) {
+        outcome = { host: view.record, status: "not-attempted", reason: "not attempted (fail-fast)", warnings: [] };
+      } else if (view.error) {
+        outcome = failure(view.record, view.error);
+      } else {
+        try {
+          const transport = await pool.get(view.record.target);
+          const r = await rollbackHost({
+            transport,
+            stack: view.record.stack,
+            target: view.record.target,
+            deploymentsRoot: view.deploymentsRoot!,
+            holder,
+            ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
+          });
+          outcome = {
+            host: view.record,
+            status: "ok",
+            warnings: r.warnings ?? [],
+            generation: r.generation,
+            previous: r.was,
+            restored: r.restored,
+            removed: r.removed,
+            secretSkipped: r.secretSkipped,
+          };
+        } catch (e) {
+          if (!(e instanceof FleetError)) throw e;
+          outcome = failure(view.record, e);
+        }
+      }
+      if (outcome.status !== "ok") failedOnce = true;
+      outcomes.set(i, outcome);
+      options.onReport?.(outcome);
+    }
+    return order.map((i) => outcomes.get(i)!);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+function failure(host: HostRecord, e: FleetError): HostOutcome {
+  return { host, status: "failed", reason: e.headline, ...(e.code !== undefined ? { code: e.code } : {}), warnings: [] };
+}
+
+async function viewHost(pool: TransportPool, record: HostRecord, roots: Roots): Promise<HostView> {
+  try {
+    const transport = await pool.get(record.target);
+    const home = await transport.home();
+    const deploymentsRoot = expandRoot(roots.deployments.raw, home, roots.deployments.origin);
+    const refs = await readCurrentArtifactRefs(transport, deploymentsRoot, record.stack);
+    return { record, deploymentsRoot, refs };
+  } catch (e) {
+    if (!(e instanceof FleetError)) throw e;
+    return { record, refs: [], error: e };
+  }
+}
+
+/** The reverse of the deploy order the current manifests imply (consumers before producers). */
+export function rollbackOrder(views: readonly HostView[]): number[] {
+  const producersOf = new Map<number, Set<number>>();
+  const consumersOf = new Map<number, Set<number>>();
+  for (const v of views) {
+    for (const ref of v.refs) {
+      const machine = ref.slice(0, ref.indexOf("/"));
+      for (const p of views) {
+        if (p.record.machine !== machine || p.record.index === v.record.index) continue;
+        (producersOf.get(v.record.index) ?? producersOf.set(v.record.index, new Set()).get(v.record.index)!).add(p.record.index);
+        (consumersOf.get(p.record.index) ?? consumersOf.set(p.record.index, new Set()).get(p.record.index)!).add(v.record.index);
+      }
+    }
+  }
+  const nodes = views.map((v) => v.record.index);
+  const { order, unplaced } = stableTopologicalOrder(
+    nodes,
+    (n) => [...(consumersOf.get(n) ?? [])],
+    (n) => [...(producersOf.get(n) ?? [])],
+  );
+  return [...order, ...unplaced].reverse();
+}

@@ -1,0 +1,85 @@
+/**
+ * What the per-host pipeline reports while it runs, and its named kill points. The pipeline never
+ * prints: the CLI turns these events into progress lines and `⚠` warnings.
+ */
+import type { GenerationNumber } from "../manifest/layout.js";
+
+/** Every step of an apply, in order; `dieAt` may name any of them (crash tests). */
+export const APPLY_STEPS = [
+  "apply:locked",
+  "apply:recovered",
+  "apply:pushed",
+  "apply:files-stored",
+  "apply:manifest-written",
+  "apply:pending-written",
+  "apply:first-live-file-written",
+  "apply:live-files-written",
+  "apply:first-stale-file-deleted",
+  "apply:stale-files-deleted",
+  "apply:flipped",
+  "apply:pending-removed",
+] as const;
+
+/** Every step of a rollback, in order. */
+export const ROLLBACK_STEPS = [
+  "rollback:locked",
+  "rollback:recovered",
+  "rollback:verified",
+  "rollback:pending-written",
+  "rollback:first-file-restored",
+  "rollback:files-restored",
+  "rollback:first-file-removed",
+  "rollback:files-removed",
+  "rollback:flipped",
+  "rollback:pending-removed",
+] as const;
+
+/** Steps of the recovery of an interrupted operation (run inside the next apply or rollback). */
+export const RECOVERY_STEPS = [
+  "recover:first-file-written",
+  "recover:files-written",
+  "recover:first-file-removed",
+  "recover:flipped",
+] as const;
+
+export type HostStep = (typeof APPLY_STEPS)[number] | (typeof ROLLBACK_STEPS)[number] | (typeof RECOVERY_STEPS)[number];
+
+/** Every kill point, for crash tests that must cover them all. */
+export const HOST_STEPS: readonly HostStep[] = [...APPLY_STEPS, ...ROLLBACK_STEPS, ...RECOVERY_STEPS];
+
+export interface RecoveryOutcome {
+  readonly operation: "apply" | "rollback";
+  /** finished: the interrupted operation was completed; undone: its generation never became current. */
+  readonly action: "finished" | "undone";
+  /** The generation the interrupted operation was making current. */
+  readonly generation: GenerationNumber;
+  /** The generation current after recovery (null: never deployed). */
+  readonly current: GenerationNumber | null;
+  /** The generation that was current when the operation started. */
+  readonly from: GenerationNumber | null;
+  readonly restored: number;
+  readonly removed: number;
+  readonly secretSkipped: number;
+  /** e.g. "finished interrupted apply to gen-003". */
+  readonly message: string;
+}
+
+export type HostEvent =
+  /** A step completed (for live progress). */
+  | { readonly kind: "step"; readonly step: HostStep }
+  /** Something the operator should read: a lock takeover, a secret file recovery could not restore. */
+  | { readonly kind: "warning"; readonly message: string }
+  | { readonly kind: "recovered"; readonly outcome: RecoveryOutcome };
+
+export type EmitHostEvent = (e: HostEvent) => void;
+
+/**
+ * Report a completed step and, when the crash-test hook names it, die on the spot: SIGKILL, so no
+ * `finally`, no lock release, nothing — exactly like a power cut of the fleet process.
+ */
+export function stepper(emit: EmitHostEvent, dieAt: string | undefined): (step: HostStep) => void {
+  return (step) => {
+    emit({ kind: "step", step });
+    if (dieAt === step) process.kill(process.pid, "SIGKILL");
+  };
+}

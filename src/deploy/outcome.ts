@@ -1,0 +1,38 @@
+/** What the orchestrators report per host; the CLI renders these, nothing here prints. */
+import type { Diagnostic } from "../lang/diagnostic.js";
+import type { SourceFile } from "../lang/source.js";
+import type { HostRecord } from "../plan/fleet-model.js";
+
+export type HostStatus = "ok" | "failed" | "blocked" | "not-attempted" | "rolled-back";
+
+export interface HostOutcome {
+  readonly host: HostRecord;
+  readonly status: HostStatus;
+  /** One-line reason for every status but ok. */
+  readonly reason?: string;
+  /** Error code (`E11`, `E12`, …) when the failure has one. */
+  readonly code?: string;
+  /** Language diagnostics of a host that failed on them, with the sources to render them. */
+  readonly diagnostics?: readonly Diagnostic[];
+  readonly sources?: readonly SourceFile[];
+  /** `⚠` lines (failed restart under --activate, failing post hook, lock takeover, recovery). */
+  readonly warnings: readonly string[];
+  readonly generation?: number;
+  readonly previous?: number | null;
+  /** Rollback counts. */
+  readonly restored?: number;
+  readonly removed?: number;
+  readonly secretSkipped?: number;
+  /** Artifacts this host produced (name → value), for its consumers. */
+  readonly artifacts?: Readonly<Record<string, string>>;
+}
+
+/** Progress of a running host, for the TTY's live lines. */
+export interface ProgressEvent {
+  readonly host: HostRecord;
+  readonly stage: string;
+}
+
+export function genName(n: number): string {
+  return `gen-${String(n).padStart(3, "0")}`;
+}

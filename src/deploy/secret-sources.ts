@@ -1,0 +1,30 @@
+/** The local side of secret resolution (SPEC §5): environment, files, and the vault export. */
+import { existsSync, readFileSync } from "node:fs";
+import { FleetError, UsageError } from "../fleet-error.js";
+import { parseVaultFile, type SecretSources } from "../stack/secrets.js";
+
+/**
+ * Read `--vault-secrets FILE`. A path that does not exist is a usage error (exit 2); a file that is
+ * not a flat JSON object of strings is a fleet-level error (exit 1), raised before any host.
+ */
+export function loadVault(file: string | undefined): ReadonlyMap<string, string> | undefined {
+  if (file === undefined) return undefined;
+  if (!existsSync(file)) throw new UsageError(`--vault-secrets file '${file}' does not exist`);
+  const parsed = parseVaultFile(readFileSync(file, "utf8"), `--vault-secrets file '${file}'`);
+  if (parsed instanceof FleetError) throw parsed;
+  return parsed;
+}
+
+export function localSecretSources(vault: ReadonlyMap<string, string> | undefined): SecretSources {
+  return {
+    env: (name) => process.env[name],
+    readFile: (abs) => {
+      try {
+        return readFileSync(abs, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+    ...(vault ? { vault } : {}),
+  };
+}

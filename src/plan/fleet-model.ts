@@ -1,0 +1,140 @@
+/**
+ * The Fleet module as data (SPEC §6): host records, the machines/globals data model, and the
+ * module injected into every host file. Pure.
+ */
+import type { InjectedModule } from "../lang/api.js";
+import type { Diagnostic } from "../lang/diagnostic.js";
+import type { Span } from "../lang/source.js";
+import { isRecordValue, type RecordValue, type Value } from "../lang/value.js";
+
+export interface HostRecord {
+  /** Position in the fleet file's `hosts` list: the tie-breaker of every ordering. */
+  readonly index: number;
+  readonly file: string;
+  readonly stack: string;
+  readonly target: string;
+  readonly machine: string | null;
+  readonly tags: readonly string[];
+}
+
+export interface HookPair {
+  readonly pre?: string;
+  readonly post?: string;
+}
+
+export interface FleetModel {
+  readonly hosts: readonly HostRecord[];
+  readonly machines: ReadonlyMap<string, RecordValue>;
+  readonly globals: RecordValue;
+  readonly uniqueFields: readonly string[];
+  readonly hooks: { readonly apply: HookPair; readonly rollback: HookPair };
+}
+
+function str(v: Value | undefined): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function hookPair(v: Value | undefined): HookPair {
+  if (!isRecordValue(v)) return {};
+  const pre = str(v["pre"]);
+  const post = str(v["post"]);
+  return { ...(pre !== undefined ? { pre } : {}), ...(post !== undefined ? { post } : {}) };
+}
+
+/**
+ * Read the evaluated Fleet module. The checker has already enforced its schema (E14), so this
+ * only reads; `span` locates the data-model errors it finds (E13).
+ */
+export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; diagnostics: Diagnostic[] } {
+  const hostsValue = fleet["hosts"];
+  const hosts: HostRecord[] = [];
+  if (Array.isArray(hostsValue)) {
+    (hostsValue as readonly Value[]).forEach((h, index) => {
+      if (!isRecordValue(h)) return;
+      const tags = Array.isArray(h["tags"]) ? (h["tags"] as readonly Value[]).filter((t): t is string => typeof t === "string") : [];
+      hosts.push({
+        index,
+        file: str(h["file"]) ?? "",
+        stack: str(h["stack"]) ?? "",
+        target: str(h["target"]) ?? "",
+        machine: str(h["machine"]) ?? null,
+        tags,
+      });
+    });
+  }
+  const machines = new Map<string, RecordValue>();
+  const mv = fleet["machines"];
+  if (isRecordValue(mv)) {
+    for (const key of Object.keys(mv).sort()) {
+      const m = mv[key];
+      if (isRecordValue(m)) machines.set(key, m);
+    }
+  }
+  const globals = isRecordValue(fleet["globals"]) ? (fleet["globals"] as RecordValue) : {};
+  const uniqueFields = Array.isArray(fleet["uniqueFields"])
+    ? (fleet["uniqueFields"] as readonly Value[]).filter((f): f is string => typeof f === "string")
+    : [];
+  const hv = fleet["hooks"];
+  const hooks = {
+    apply: hookPair(isRecordValue(hv) ? hv["apply"] : undefined),
+    rollback: hookPair(isRecordValue(hv) ? hv["rollback"] : undefined),
+  };
+  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks };
+  return { model, diagnostics: uniqueFieldViolations(model, span) };
+}
+
+/** `[E13]`: two machines share the value of a field listed in `uniqueFields`. */
+function uniqueFieldViolations(model: FleetModel, span: Span): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const field of model.uniqueFields) {
+    const seen = new Map<string, string>();
+    for (const [name, machine] of model.machines) {
+      const v = machine[field];
+      if (v === undefined) continue;
+      const key = JSON.stringify(v);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        out.push({
+          code: "E13",
+          message: `machines '${first}' and '${name}' share ${field} = ${key}, but '${field}' is listed in uniqueFields`,
+          span,
+          labels: [],
+          hint: `give '${name}' a different ${field}`,
+        });
+      } else seen.set(key, name);
+    }
+  }
+  return out;
+}
+
+/** The read-only `Fleet` module a host file sees (SPEC §6). */
+export function injectedFleetModule(model: FleetModel, host: HostRecord): InjectedModule {
+  const machines: Record<string, RecordValue> = {};
+  for (const [name, m] of model.machines) {
+    machines[name] = { ...m, name, isSelf: name === host.machine };
+  }
+  const self = host.machine !== null ? machines[host.machine] : undefined;
+  const value: RecordValue = self ? { machines, globals: model.globals, self } : { machines, globals: model.globals };
+  return {
+    name: "Fleet",
+    value,
+    ...(self
+      ? {}
+      : {
+          unavailable: {
+            self: {
+              code: "E14" as const,
+              message:
+                host.machine === null
+                  ? `host record ${host.index + 1} (${host.stack} → ${host.target}) has no machine, so Fleet.self is undefined`
+                  : `host record ${host.index + 1} (${host.stack} → ${host.target}) names machine '${host.machine}', which is not a key of Fleet.machines, so Fleet.self is undefined`,
+            },
+          },
+        }),
+  };
+}
+
+/** A host's display name in messages and hooks: the machine, else the stack. */
+export function hostNode(host: HostRecord): string {
+  return host.machine ?? host.stack;
+}
