@@ -16,7 +16,8 @@ export interface ComposedService {
   readonly dependsOn: readonly string[];
   /** Literal strings/templates, or secret references (go to the env file). */
   readonly environment: Readonly<Record<string, StackStr | SecretRef>>;
-  readonly serviceConfig: Readonly<Record<string, string | number | boolean>>;
+  /** Raw systemd [Service] directives; a Str may interpolate artifacts like any stack Str. */
+  readonly serviceConfig: Readonly<Record<string, StackStr | number | boolean>>;
   readonly enable: boolean;
 }
 

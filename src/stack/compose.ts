@@ -1,0 +1,255 @@
+/**
+ * Composition (SPEC §1.6, §3): the evaluated stack module of a host file, checked and
+ * defaulted into a ComposedStack. Pure; every problem is returned, none is thrown.
+ */
+import { FleetError } from "../fleet-error.js";
+import { isRecordValue } from "../lang/value.js";
+import type { ArtifactRef, ModuleValues, RecordValue, SecretRef, Value } from "../lang/value.js";
+import type { Span } from "../lang/source.js";
+import { compareStrings } from "./code-point-order.js";
+import { composeService, isPackageModule } from "./compose-service.js";
+import { FieldReader } from "./field-reader.js";
+import { envFilePath, isNormalisedAbsolutePath, unitPath } from "./target-path.js";
+import { isPlainHostname, TLS_TARGET_DIR } from "./tls.js";
+import type {
+  ArtifactDecl,
+  ComposedService,
+  ComposedStack,
+  ConfigFileSpec,
+  HealthCheck,
+} from "./types.js";
+
+export const SUPPORTED_BACKENDS = ["systemd"] as const;
+export const ARTIFACT_KINDS = ["literal", "tlsa"] as const;
+/** ADR 030: long enough for a JVM or a database to come up, short enough to notice a hang. */
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS = 30;
+
+const ARTIFACT_NAME = /^[A-Za-z0-9_.-]+$/;
+const MODE = /^[0-7]{3,4}$/;
+
+export interface ComposeResult {
+  readonly stack?: ComposedStack;
+  readonly errors: FleetError[];
+}
+
+/** A stack module is recognised by its `backend` field (SPEC §1.6). */
+export function isStackModule(m: Value | undefined): m is RecordValue {
+  return isRecordValue(m) && "backend" in m;
+}
+
+export function stackModuleNames(modules: ModuleValues): string[] {
+  return [...modules.keys()].filter((n) => isStackModule(modules.get(n))).sort(compareStrings);
+}
+
+function available(modules: ModuleValues): string {
+  const names = stackModuleNames(modules);
+  return names.length > 0 ? `the stack modules defined are: ${names.join(", ")}` : "no stack module is defined";
+}
+
+export function composeStack(modules: ModuleValues, stackName: string): ComposeResult {
+  const mod = modules.get(stackName);
+  if (mod === undefined) {
+    return { errors: [new FleetError("E2", `stack module '${stackName}' is not defined; ${available(modules)}`)] };
+  }
+  if (!isStackModule(mod)) {
+    return {
+      errors: [new FleetError(undefined, `module '${stackName}' is not a stack (it has no 'backend' field); ${available(modules)}`)],
+    };
+  }
+  const r = new FieldReader(stackName);
+
+  const backend = r.str(mod["backend"], "backend");
+  if (backend !== undefined && !(SUPPORTED_BACKENDS as readonly string[]).includes(backend)) {
+    r.fail(`stack '${stackName}' uses backend '${backend}', which is not supported; supported backends: ${SUPPORTED_BACKENDS.join(", ")}`);
+  }
+
+  const storeModules: string[] = [];
+  (r.optionalList(mod["storeModules"], "storeModules") ?? []).forEach((v, i) => {
+    const name = r.str(v, `storeModules[${i}]`);
+    if (name === undefined) return;
+    if (!isPackageModule(modules, name)) {
+      r.fail(`${r.where(`storeModules[${i}]`)} names '${name}', which is not a package module; define 'module ${name}' with a recipe or fix the name`);
+    } else storeModules.push(name);
+  });
+
+  const services: ComposedService[] = [];
+  (r.optionalList(mod["services"], "services") ?? []).forEach((v, i) => {
+    const svc = composeService(r, modules, v, `services[${i}]`);
+    if (!svc) return;
+    if (services.some((s) => s.name === svc.name)) {
+      r.fail(`stack '${stackName}' defines service '${svc.name}' twice; rename or remove one`, "E3");
+    } else services.push(svc);
+  });
+
+  const tlsDomains = composeTls(r, mod["tls"]);
+  const configFiles = composeConfigFiles(r, mod["configFiles"], services, tlsDomains);
+  const producesArtifacts = composeArtifacts(r, mod["producesArtifacts"]);
+  const healthChecks = composeHealthChecks(r, mod["healthChecks"]);
+
+  if (r.errors.length > 0) return { errors: r.errors };
+  const packages = [...new Set([...storeModules, ...services.map((s) => s.package)])].sort(compareStrings);
+  return {
+    stack: {
+      name: stackName,
+      backend: "systemd",
+      packages,
+      services,
+      configFiles,
+      producesArtifacts,
+      healthChecks,
+      tlsDomains,
+      secretRefs: inSourceOrder(r.secretRefs),
+      artifactRefs: inSourceOrder(r.artifactRefs),
+    },
+    errors: [],
+  };
+}
+
+function composeTls(r: FieldReader, raw: Value | undefined): string[] {
+  if (raw === undefined) return [];
+  const rec = r.record(raw, "tls");
+  if (!rec) return [];
+  const domains: string[] = [];
+  if (rec["domains"] === undefined) {
+    r.fail(`${r.where("tls.domains")} is missing; list the domains, e.g. domains = ["www.example.com"]`);
+    return domains;
+  }
+  (r.optionalList(rec["domains"], "tls.domains") ?? []).forEach((v, i) => {
+    const d = r.str(v, `tls.domains[${i}]`);
+    if (d === undefined) return;
+    if (!isPlainHostname(d)) {
+      r.fail(`TLS domain '${d}' of stack '${r.stack}' is not a plain hostname; use a name such as 'www.example.com' (no scheme, port, path or wildcard)`);
+    } else if (domains.includes(d)) {
+      r.fail(`stack '${r.stack}' lists TLS domain '${d}' twice; remove one`, "E3");
+    } else domains.push(d);
+  });
+  return domains;
+}
+
+function composeConfigFiles(
+  r: FieldReader,
+  raw: Value | undefined,
+  services: readonly ComposedService[],
+  tlsDomains: readonly string[],
+): ConfigFileSpec[] {
+  // Paths fleet renders itself: a config file there would be silently overwritten by one of them.
+  const generated = new Map<string, string>();
+  for (const s of services) {
+    generated.set(unitPath(s.name), `the unit of service '${s.name}'`);
+    generated.set(envFilePath(s.name), `the secret env file of service '${s.name}'`);
+  }
+  const files: ConfigFileSpec[] = [];
+  (r.optionalList(raw, "configFiles") ?? []).forEach((v, i) => {
+    const field = `configFiles[${i}]`;
+    const rec = r.record(v, field);
+    if (!rec) return;
+    const path = r.str(rec["path"], `${field}.path`);
+    const content = r.stackStrOrSecret(rec["content"], `${field}.content`);
+    let mode: number | undefined;
+    if (rec["mode"] !== undefined) {
+      const m = r.str(rec["mode"], `${field}.mode`);
+      if (m !== undefined && !MODE.test(m)) {
+        r.fail(`${r.where(`${field}.mode`)} is '${m}', which is not an octal mode; write it like "0644"`);
+      } else if (m !== undefined) mode = parseInt(m, 8);
+    }
+    if (path === undefined) return;
+    if (!isNormalisedAbsolutePath(path)) {
+      r.fail(`config file path '${path}' of stack '${r.stack}' is not absolute and normalised (no '..', '.', '//' or trailing '/'); write it like '/etc/app/app.conf'`);
+      return;
+    }
+    const clash = generated.get(path) ?? (tlsDomains.some((d) => path.startsWith(`${TLS_TARGET_DIR}/${d}/`)) ? "TLS material" : undefined);
+    if (clash !== undefined) {
+      r.fail(`config file path '${path}' of stack '${r.stack}' is where fleet writes ${clash}; choose another path`);
+      return;
+    }
+    if (files.some((f) => f.path === path)) {
+      r.fail(`stack '${r.stack}' declares config file '${path}' twice; merge them into one entry`, "E3");
+      return;
+    }
+    if (content === undefined) return;
+    files.push(mode === undefined ? { path, content } : { path, content, mode });
+  });
+  return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+function composeArtifacts(r: FieldReader, raw: Value | undefined): ArtifactDecl[] {
+  const decls: ArtifactDecl[] = [];
+  (r.optionalList(raw, "producesArtifacts") ?? []).forEach((v, i) => {
+    const field = `producesArtifacts[${i}]`;
+    const rec = r.record(v, field);
+    if (!rec) return;
+    const name = r.str(rec["name"], `${field}.name`);
+    const kind = r.str(rec["kind"], `${field}.kind`);
+    if (name === undefined || kind === undefined) return;
+    if (!ARTIFACT_NAME.test(name)) {
+      r.fail(`artifact name '${name}' of stack '${r.stack}' is not valid; use letters, digits, '_', '.' and '-'`);
+      return;
+    }
+    if (decls.some((d) => d.name === name)) {
+      r.fail(`stack '${r.stack}' declares artifact '${name}' twice; rename or remove one`, "E3");
+      return;
+    }
+    if (kind === "literal") {
+      if (rec["value"] === undefined) {
+        r.fail(`literal artifact '${name}' of stack '${r.stack}' has no 'value'; add one`);
+        return;
+      }
+      const value = r.stackStr(rec["value"], `${field}.value`);
+      if (value !== undefined) decls.push({ name, kind, value });
+    } else if (kind === "tlsa") {
+      if (rec["fromCert"] === undefined) {
+        r.fail(`tlsa artifact '${name}' of stack '${r.stack}' has no 'fromCert'; name the TLS domain whose certificate it digests`);
+        return;
+      }
+      const fromCert = r.str(rec["fromCert"], `${field}.fromCert`);
+      if (fromCert === undefined) return;
+      if (!isPlainHostname(fromCert)) {
+        r.fail(`tlsa artifact '${name}' of stack '${r.stack}' reads certificate '${fromCert}', which is not a plain hostname; name a domain such as 'www.example.com'`);
+        return;
+      }
+      decls.push({ name, kind, fromCert });
+    } else {
+      r.fail(`artifact '${name}' of stack '${r.stack}' has kind '${kind}', which is not supported; supported kinds: ${ARTIFACT_KINDS.join(", ")}`);
+    }
+  });
+  return decls;
+}
+
+function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthCheck[] {
+  const checks: HealthCheck[] = [];
+  (r.optionalList(raw, "healthChecks") ?? []).forEach((v, i) => {
+    const field = `healthChecks[${i}]`;
+    const rec = r.record(v, field);
+    if (!rec) return;
+    const name = r.str(rec["name"], `${field}.name`);
+    const command = r.str(rec["command"], `${field}.command`);
+    const timeout = r.optionalInt(rec["timeout"], `${field}.timeout`, DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS);
+    if (timeout !== undefined && timeout <= 0) {
+      r.fail(`${r.where(`${field}.timeout`)} is ${timeout}; give a positive number of seconds`);
+      return;
+    }
+    if (name === undefined || command === undefined || timeout === undefined) return;
+    if (checks.some((c) => c.name === name)) {
+      r.fail(`stack '${r.stack}' declares health check '${name}' twice; rename or remove one`, "E3");
+      return;
+    }
+    checks.push({ name, command, timeout });
+  });
+  return checks;
+}
+
+/**
+ * Source order: by file in order of first appearance (a host file may read references through
+ * the injected Fleet module of another file), then by offset. Stable, so equal spans keep
+ * traversal order.
+ */
+function inSourceOrder<T extends SecretRef | ArtifactRef>(refs: readonly T[]): T[] {
+  const fileRank = new Map<string, number>();
+  for (const ref of refs) if (!fileRank.has(ref.span.file)) fileRank.set(ref.span.file, fileRank.size);
+  const key = (s: Span): [number, number] => [fileRank.get(s.file) ?? 0, s.offset];
+  return [...refs].sort((a, b) => {
+    const [fa, oa] = key(a.span);
+    const [fb, ob] = key(b.span);
+    return fa - fb || oa - ob;
+  });
+}

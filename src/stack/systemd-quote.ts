@@ -1,0 +1,48 @@
+/**
+ * Quoting for the three places fleet writes user strings into systemd syntax (ADR 031).
+ *
+ * systemd unquotes `ExecStart=` words and `Environment=` assignments with C-style escapes, and
+ * expands `%` specifiers in both; `ExecStart=` additionally expands `$VAR` at exec time. Words
+ * made only of "safe" characters are written bare so common units stay readable.
+ */
+
+const SAFE_WORD = /^[A-Za-z0-9_@+=:,./-]+$/;
+
+/** C-style escapes systemd's unquoting understands, for the characters that would break a line. */
+function cEscape(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === '"') out += '\\"';
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\r") out += "\\r";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** One argument of `ExecStart=`: `%` → `%%`, `$` → `$$`, quoted when not a safe bare word. */
+export function quoteExecArg(arg: string): string {
+  if (SAFE_WORD.test(arg)) return arg;
+  return `"${cEscape(arg).replaceAll("%", "%%").replaceAll("$", "$$$$")}"`;
+}
+
+/** The value of one `Environment=` line: `KEY=value`, quoted whole when the value needs it. */
+export function environmentAssignment(key: string, value: string): string {
+  const assignment = `${key}=${value}`;
+  if (value !== "" && SAFE_WORD.test(value)) return assignment;
+  // `$` is literal in Environment= (no expansion), but `%` is a specifier.
+  return `"${cEscape(assignment).replaceAll("%", "%%")}"`;
+}
+
+/**
+ * One line of an `EnvironmentFile=` (SPEC §3): `KEY="value"` with `\`, `"`, `$` and newline
+ * escaped as `\\`, `\"`, `\$`, `\n`. Specifiers are not expanded in env files, so `%` stays.
+ */
+export function envFileLine(key: string, value: string): string {
+  const escaped = value.replace(/[\\"$\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
+  return `${key}="${escaped}"`;
+}
