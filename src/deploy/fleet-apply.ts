@@ -19,7 +19,11 @@ import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { FleetRefusal, loadFleet, type LoadedFleet, type LoadedHost } from "./fleet-load.js";
 import { applyHost } from "./host-apply.js";
-import type { HostOutcome, ProgressEvent } from "./outcome.js";
+import { readCurrentManifest, rollbackHost } from "./host-rollback.js";
+import { runHook } from "./hooks.js";
+import { genName, type HostOutcome, type ProgressEvent } from "./outcome.js";
+import { activate, runHealthChecks } from "./post-deploy.js";
+import { selectHosts } from "../plan/selection.js";
 import { runScheduled } from "./scheduler.js";
 import { loadVault, localSecretSources } from "./secret-sources.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
@@ -36,6 +40,10 @@ export interface ApplyOptions extends TransportOptions {
   readonly vaultSecrets?: string;
   readonly activate: boolean;
   readonly enable: boolean;
+  /** Roll a host back when a health check fails (default true; `--no-auto-rollback`). */
+  readonly autoRollback: boolean;
+  /** `--only` selectors; undefined = every host. */
+  readonly only?: readonly string[];
   readonly clock: () => Date;
   readonly dieAt?: string;
   readonly onProgress?: (e: ProgressEvent) => void;
@@ -96,6 +104,7 @@ export function prepareApply(options: ApplyOptions): { fleet: LoadedFleet; roots
   const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
   const fleet = loadFleet(options.fleetFile, options.scenarios);
   checkTargets(fleet.model.hosts, options);
+  selectHosts(fleet.model.hosts, options.only);
   const vault = loadVault(options.vaultSecrets);
   refuseOnGraphProblems(fleet);
   return { fleet, roots, vault };
@@ -112,14 +121,17 @@ function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, 
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
   const { fleet, roots, vault } = prepareApply(options);
+  const selected = selectHosts(fleet.model.hosts, options.only);
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
+  const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
   const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, {
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
     resource: (i) => fleet.hosts[i]!.record.target,
     settle: (i, done) => {
       const host = fleet.hosts[i]!.record;
+      if (!selected.has(i) && !feedsSelection(fleet, i, selected)) return { host, status: "ok", warnings: [] };
       const edge = blockedBy(fleet.graph.incoming.get(i) ?? [], done);
       if (edge) {
         const [machine, name] = splitArtifact(edge.artifact);
@@ -129,13 +141,42 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
       return undefined;
     },
     run: async (i, done) => {
-      const outcome = await deployOne(fleet.hosts[i]!, fleet, done, { options, localStore, roots, vault, lockHolder });
+      if (!selected.has(i)) return currentArtifacts(fleet.hosts[i]!.record, ctx);
+      const outcome = await deployOne(fleet.hosts[i]!, fleet, done, ctx);
       if (outcome.status !== "ok") failedOnce = true;
       return outcome;
     },
-    ...(options.onReport ? { report: (_i: number, o: HostOutcome) => options.onReport!(o) } : {}),
+    report: (i: number, o: HostOutcome) => {
+      if (selected.has(i)) options.onReport?.(o);
+    },
   });
-  return fleet.graph.order.map((i) => results.get(i)!);
+  return fleet.graph.order.filter((i) => selected.has(i)).map((i) => results.get(i)!);
+}
+
+/** Does an unselected host produce an artifact a selected host consumes? */
+function feedsSelection(fleet: LoadedFleet, index: number, selected: ReadonlySet<number>): boolean {
+  return fleet.graph.edges.some((e) => e.producer === index && selected.has(e.consumer));
+}
+
+/**
+ * A producer outside `--only` is not redeployed: its artifacts are read from its current manifest
+ * (SPEC §7). Without one, its consumers are blocked.
+ */
+async function currentArtifacts(host: HostRecord, ctx: RunContext): Promise<HostOutcome> {
+  try {
+    const transport = await openTransport(host.target, ctx.options);
+    try {
+      const home = await transport.home();
+      const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+      const manifest = await readCurrentManifest(transport, deploymentsRoot, host.stack);
+      if (!manifest) return { host, status: "failed", reason: "not selected and never deployed", warnings: [] };
+      return { host, status: "ok", warnings: [], artifacts: manifest.artifacts };
+    } finally {
+      await transport.close();
+    }
+  } catch (e) {
+    return errorOutcome(host, e);
+  }
 }
 
 function splitArtifact(id: string): [string, string] {
@@ -182,6 +223,12 @@ async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: ReadonlyM
   const stack = loaded.stack!;
   const program = loaded.program!;
   try {
+    const pre = fleet.model.hooks.apply.pre;
+    if (pre !== undefined) {
+      progress("pre-hook");
+      const r = await runHook(pre, host, fleet.fleetDir);
+      if (!r.ok) return failed(host, `apply pre hook failed (${r.detail})`);
+    }
     progress("secrets");
     const secrets = resolveSecrets(stack.secretRefs, localSecretSources(ctx.vault));
     if (secrets.missing.length > 0) return failed(host, `[E11] ${missingSecretsMessage(secrets.missing)}`, { code: "E11" });
@@ -230,7 +277,14 @@ async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: ReadonlyM
     progress("connect");
     const transport = await openTransport(host.target, options);
     try {
-      return await deployOnTransport(transport, loaded, closure, { secrets: secrets.values, artifactValues, produced, tls }, ctx, progress);
+      const outcome = await deployOnTransport(transport, loaded, closure, { secrets: secrets.values, artifactValues, produced, tls }, ctx, progress);
+      const post = fleet.model.hooks.apply.post;
+      if (post !== undefined && outcome.status === "ok") {
+        progress("post-hook");
+        const r = await runHook(post, host, fleet.fleetDir);
+        if (!r.ok) return { ...outcome, warnings: [...outcome.warnings, `apply post hook failed (${r.detail})`] };
+      }
+      return outcome;
     } finally {
       await transport.close();
     }
@@ -295,12 +349,19 @@ async function deployOnTransport(
     holder: ctx.lockHolder,
     ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
   });
-  return {
-    host,
-    status: "ok",
-    warnings: result.warnings ?? [],
-    generation: result.generation,
-    previous: result.previous,
-    artifacts: material.produced,
-  };
+  const warnings = [...(result.warnings ?? [])];
+  const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
+  if (options.dryRun) return done;
+  progress("activate");
+  warnings.push(...(await activate(transport, stack, options)));
+  progress("health");
+  const check = await runHealthChecks(transport, stack);
+  if (!check) return done;
+  const what = `health check '${check.name}' failed`;
+  if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
+  if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
+  progress("rollback");
+  const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder });
+  warnings.push(...(rb.warnings ?? []), ...(await activate(transport, stack, options)));
+  return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
 }

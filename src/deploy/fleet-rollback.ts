@@ -11,7 +11,9 @@ import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots, type Roots } from "./fleet-apply.js";
 import { loadFleetFile } from "./fleet-load.js";
-import { readCurrentArtifactRefs, rollbackHost } from "./host-rollback.js";
+import { readCurrentManifest, rollbackHost } from "./host-rollback.js";
+import { runHook } from "./hooks.js";
+import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome } from "./outcome.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
 
@@ -20,6 +22,7 @@ export interface RollbackOptions extends TransportOptions {
   readonly storeRoot?: string;
   readonly deploymentsRoot?: string;
   readonly failFast: boolean;
+  readonly only?: readonly string[];
   readonly dieAt?: string;
   readonly onReport?: (o: HostOutcome) => void;
 }
@@ -56,13 +59,14 @@ interface HostView {
 
 export async function rollbackFleet(options: RollbackOptions): Promise<HostOutcome[]> {
   const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
-  const { model } = loadFleetFile(options.fleetFile, []);
+  const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
+  const selected = selectHosts(model.hosts, options.only);
   const pool = new TransportPool(options);
   try {
     const views: HostView[] = [];
     for (const record of model.hosts) views.push(await viewHost(pool, record, roots));
-    const order = rollbackOrder(views);
+    const order = rollbackOrder(views).filter((i) => selected.has(i));
     const outcomes = new Map<number, HostOutcome>();
     let failedOnce = false;
     const holder = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
@@ -75,6 +79,9 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
         outcome = failure(view.record, view.error);
       } else {
         try {
+          const pre = model.hooks.rollback.pre;
+          const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir) : { ok: true, detail: "" };
+          if (!preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
           const transport = await pool.get(view.record.target);
           const r = await rollbackHost({
             transport,
@@ -94,6 +101,9 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
             removed: r.removed,
             secretSkipped: r.secretSkipped,
           };
+          const post = model.hooks.rollback.post;
+          const postResult = post !== undefined ? await runHook(post, view.record, fleetDir) : { ok: true, detail: "" };
+          if (!postResult.ok) outcome = { ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] };
         } catch (e) {
           if (!(e instanceof FleetError)) throw e;
           outcome = failure(view.record, e);
@@ -118,8 +128,8 @@ async function viewHost(pool: TransportPool, record: HostRecord, roots: Roots): 
     const transport = await pool.get(record.target);
     const home = await transport.home();
     const deploymentsRoot = expandRoot(roots.deployments.raw, home, roots.deployments.origin);
-    const refs = await readCurrentArtifactRefs(transport, deploymentsRoot, record.stack);
-    return { record, deploymentsRoot, refs };
+    const manifest = await readCurrentManifest(transport, deploymentsRoot, record.stack);
+    return { record, deploymentsRoot, refs: manifest ? manifest.artifact_refs : [] };
   } catch (e) {
     if (!(e instanceof FleetError)) throw e;
     return { record, refs: [], error: e };

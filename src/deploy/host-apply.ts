@@ -1,0 +1,204 @@
+/**
+ * The per-host apply pipeline (SPEC §4), from "push missing store paths" to "remove pending".
+ * The caller (the fleet orchestrator) has composed, resolved secrets, rendered and realised; this
+ * writes the new generation on one target through its Transport.
+ */
+import { posix } from "node:path";
+import { FleetError } from "../fleet-error.js";
+import { flipCurrent, nextGeneration, readCurrent } from "../manifest/generations.js";
+import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
+import { blobPath, filesDir, generationPath, stackDir, type GenerationNumber } from "../manifest/layout.js";
+import { manifestBytes, modeString, type Manifest, type ManifestFile, type ManifestService } from "../manifest/manifest.js";
+import { removePending, writePending } from "../manifest/pending.js";
+import type { RenderedFile } from "../stack/types.js";
+import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
+import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
+import { deleteAndPrune, filesThatDiffer, ProtectedDirs, sha256Hex, writeAll } from "./host-files.js";
+import { recoverPending } from "./host-recover.js";
+
+export interface HostApplyInput {
+  readonly transport: Transport;
+  readonly stack: string;
+  /** The target as written in the host record. */
+  readonly target: string;
+  readonly machine: string | null;
+  /** Absolute, target side (`~` already expanded). */
+  readonly deploymentsRoot: string;
+  /** Absolute target store root, protected from empty-directory pruning (optional). */
+  readonly storeRoot?: string;
+  /** Every managed file of the new generation. */
+  readonly files: readonly RenderedFile[];
+  /** The closure (local path → target path); empty under dry-run. */
+  readonly storePushes: readonly StorePush[];
+  /** Absolute target store paths (also under dry-run). */
+  readonly storePaths: readonly string[];
+  readonly services: readonly ManifestService[];
+  readonly artifacts: Readonly<Record<string, string>>;
+  readonly artifactRefs: readonly string[];
+  readonly sourceHash: string;
+  readonly backend: string;
+  readonly dryRun: boolean;
+  /** Injected so manifests are reproducible in tests. */
+  readonly clock: () => Date;
+  readonly holder: LockHolder;
+  readonly onEvent?: (e: HostEvent) => void;
+  /** Crash-test hook: SIGKILL this process at the step of that name (see APPLY_STEPS). */
+  readonly dieAt?: string;
+}
+
+export interface HostApplyResult {
+  readonly generation: GenerationNumber;
+  readonly previous: GenerationNumber | null;
+  readonly manifest: Manifest;
+  /** Live files written because their bytes or mode differed. */
+  readonly written: number;
+  /** Live files of the previous generation deleted. */
+  readonly removed: number;
+  /** Store paths pushed (those absent on the target). */
+  readonly pushed: number;
+  readonly bytesSent: number;
+  /** Set when an interrupted operation was found and finished or undone first. */
+  readonly recovery: RecoveryOutcome | null;
+  /** Set when a dead holder's lock was taken over. */
+  readonly lockTakeover: string | null;
+}
+
+function checkPath(path: string, what: string): void {
+  if (!path.startsWith("/") || posix.normalize(path) !== path || path.endsWith("/") || path.includes("\0")) {
+    throw new FleetError(undefined, `${what} '${path}' is not an absolute normalised path; write it as /dir/file without '.', '..' or '//'`);
+  }
+}
+
+function inside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith("/") ? root : `${root}/`);
+}
+
+/** Refuse, before the lock and before any write, a file list no generation could hold. */
+function validateInput(input: HostApplyInput): void {
+  checkPath(input.deploymentsRoot, "deployments root");
+  const seen = new Set<string>();
+  for (const f of input.files) {
+    checkPath(f.path, "managed file path");
+    if (seen.has(f.path)) throw new FleetError(undefined, `managed file ${f.path} is declared twice; keep one declaration`);
+    seen.add(f.path);
+    if (inside(f.path, input.deploymentsRoot) || inside(input.deploymentsRoot, f.path)) {
+      throw new FleetError(undefined, `managed file ${f.path} overlaps the deployments root ${input.deploymentsRoot}; move it elsewhere`);
+    }
+    if (input.storeRoot !== undefined && inside(f.path, input.storeRoot)) {
+      throw new FleetError(undefined, `managed file ${f.path} lies inside the store root ${input.storeRoot}; move it elsewhere`);
+    }
+    if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777) {
+      throw new FleetError(undefined, `managed file ${f.path} has an invalid mode ${f.mode}; use an octal mode such as "0644"`);
+    }
+  }
+  for (const p of input.storePaths) checkPath(p, "store path");
+}
+
+export async function applyHost(input: HostApplyInput): Promise<HostApplyResult> {
+  validateInput(input);
+  const t = input.transport;
+  const emit = input.onEvent ?? (() => undefined);
+  const step = stepper(emit, input.dieAt);
+  const dir = stackDir(input.deploymentsRoot, input.stack);
+
+  const lock = await t.acquireLock(dir, input.holder);
+  if (lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
+  try {
+    step("apply:locked");
+    const recovery = await recoverPending({
+      transport: t,
+      dir,
+      deploymentsRoot: input.deploymentsRoot,
+      ...(input.storeRoot === undefined ? {} : { storeRoot: input.storeRoot }),
+      emit,
+      step,
+    });
+    step("apply:recovered");
+    const current = await readCurrent(t, dir);
+
+    let pushed = 0;
+    let bytesSent = 0;
+    if (!input.dryRun && input.storePushes.length > 0) {
+      const present = await t.storePathsPresent(input.storePushes.map((p) => p.remotePath));
+      const missing = input.storePushes.filter((_, i) => !present[i]);
+      if (missing.length > 0) bytesSent = (await t.pushStorePaths(missing)).bytes;
+      pushed = missing.length;
+    }
+    step("apply:pushed");
+
+    const plain = input.files.map((f) => ({ file: f, sha256: sha256Hex(f.content) }));
+    const key = input.files.some((f) => f.secret) ? await loadOrCreateHmacKey(t, input.deploymentsRoot) : null;
+    const manifestFiles: ManifestFile[] = plain
+      .map(({ file, sha256 }) => ({
+        path: file.path,
+        sha256: file.secret ? secretDigest(key!, file.content) : sha256,
+        mode: modeString(file.mode),
+        secret: file.secret,
+      }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+    const blobs = new Set((await t.readdir(filesDir(dir))) ?? []);
+    for (const { file, sha256 } of plain) {
+      if (file.secret || blobs.has(sha256)) continue;
+      await t.writeFileAtomic(blobPath(dir, sha256), file.content, 0o644);
+      blobs.add(sha256);
+    }
+    step("apply:files-stored");
+
+    const generation = await nextGeneration(t, dir);
+    const previous = current?.generation ?? null;
+    const manifest: Manifest = {
+      generation,
+      stack: input.stack,
+      host: input.target,
+      machine: input.machine,
+      deployed_at: input.clock().toISOString(),
+      source_hash: input.sourceHash,
+      backend: input.backend,
+      dry_run: input.dryRun,
+      store_paths: [...new Set(input.storePaths)].sort(),
+      services: input.services,
+      files: manifestFiles,
+      artifacts: input.artifacts,
+      artifact_refs: [...input.artifactRefs],
+      previous,
+    };
+    await t.writeFileAtomic(generationPath(dir, generation), manifestBytes(manifest), 0o644);
+    step("apply:manifest-written");
+
+    await writePending(t, dir, { operation: "apply", to: generation, from: previous });
+    step("apply:pending-written");
+
+    // Secret files last: a crash before them leaves the old secret files intact, so recovery can
+    // still undo to the old generation (ADR 041).
+    const differ = await filesThatDiffer(
+      t,
+      plain.map(({ file, sha256 }) => ({ path: file.path, sha256, mode: file.mode, file })),
+    );
+    const ordered = [...differ.filter((d) => !d.file.secret), ...differ.filter((d) => d.file.secret)];
+    const written = await writeAll(
+      t,
+      ordered.map((d) => ({ path: d.path, content: d.file.content, mode: d.mode })),
+      () => step("apply:first-live-file-written"),
+    );
+    step("apply:live-files-written");
+
+    const declared = new Set(input.files.map((f) => f.path));
+    const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);
+    if (input.storeRoot !== undefined) protect.protectRoot(input.storeRoot);
+    for (const s of input.storePaths) protect.protectRoot(posix.dirname(s));
+    for (const f of input.files) protect.protectAncestorsOf(f.path);
+    const stale = (current?.files ?? []).map((f) => f.path).filter((p) => !declared.has(p));
+    const removed = await deleteAndPrune(t, stale, protect, () => step("apply:first-stale-file-deleted"));
+    step("apply:stale-files-deleted");
+
+    await flipCurrent(t, dir, generation);
+    step("apply:flipped");
+    await removePending(t, dir);
+    step("apply:pending-removed");
+
+    return { generation, previous, manifest, written, removed, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Making a host's live files match a generation: the shared moves of apply, rollback and recovery.
+ * Only files whose bytes or mode differ are written, so rollback is O(files) and never touches the
+ * store.
+ */
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import { FleetError } from "../fleet-error.js";
+import { blobPath } from "../manifest/layout.js";
+import { parseModeString, type ManifestFile } from "../manifest/manifest.js";
+import type { Transport } from "../transport/transport.js";
+
+export function sha256Hex(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Paths a deletion must never remove while walking up from an emptied directory. */
+export class ProtectedDirs {
+  private readonly dirs = new Set<string>(["/"]);
+
+  /** `root` and every ancestor of it (the deployments and store roots). */
+  protectRoot(root: string): this {
+    for (let d = posix.normalize(root); ; d = posix.dirname(d)) {
+      this.dirs.add(d);
+      if (d === "/" || d === ".") break;
+    }
+    return this;
+  }
+
+  /** Every ancestor directory of a file of the generation being made current. */
+  protectAncestorsOf(path: string): this {
+    return this.protectRoot(posix.dirname(path));
+  }
+
+  has(dir: string): boolean {
+    return this.dirs.has(dir);
+  }
+}
+
+/** A write still to do: the target path, its bytes, its exact mode. */
+export interface LiveWrite {
+  readonly path: string;
+  readonly content: Buffer;
+  readonly mode: number;
+}
+
+/**
+ * Which of `files` differ on the target (absent, other bytes or other mode). `sha256` is the
+ * plain digest of the wanted bytes.
+ */
+export async function filesThatDiffer<T extends { path: string; sha256: string; mode: number }>(
+  transport: Transport,
+  files: readonly T[],
+): Promise<T[]> {
+  const live = await transport.digestFiles(files.map((f) => f.path));
+  return files.filter((f, i) => {
+    const d = live[i];
+    return d === null || d === undefined || d.sha256 !== f.sha256 || d.mode !== f.mode;
+  });
+}
+
+/** Write each file; `afterFirst` runs after the first write (a crash-test kill point). */
+export async function writeAll(transport: Transport, writes: readonly LiveWrite[], afterFirst: () => void): Promise<number> {
+  let n = 0;
+  for (const w of writes) {
+    await transport.writeFileAtomic(w.path, w.content, w.mode);
+    if (++n === 1) afterFirst();
+  }
+  return n;
+}
+
+/**
+ * Rewrite every non-secret file of a generation that differs, from `files/<sha256>`. Returns how
+ * many were rewritten. A missing or damaged blob is refused before anything is written.
+ */
+export async function restoreFromBlobs(
+  transport: Transport,
+  dir: string,
+  files: readonly ManifestFile[],
+  afterFirst: () => void,
+): Promise<number> {
+  const wanted = files.filter((f) => !f.secret).map((f) => ({ ...f, mode: parseModeString(f.mode) }));
+  const differ = await filesThatDiffer(transport, wanted);
+  const writes: LiveWrite[] = [];
+  for (const f of differ) {
+    const blob = await transport.readFile(blobPath(dir, f.sha256));
+    if (blob === null || sha256Hex(blob) !== f.sha256) {
+      throw new FleetError(
+        undefined,
+        `stored content of ${f.path} (${blobPath(dir, f.sha256)}) is ${blob === null ? "missing" : "damaged"}; apply again to rewrite it`,
+      );
+    }
+    writes.push({ path: f.path, content: blob, mode: f.mode });
+  }
+  return writeAll(transport, writes, afterFirst);
+}
+
+/**
+ * Delete these live files, then every parent directory the deletion left empty, walking up until
+ * a protected or non-empty directory. Returns how many files existed and were removed.
+ */
+export async function deleteAndPrune(
+  transport: Transport,
+  paths: readonly string[],
+  protect: ProtectedDirs,
+  afterFirst: () => void,
+): Promise<number> {
+  let removed = 0;
+  for (const path of [...paths].sort()) {
+    const st = await transport.stat(path);
+    if (st !== null) {
+      await transport.remove(path);
+      if (++removed === 1) afterFirst();
+    }
+    for (let d = posix.dirname(path); !protect.has(d); d = posix.dirname(d)) {
+      if (!(await transport.rmdirIfEmpty(d))) break;
+    }
+  }
+  return removed;
+}

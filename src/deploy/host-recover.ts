@@ -1,0 +1,156 @@
+/**
+ * Recovery of an operation a crash interrupted (ADR 041). The `pending` marker names it; the
+ * rule is:
+ *  - an interrupted rollback is always finished (its manifest and every blob it needs were there
+ *    before the marker was written, and rollback never writes secrets);
+ *  - an interrupted apply is finished when its manifest is readable, its blobs and store paths are
+ *    present, and every secret file it declares is already live with the recorded HMAC and mode
+ *    (secret values are never stored, so only a run that wrote them all can be finished);
+ *    otherwise it is undone: the previous `current` generation's files are restored and the new
+ *    generation's extra files deleted. Apply writes secret files last, so an undo can restore the
+ *    old secret files except in the window where some new secret files were already written;
+ *    such a file is reported in a warning.
+ */
+import { posix } from "node:path";
+import { FleetError } from "../fleet-error.js";
+import { currentGeneration, flipCurrent, readGeneration } from "../manifest/generations.js";
+import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
+import { currentPath, filesDir, generationLabel } from "../manifest/layout.js";
+import { parseModeString, type Manifest } from "../manifest/manifest.js";
+import { readPending, removePending } from "../manifest/pending.js";
+import type { Transport } from "../transport/transport.js";
+import type { EmitHostEvent, HostStep, RecoveryOutcome } from "./host-events.js";
+import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
+
+export interface RecoveryContext {
+  readonly transport: Transport;
+  /** `<deployments-root>/<Stack>` on the target. */
+  readonly dir: string;
+  readonly deploymentsRoot: string;
+  readonly storeRoot?: string;
+  readonly emit: EmitHostEvent;
+  readonly step: (s: HostStep) => void;
+}
+
+async function tryRead(transport: Transport, dir: string, n: number | null): Promise<Manifest | null> {
+  if (n === null) return null;
+  try {
+    return await readGeneration(transport, dir, n);
+  } catch (e) {
+    if (e instanceof FleetError) return null;
+    throw e;
+  }
+}
+
+/** Secret files of `m` whose live bytes or mode no longer match the manifest's HMAC. */
+async function secretsNotLive(transport: Transport, deploymentsRoot: string, m: Manifest): Promise<string[]> {
+  const secrets = m.files.filter((f) => f.secret);
+  if (secrets.length === 0) return [];
+  const key = await loadOrCreateHmacKey(transport, deploymentsRoot);
+  const out: string[] = [];
+  for (const f of secrets) {
+    const [st, bytes] = await Promise.all([transport.stat(f.path), transport.readFile(f.path)]);
+    if (st === null || bytes === null || st.mode !== parseModeString(f.mode) || secretDigest(key, bytes) !== f.sha256) out.push(f.path);
+  }
+  return out;
+}
+
+async function canFinish(ctx: RecoveryContext, to: Manifest): Promise<boolean> {
+  const blobs = new Set((await ctx.transport.readdir(filesDir(ctx.dir))) ?? []);
+  if (to.files.some((f) => !f.secret && !blobs.has(f.sha256))) return false;
+  if (!to.dry_run && to.store_paths.length > 0) {
+    const present = await ctx.transport.storePathsPresent(to.store_paths);
+    if (present.some((p) => !p)) return false;
+  }
+  return (await secretsNotLive(ctx.transport, ctx.deploymentsRoot, to)).length === 0;
+}
+
+function protectionFor(ctx: RecoveryContext, m: Manifest | null): ProtectedDirs {
+  const p = new ProtectedDirs().protectRoot(ctx.deploymentsRoot);
+  if (ctx.storeRoot !== undefined) p.protectRoot(ctx.storeRoot);
+  for (const s of m?.store_paths ?? []) p.protectRoot(posix.dirname(s));
+  for (const f of m?.files ?? []) p.protectAncestorsOf(f.path);
+  return p;
+}
+
+/**
+ * Finish or undo whatever a `pending` marker names; null when there is none. Idempotent: a crash
+ * during recovery leaves the marker, and the next run recovers again.
+ */
+export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutcome | null> {
+  const t = ctx.transport;
+  const pending = await readPending(t, ctx.dir);
+  if (pending === null) return null;
+  const to = await tryRead(t, ctx.dir, pending.to);
+  const from = await tryRead(t, ctx.dir, pending.from);
+  if (pending.from !== null && from === null && to === null) {
+    throw new FleetError(
+      undefined,
+      `cannot recover the interrupted ${pending.operation} in ${ctx.dir}: neither ${generationLabel(pending.to)} nor ${generationLabel(pending.from)} is readable; restore a manifest by hand`,
+    );
+  }
+  const finish = to !== null && (pending.operation === "rollback" || (await canFinish(ctx, to)));
+  let first = true;
+  const afterFirst = (): void => {
+    if (first) ctx.step("recover:first-file-written");
+    first = false;
+  };
+
+  if (finish) {
+    const restored = await restoreFromBlobs(t, ctx.dir, to.files, afterFirst);
+    ctx.step("recover:files-written");
+    const keep = new Set(to.files.map((f) => f.path));
+    const stale = (from?.files ?? []).map((f) => f.path).filter((p) => !keep.has(p));
+    const removed = await deleteAndPrune(t, stale, protectionFor(ctx, to), () => ctx.step("recover:first-file-removed"));
+    await flipCurrent(t, ctx.dir, to.generation);
+    ctx.step("recover:flipped");
+    await removePending(t, ctx.dir);
+    const outcome: RecoveryOutcome = {
+      operation: pending.operation,
+      action: "finished",
+      generation: to.generation,
+      current: to.generation,
+      from: pending.from,
+      restored,
+      removed,
+      secretSkipped: to.files.filter((f) => f.secret).length,
+      message: `finished interrupted ${pending.operation} to ${generationLabel(to.generation)}`,
+    };
+    ctx.emit({ kind: "recovered", outcome });
+    return outcome;
+  }
+
+  // Undo: make every managed file match `from` again.
+  const restored = from === null ? 0 : await restoreFromBlobs(t, ctx.dir, from.files, afterFirst);
+  ctx.step("recover:files-written");
+  const keep = new Set((from?.files ?? []).map((f) => f.path));
+  const extra = (to?.files ?? []).map((f) => f.path).filter((p) => !keep.has(p));
+  const removed = await deleteAndPrune(t, extra, protectionFor(ctx, from), () => ctx.step("recover:first-file-removed"));
+  if (from === null) await t.remove(currentPath(ctx.dir));
+  else if ((await currentGeneration(t, ctx.dir)) !== from.generation) await flipCurrent(t, ctx.dir, from.generation);
+  ctx.step("recover:flipped");
+  if (from !== null) {
+    for (const path of await secretsNotLive(t, ctx.deploymentsRoot, from)) {
+      ctx.emit({
+        kind: "warning",
+        message: `secret file ${path} of ${generationLabel(from.generation)} could not be restored (secret values are never stored); apply again to rewrite it`,
+      });
+    }
+  }
+  await removePending(t, ctx.dir);
+  const outcome: RecoveryOutcome = {
+    operation: pending.operation,
+    action: "undone",
+    generation: pending.to,
+    current: from?.generation ?? null,
+    from: pending.from,
+    restored,
+    removed,
+    secretSkipped: 0,
+    message:
+      `undid interrupted ${pending.operation} to ${generationLabel(pending.to)}` +
+      (from === null ? " (the stack is back to never deployed)" : ` (${generationLabel(from.generation)} stays current)`),
+  };
+  ctx.emit({ kind: "recovered", outcome });
+  return outcome;
+}

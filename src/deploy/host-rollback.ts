@@ -1,0 +1,128 @@
+/**
+ * Rollback of one host (SPEC §4): no evaluation, no build, O(files). Restores the previous
+ * generation's non-secret files from `files/`, deletes what it did not declare, flips `current`.
+ */
+import { posix } from "node:path";
+import { FleetError } from "../fleet-error.js";
+import { flipCurrent, readCurrent, readGeneration } from "../manifest/generations.js";
+import { generationLabel, stackDir, type GenerationNumber } from "../manifest/layout.js";
+import { removePending, writePending } from "../manifest/pending.js";
+import type { LockHolder, Transport } from "../transport/transport.js";
+import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
+import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
+import { recoverPending } from "./host-recover.js";
+
+export interface HostRollbackInput {
+  readonly transport: Transport;
+  readonly stack: string;
+  /** The target as written in the host record (for messages). */
+  readonly target: string;
+  /** Absolute, target side. */
+  readonly deploymentsRoot: string;
+  readonly holder: LockHolder;
+  readonly onEvent?: (e: HostEvent) => void;
+  /** Crash-test hook: SIGKILL at the step of that name (see ROLLBACK_STEPS). */
+  readonly dieAt?: string;
+}
+
+export interface HostRollbackResult {
+  /** The generation now current (P). */
+  readonly generation: GenerationNumber;
+  /** The generation that was current (N). */
+  readonly was: GenerationNumber;
+  /** Non-secret files rewritten because their bytes or mode differed. */
+  readonly restored: number;
+  /** Files of N absent from P that were deleted. */
+  readonly removed: number;
+  /** P's secret files, left as they are (their values were never stored). */
+  readonly secretSkipped: number;
+  readonly recovery: RecoveryOutcome | null;
+  readonly lockTakeover: string | null;
+}
+
+export async function rollbackHost(input: HostRollbackInput): Promise<HostRollbackResult> {
+  const t = input.transport;
+  const emit = input.onEvent ?? (() => undefined);
+  const step = stepper(emit, input.dieAt);
+  const dir = stackDir(input.deploymentsRoot, input.stack);
+
+  // Never deployed: refuse without creating the stack's directory (the lock would create it).
+  if ((await t.stat(dir)) === null) {
+    throw new FleetError("E12", `${input.stack} was never deployed to ${input.target}; nothing to roll back`);
+  }
+  const lock = await t.acquireLock(dir, input.holder);
+  if (lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
+  try {
+    step("rollback:locked");
+    const recovery = await recoverPending({ transport: t, dir, deploymentsRoot: input.deploymentsRoot, emit, step });
+    step("rollback:recovered");
+    const lockTakeover = lock.takeover ?? null;
+    // The rollback this command was asked for is the one a crash interrupted: finishing it is the
+    // whole job, not a reason to go one generation further back (ADR 041).
+    if (recovery !== null && recovery.operation === "rollback" && recovery.action === "finished" && recovery.from !== null) {
+      return {
+        generation: recovery.generation,
+        was: recovery.from,
+        restored: recovery.restored,
+        removed: recovery.removed,
+        secretSkipped: recovery.secretSkipped,
+        recovery,
+        lockTakeover,
+      };
+    }
+
+    const current = await readCurrent(t, dir);
+    if (current === null) {
+      throw new FleetError("E12", `${input.stack} was never deployed to ${input.target}; nothing to roll back`);
+    }
+    if (current.previous === null) {
+      throw new FleetError(
+        "E12",
+        `no previous generation: ${input.stack} on ${input.target} is at ${generationLabel(current.generation)}, its first generation`,
+      );
+    }
+    const prev = await readGeneration(t, dir, current.previous);
+    if (!prev.dry_run && prev.store_paths.length > 0) {
+      const present = await t.storePathsPresent(prev.store_paths);
+      const missing = prev.store_paths.filter((_, i) => !present[i]);
+      if (missing.length > 0) {
+        throw new FleetError(
+          "E12",
+          `cannot roll back ${input.stack} to ${generationLabel(prev.generation)}: pinned store path(s) missing on ${input.target}: ${missing.join(", ")}`,
+          { hint: "apply that generation's configuration again to rebuild and push them" },
+        );
+      }
+    }
+    step("rollback:verified");
+
+    await writePending(t, dir, { operation: "rollback", to: prev.generation, from: current.generation });
+    step("rollback:pending-written");
+    const restored = await restoreFromBlobs(t, dir, prev.files, () => step("rollback:first-file-restored"));
+    step("rollback:files-restored");
+
+    const keep = new Set(prev.files.map((f) => f.path));
+    const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);
+    for (const s of [...prev.store_paths, ...current.store_paths]) protect.protectRoot(posix.dirname(s));
+    for (const f of prev.files) protect.protectAncestorsOf(f.path);
+    const gone = current.files.map((f) => f.path).filter((p) => !keep.has(p));
+    const removed = await deleteAndPrune(t, gone, protect, () => step("rollback:first-file-removed"));
+    step("rollback:files-removed");
+
+    await flipCurrent(t, dir, prev.generation);
+    step("rollback:flipped");
+    await removePending(t, dir);
+    step("rollback:pending-removed");
+
+    return {
+      generation: prev.generation,
+      was: current.generation,
+      restored,
+      removed,
+      secretSkipped: prev.files.filter((f) => f.secret).length,
+      recovery,
+      lockTakeover,
+    };
+  } finally {
+    await lock.release();
+  }
+}

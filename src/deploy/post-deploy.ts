@@ -1,0 +1,50 @@
+/**
+ * What follows a host's flip (SPEC §7, seed): `--enable`/`--activate` through Transport.run, then
+ * health checks. Activation problems are warnings (the flip already succeeded); a failing health
+ * check is reported to the caller, which rolls the host back.
+ */
+import type { ComposedStack } from "../stack/types.js";
+import type { Transport } from "../transport/transport.js";
+
+export interface ActivationOptions {
+  readonly activate: boolean;
+  readonly enable: boolean;
+}
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The shell script run on the target, one exec for the whole step. Services with enable=false are left alone. */
+export function activationScript(stack: ComposedStack, options: ActivationOptions): string | undefined {
+  if (!options.activate && !options.enable) return undefined;
+  const units = stack.services.filter((s) => s.enable).map((s) => `${s.name}.service`);
+  const lines = ['systemctl daemon-reload || echo "FLEET-FAIL daemon-reload"'];
+  if (options.enable) for (const u of units) lines.push(`systemctl enable ${shQuote(u)} || echo "FLEET-FAIL enable ${u}"`);
+  if (options.activate) for (const u of units) lines.push(`systemctl restart ${shQuote(u)} || echo "FLEET-FAIL restart ${u}"`);
+  return lines.join("\n");
+}
+
+/** Run activation; returns one warning per failed systemctl call. */
+export async function activate(transport: Transport, stack: ComposedStack, options: ActivationOptions): Promise<string[]> {
+  const script = activationScript(stack, options);
+  if (script === undefined) return [];
+  const r = await transport.run(script, { timeoutMs: 300_000 });
+  const warnings = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("FLEET-FAIL "))
+    .map((l) => `systemctl ${l.slice("FLEET-FAIL ".length)} failed`);
+  if (r.code !== 0) warnings.push(`activation script exited ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`);
+  return warnings;
+}
+
+/** The first failing health check's name, or undefined when all pass. */
+export async function runHealthChecks(transport: Transport, stack: ComposedStack): Promise<{ name: string; detail: string } | undefined> {
+  for (const check of stack.healthChecks) {
+    const r = await transport.run(check.command, { timeoutMs: check.timeout * 1000 });
+    if (r.code !== 0) {
+      return { name: check.name, detail: r.code === 124 ? `timed out after ${check.timeout}s` : `exit ${r.code}` };
+    }
+  }
+  return undefined;
+}
