@@ -1,0 +1,61 @@
+/** Reading a stack's generations through a Transport. */
+import { FleetError } from "../fleet-error.js";
+import type { Transport } from "../transport/transport.js";
+import {
+  currentPath,
+  generationFileName,
+  generationPath,
+  parseGenerationFileName,
+  type GenerationNumber,
+} from "./layout.js";
+import { parseManifest, type Manifest } from "./manifest.js";
+
+/** Every generation number with a manifest file, ascending (undone ones included). */
+export async function listGenerations(transport: Transport, dir: string): Promise<GenerationNumber[]> {
+  const names = (await transport.readdir(dir)) ?? [];
+  return names
+    .map(parseGenerationFileName)
+    .filter((n): n is number => n !== null)
+    .sort((a, b) => a - b);
+}
+
+/** `max(existing) + 1`: numbers are never reused, not even those of undone generations. */
+export async function nextGeneration(transport: Transport, dir: string): Promise<GenerationNumber> {
+  const all = await listGenerations(transport, dir);
+  return (all.at(-1) ?? 0) + 1;
+}
+
+/** The generation `current` points at, or null when the stack was never deployed. */
+export async function currentGeneration(transport: Transport, dir: string): Promise<GenerationNumber | null> {
+  const link = await transport.readlink(currentPath(dir));
+  if (link === null) return null;
+  const n = parseGenerationFileName(link);
+  if (n === null) {
+    throw new FleetError(undefined, `${currentPath(dir)} points at '${link}', not at a gen-NNN.json file; repoint it at the last good generation`);
+  }
+  return n;
+}
+
+export async function readGeneration(transport: Transport, dir: string, n: GenerationNumber): Promise<Manifest> {
+  const path = generationPath(dir, n);
+  const bytes = await transport.readFile(path);
+  if (bytes === null) {
+    throw new FleetError(undefined, `manifest ${path} is missing; restore it or repoint ${currentPath(dir)}`);
+  }
+  const m = parseManifest(bytes, path);
+  if (m.generation !== n) {
+    throw new FleetError(undefined, `manifest ${path} says it is generation ${m.generation}, not ${n}; restore the original file`);
+  }
+  return m;
+}
+
+/** The manifest `current` names, or null when never deployed. */
+export async function readCurrent(transport: Transport, dir: string): Promise<Manifest | null> {
+  const n = await currentGeneration(transport, dir);
+  return n === null ? null : readGeneration(transport, dir, n);
+}
+
+/** Flip `current` to generation n with a relative symlink (temp symlink + rename). */
+export async function flipCurrent(transport: Transport, dir: string, n: GenerationNumber): Promise<void> {
+  await transport.symlinkAtomic(currentPath(dir), generationFileName(n));
+}
