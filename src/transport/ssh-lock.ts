@@ -1,0 +1,49 @@
+/**
+ * The per-(target, stack) deployments lock over SSH (ADR 052): `flock(1)` on `<dir>/lock` held by
+ * a shell that lives as long as one exec channel. Ending the channel's stdin releases it; a dropped
+ * connection ends the shell, so the kernel frees the lock with it.
+ */
+import { shellQuote } from "./ssh-exec.js";
+import type { LockHolder } from "./transport.js";
+
+/** Exit status of the lock shell when another live process holds the lock. */
+export const LOCK_BUSY = 75;
+
+/**
+ * Prints `STALE <json>` when it took over a lock file whose holder died without cleaning up,
+ * then `LOCKED`; or exits 75 after printing `BUSY <json>`. The inode check guards against the
+ * race where the previous holder unlinked the file between our open and our flock.
+ */
+export function lockScript(dir: string, holder: LockHolder): string {
+  const info = JSON.stringify({ host: holder.host, pid: holder.pid, startedAt: holder.startedAt });
+  return [
+    `d=${shellQuote(dir)}`,
+    'mkdir -p "$d" || exit 1',
+    "i=0",
+    "while :; do",
+    '  exec 9>>"$d/lock" || exit 1',
+    '  if ! flock -n 9; then printf "BUSY %s\\n" "$(cat "$d/lock" 2>/dev/null)"; exit 75; fi',
+    '  if [ "$(stat -L -c %d:%i /proc/$$/fd/9)" = "$(stat -c %d:%i "$d/lock" 2>/dev/null)" ]; then break; fi',
+    "  exec 9>&-",
+    "  i=$((i+1)); if [ $i -ge 5 ]; then echo \"lock file $d/lock keeps being replaced\" >&2; exit 1; fi",
+    "done",
+    'old=$(cat "$d/lock")',
+    'if [ -n "$old" ]; then printf "STALE %s\\n" "$old"; fi',
+    `printf '%s\\n' ${shellQuote(info)} > "$d/lock"`,
+    "echo LOCKED",
+    "cat >/dev/null",
+    'rm -f "$d/lock"',
+  ].join("\n");
+}
+
+export function parseHolder(json: string): LockHolder | null {
+  try {
+    const v = JSON.parse(json) as Partial<LockHolder>;
+    if (typeof v.host === "string" && typeof v.pid === "number" && typeof v.startedAt === "string") {
+      return { host: v.host, pid: v.pid, startedAt: v.startedAt };
+    }
+  } catch {
+    /* a foreign or truncated lock file */
+  }
+  return null;
+}

@@ -1,0 +1,88 @@
+/**
+ * Store push over one exec channel: a tar stream of the local store directories is unpacked by
+ * `tar -x` into a temp dir beside the target store, then each path is renamed into place, so a
+ * store path on the target is either absent or complete.
+ */
+import { createReadStream } from "node:fs";
+import { lstat, readdir, readlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { pack as tarPack, type Pack } from "tar-stream";
+import { shellQuote } from "./ssh-exec.js";
+import type { StorePush } from "./transport.js";
+
+/** Items grouped by target parent directory: one tar stream and one rename pass per group. */
+export function groupByRemoteParent(items: readonly StorePush[]): Map<string, StorePush[]> {
+  const groups = new Map<string, StorePush[]>();
+  for (const it of items) {
+    const parent = dirname(it.remotePath);
+    const g = groups.get(parent) ?? [];
+    g.push(it);
+    groups.set(parent, g);
+  }
+  return groups;
+}
+
+/**
+ * The remote half. `tar -p --no-same-owner` keeps modes exactly (umask ignored) without trying
+ * to chown to the local uids. A path that became complete meanwhile (another fleet process) is
+ * left alone; the temp dir is removed on every exit.
+ */
+export function unpackScript(parent: string, bases: readonly string[], marker: string): string {
+  const list = bases.map(shellQuote).join(" ");
+  return [
+    "set -e",
+    `r=${shellQuote(parent)}`,
+    'mkdir -p "$r"',
+    't=$(mktemp -d "$r/.fleet-push-XXXXXX")',
+    "trap 'chmod -R u+w \"$t\" 2>/dev/null || true; rm -rf \"$t\"' EXIT",
+    'tar -x -p --no-same-owner -f - -C "$t"',
+    `for b in ${list}; do`,
+    `  if [ -f "$r/$b/${marker}" ]; then continue; fi`,
+    '  if [ -e "$r/$b" ]; then chmod -R u+w "$r/$b" 2>/dev/null || true; rm -rf "$r/$b"; fi',
+    `  mv -T "$t/$b" "$r/$b" || [ -f "$r/$b/${marker}" ]`,
+    "done",
+  ].join("\n");
+}
+
+function addEntry(pack: Pack, header: Parameters<Pack["entry"]>[0], body?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (body === undefined) {
+      pack.entry(header, (err) => (err ? reject(err) : resolve()));
+      return;
+    }
+    const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    const src = createReadStream(body);
+    src.on("error", reject);
+    src.pipe(entry);
+  });
+}
+
+async function addTree(pack: Pack, localPath: string, name: string): Promise<void> {
+  const st = await lstat(localPath);
+  const mode = st.mode & 0o7777;
+  if (st.isSymbolicLink()) {
+    await addEntry(pack, { name, type: "symlink", linkname: await readlink(localPath), mode, mtime: st.mtime });
+  } else if (st.isDirectory()) {
+    await addEntry(pack, { name: `${name}/`, type: "directory", mode, mtime: st.mtime });
+    for (const child of (await readdir(localPath)).sort()) {
+      await addTree(pack, join(localPath, child), `${name}/${child}`);
+    }
+  } else if (st.isFile()) {
+    await addEntry(pack, { name, type: "file", size: st.size, mode, mtime: st.mtime }, localPath);
+  }
+  // Sockets, fifos and devices never belong in a store path; they are left out.
+}
+
+/** A tar stream of the items, each under its target base name. Errors surface on the stream. */
+export function packStorePaths(items: readonly StorePush[]): Pack {
+  const pack = tarPack();
+  void (async () => {
+    try {
+      for (const it of items) await addTree(pack, it.localPath, basename(it.remotePath));
+      pack.finalize();
+    } catch (e) {
+      pack.destroy(e as Error);
+    }
+  })();
+  return pack;
+}

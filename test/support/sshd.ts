@@ -1,0 +1,200 @@
+/**
+ * A real OpenSSH sshd on 127.0.0.1 for SSH transport tests. Each call starts one private sshd
+ * (its own host key, client keys, authorized_keys, config and log in a temp dir), so two calls act
+ * as two separate hosts.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const SSHD_BIN = "/usr/sbin/sshd";
+/** The non-root account the rig creates (unlocked, no password) for permission tests. */
+export const TEST_USER = "fleetops";
+
+export interface SshdOptions {
+  /** Login user the returned keys are meant for; root unless given. */
+  readonly user?: string;
+}
+
+export interface Sshd {
+  readonly port: number;
+  readonly host: "127.0.0.1";
+  readonly user: string;
+  /** `ssh://user@127.0.0.1:port` */
+  readonly target: string;
+  readonly dir: string;
+  readonly hostKeyPath: string;
+  /** The host public key line (`ssh-ed25519 AAAA… comment`). */
+  readonly hostPubKey: string;
+  readonly clientKeyPath: string;
+  readonly rsaKeyPath: string;
+  /** An ed25519 key that is NOT in authorized_keys. */
+  readonly strangerKeyPath: string;
+  /** A passphrase-protected ed25519 key (passphrase "secret"), authorised. */
+  readonly encryptedKeyPath: string;
+  /** known_hosts holding this server's host key as `[127.0.0.1]:port`. */
+  readonly knownHostsPath: string;
+  readonly logPath: string;
+  /** Kill (SIGKILL) every per-connection sshd process, leaving the listener up. */
+  killSessions(): number;
+  stop(): Promise<void>;
+}
+
+/** True when the rig can run here; under CI=true callers must fail instead of skipping. */
+export function sshdAvailable(): boolean {
+  return existsSync(SSHD_BIN) && process.getuid?.() === 0;
+}
+
+function keygen(path: string, type: "ed25519" | "rsa", passphrase = ""): void {
+  const args = ["-q", "-t", type, "-N", passphrase, "-C", `fleet-test-${type}`, "-f", path];
+  if (type === "rsa") args.splice(3, 0, "-b", "2048");
+  execFileSync("/usr/bin/ssh-keygen", args, { stdio: "ignore" });
+  chmodSync(path, 0o600);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForBanner(port: number, child: ChildProcess, logPath: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) {
+      throw new Error(`sshd exited with ${child.exitCode}: ${existsSync(logPath) ? readFileSync(logPath, "utf8") : ""}`);
+    }
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("data", (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith("SSH-"));
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd on port ${port} never accepted connections`);
+}
+
+/** Create the non-root test account when absent (unlocked so pubkey login works). */
+export function ensureTestUser(name = TEST_USER): void {
+  try {
+    execFileSync("/usr/bin/id", [name], { stdio: "ignore" });
+  } catch {
+    execFileSync("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name], { stdio: "ignore" });
+  }
+  execFileSync("/usr/sbin/usermod", ["-p", "*", name], { stdio: "ignore" });
+}
+
+function childPids(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // Field 4 (after the parenthesised comm, which may hold spaces) is the parent pid.
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(rest[1]) === ppid) out.push(Number(name));
+    } catch {
+      /* process vanished */
+    }
+  }
+  return out;
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
+  const user = options.user ?? "root";
+  if (user !== "root") ensureTestUser(user);
+  const dir = mkdtempSync(join(tmpdir(), "fleet-sshd-"));
+  // sshd reads AuthorizedKeysFile as the login user, so the directory must be traversable.
+  chmodSync(dir, 0o755);
+  const hostKeyPath = join(dir, "host_ed25519");
+  const clientKeyPath = join(dir, "id_ed25519");
+  const rsaKeyPath = join(dir, "id_rsa");
+  const strangerKeyPath = join(dir, "id_stranger");
+  const encryptedKeyPath = join(dir, "id_encrypted");
+  keygen(hostKeyPath, "ed25519");
+  keygen(clientKeyPath, "ed25519");
+  keygen(rsaKeyPath, "rsa");
+  keygen(strangerKeyPath, "ed25519");
+  keygen(encryptedKeyPath, "ed25519", "secret");
+  const authorized = [clientKeyPath, rsaKeyPath, encryptedKeyPath]
+    .map((k) => readFileSync(`${k}.pub`, "utf8").trim())
+    .join("\n");
+  writeFileSync(join(dir, "authorized_keys"), `${authorized}\n`, { mode: 0o644 });
+  const hostPubKey = readFileSync(`${hostKeyPath}.pub`, "utf8").trim();
+  const port = await freePort();
+  const knownHostsPath = join(dir, "known_hosts");
+  const [ktype, kblob] = hostPubKey.split(" ");
+  writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${ktype} ${kblob}\n`);
+  const configPath = join(dir, "sshd_config");
+  const logPath = join(dir, "sshd.log");
+  writeFileSync(
+    configPath,
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${hostKeyPath}`,
+      `PidFile ${join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "UsePAM no",
+      "StrictModes no",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PubkeyAuthentication yes",
+      "PermitRootLogin prohibit-password",
+      "Subsystem sftp internal-sftp",
+      "MaxStartups 100",
+      "MaxSessions 100",
+      "LogLevel VERBOSE",
+      "",
+    ].join("\n"),
+  );
+  mkdirSync("/run/sshd", { recursive: true });
+  const child = spawn(SSHD_BIN, ["-D", "-f", configPath, "-E", logPath], { stdio: "ignore" });
+  await waitForBanner(port, child, logPath);
+  const mainPid = child.pid!;
+  return {
+    port,
+    host: "127.0.0.1",
+    user,
+    target: `ssh://${user}@127.0.0.1:${port}`,
+    dir,
+    hostKeyPath,
+    hostPubKey,
+    clientKeyPath,
+    rsaKeyPath,
+    strangerKeyPath,
+    encryptedKeyPath,
+    knownHostsPath,
+    logPath,
+    killSessions() {
+      const pids = childPids(mainPid);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+      return pids.length;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
