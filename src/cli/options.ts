@@ -51,3 +51,8 @@ export function transportOptions(o: TargetFlagValues) {
     connectTimeoutMs: o.connectTimeout * 1000,
   };
 }
+
+/** `--only NAME,@tag` (repeatable): machine names, stack names or tags. */
+export function addOnlyFlag(cmd: Command): Command {
+  return cmd.option("--only <selectors>", "only these hosts: machine or stack names and @tags, comma-separated", collect, [] as string[]);
+}

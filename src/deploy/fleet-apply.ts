@@ -19,7 +19,8 @@ import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { FleetRefusal, loadFleet, type LoadedFleet, type LoadedHost } from "./fleet-load.js";
 import { applyHost } from "./host-apply.js";
-import { readCurrentManifest, rollbackHost } from "./host-rollback.js";
+import { rollbackHost } from "./host-rollback.js";
+import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import { genName, type HostOutcome, type ProgressEvent } from "./outcome.js";
 import { activate, runHealthChecks } from "./post-deploy.js";
@@ -330,7 +331,11 @@ async function deployOnTransport(
   }));
 
   progress("deploy");
+  const warnings: string[] = [];
+  const onEvent = hostEventSink(warnings, progress);
   const result = await applyHost({
+    onEvent,
+    storeRoot: targetStore,
     transport,
     stack: stack.name,
     target: host.target,
@@ -349,7 +354,6 @@ async function deployOnTransport(
     holder: ctx.lockHolder,
     ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
   });
-  const warnings = [...(result.warnings ?? [])];
   const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
   if (options.dryRun) return done;
   progress("activate");
@@ -361,7 +365,7 @@ async function deployOnTransport(
   if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
   if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
   progress("rollback");
-  const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder });
-  warnings.push(...(rb.warnings ?? []), ...(await activate(transport, stack, options)));
+  const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder, onEvent });
+  warnings.push(...(await activate(transport, stack, options)));
   return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
 }

@@ -11,7 +11,8 @@ import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots, type Roots } from "./fleet-apply.js";
 import { loadFleetFile } from "./fleet-load.js";
-import { readCurrentManifest, rollbackHost } from "./host-rollback.js";
+import { rollbackHost } from "./host-rollback.js";
+import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome } from "./outcome.js";
@@ -83,7 +84,9 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir) : { ok: true, detail: "" };
           if (!preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
           const transport = await pool.get(view.record.target);
+          const warnings: string[] = [];
           const r = await rollbackHost({
+            onEvent: hostEventSink(warnings, () => undefined),
             transport,
             stack: view.record.stack,
             target: view.record.target,
@@ -94,7 +97,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           outcome = {
             host: view.record,
             status: "ok",
-            warnings: r.warnings ?? [],
+            warnings,
             generation: r.generation,
             previous: r.was,
             restored: r.restored,

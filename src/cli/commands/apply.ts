@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
-import { addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { handleRefusal } from "../refusal.js";
 import { reportApplied } from "../report.js";
@@ -14,6 +14,8 @@ interface ApplyFlags extends TargetFlagValues {
   vaultSecrets?: string;
   activate?: boolean;
   enable?: boolean;
+  autoRollback: boolean;
+  only?: string[];
   scenario: string[];
 }
 
@@ -24,6 +26,7 @@ export function registerApply(program: Command): void {
     .argument("<file>", "fleet file (defines module Fleet)");
   addTargetFlags(cmd);
   addScenarioFlag(cmd);
+  addOnlyFlag(cmd);
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
     .option("--fail-fast", "stop launching new deploys at the first failing host")
@@ -32,6 +35,7 @@ export function registerApply(program: Command): void {
     .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
+    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
     .action(async (file: string, flags: ApplyFlags) => {
       const out = processOutput();
       let outcomes;
@@ -49,6 +53,8 @@ export function registerApply(program: Command): void {
           ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
           activate: Boolean(flags.activate),
           enable: Boolean(flags.enable),
+          autoRollback: flags.autoRollback,
+          ...(flags.only !== undefined ? { only: flags.only } : {}),
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
           onReport: (o) => reportApplied(out, o),

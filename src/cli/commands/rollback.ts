@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
-import { addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { handleRefusal } from "../refusal.js";
 import { reportRolledBack } from "../report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
+  only?: string[];
 }
 
 export function registerRollback(program: Command): void {
@@ -16,6 +17,7 @@ export function registerRollback(program: Command): void {
     .description("roll every host of a Fleet module back one generation, consumers before producers")
     .argument("<file>", "fleet file (defines module Fleet)");
   addTargetFlags(cmd);
+  addOnlyFlag(cmd);
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const out = processOutput();
     let outcomes;
@@ -26,6 +28,7 @@ export function registerRollback(program: Command): void {
         ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
         ...transportOptions(flags),
         failFast: Boolean(flags.failFast),
+        ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
         onReport: () => undefined,
       });
