@@ -40,7 +40,7 @@ export async function openTransport(target: string, options: TransportOptions): 
   if (options.transportRoot !== undefined) {
     return new LocalTransport({ root: hermeticDir(options.transportRoot, target), target, user: targetUser(target) });
   }
-  const { openSshTransport } = await import("../transport/ssh.js");
+  const { openSshTransport } = await import("../transport/ssh-transport.js");
   return openSshTransport({
     target,
     ...(options.key !== undefined ? { key: options.key } : {}),
