@@ -98,7 +98,7 @@ export class SshTransport implements Transport {
   private fail(what: string, e: unknown): FleetError {
     if (e instanceof FleetError) return e;
     if (this.dropped !== undefined) return this.droppedError(e);
-    return new FleetError(undefined, `${what} on ${this.target} failed: ${reason(e)}`, { host: this.target, cause: e });
+    return new FleetError(undefined, `${what} on ${this.target}: ${reason(e)}`, { host: this.target, cause: e });
   }
 
   private alive(): void {
@@ -111,7 +111,7 @@ export class SshTransport implements Transport {
       this.client.sftp((err, s) => (err ? reject(err) : resolve(new Sftp(s))));
     }).catch((e: unknown) => {
       this.sftpSession = undefined;
-      throw this.fail("opening an SFTP session", e);
+      throw this.fail("cannot open an SFTP session", e);
     });
     return this.sftpSession;
   }
@@ -133,13 +133,13 @@ export class SshTransport implements Transport {
     const r = await this.exec(what, command, opts);
     if (r.code !== 0) {
       const msg = r.stderr.toString("utf8").trim().split("\n").slice(-3).join("; ") || `exit status ${r.code}`;
-      throw new FleetError(undefined, `${what} on ${this.target} failed: ${msg}`, { host: this.target });
+      throw new FleetError(undefined, `${what} on ${this.target}: ${msg}`, { host: this.target });
     }
     return r.stdout;
   }
 
   home(): Promise<string> {
-    this.homeDir ??= this.execOk("reading $HOME", `printf '%s' "$HOME"`).then((b) => {
+    this.homeDir ??= this.execOk("cannot read $HOME", `printf '%s' "$HOME"`).then((b) => {
       const h = b.toString("utf8");
       if (!h.startsWith("/")) throw new FleetError(undefined, `$HOME of ${this.user} on ${this.target} is not an absolute path ('${h}')`);
       return h;
@@ -299,7 +299,7 @@ export class SshTransport implements Transport {
       `for p do if [ -f "$p" ] && [ ! -h "$p" ]; then printf '%s\\0' "$p"; fi; done | xargs -0 -r sha256sum --`,
       "echo ==",
     ].join("\n");
-    const out = await this.execOk("hashing managed files", `xargs -0 -r sh -c ${shellQuote(batch)} sh`, {
+    const out = await this.execOk("cannot hash managed files", `xargs -0 -r sh -c ${shellQuote(batch)} sh`, {
       stdin: nulJoin(paths),
     });
     const lines = out.toString("utf8").split("\n");
@@ -340,7 +340,7 @@ export class SshTransport implements Transport {
   async storePathsPresent(paths: readonly string[]): Promise<boolean[]> {
     if (paths.length === 0) return [];
     const script = `for p do if [ -f "$p/${BUILT_MARKER}" ]; then echo 1; else echo 0; fi; done`;
-    const out = await this.execOk("checking store paths", `xargs -0 -r sh -c ${shellQuote(script)} sh`, {
+    const out = await this.execOk("cannot check store paths", `xargs -0 -r sh -c ${shellQuote(script)} sh`, {
       stdin: nulJoin(paths),
     });
     const lines = out.toString("utf8").split("\n").filter((l) => l !== "");
@@ -367,7 +367,7 @@ export class SshTransport implements Transport {
       pack.on("error", (e: Error) => counter.destroy(e));
       pack.pipe(counter);
       const names = group.map((g) => basename(g.remotePath));
-      await this.execOk(`pushing ${names.length} store path(s) to ${parent}`, unpackScript(parent, names, BUILT_MARKER), {
+      await this.execOk(`cannot push ${names.length} store path(s) to ${parent}`, unpackScript(parent, names, BUILT_MARKER), {
         stdin: counter,
       });
     }
@@ -389,7 +389,7 @@ export class SshTransport implements Transport {
       line = `timeout -k 2 ${secs} ${line}`;
       backstop = options.timeoutMs + 5000;
     }
-    const r = await this.exec(`running '${command}'`, line, backstop === undefined ? {} : { timeoutMs: backstop });
+    const r = await this.exec(`cannot run '${command}'`, line, backstop === undefined ? {} : { timeoutMs: backstop });
     return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
   }
 
@@ -399,7 +399,7 @@ export class SshTransport implements Transport {
     let out = "";
     let onLocked: (() => void) | undefined;
     const locked = new Promise<"locked">((resolve) => (onLocked = () => resolve("locked")));
-    const session = this.exec(`locking ${dir}`, lockScript(dir, holder), {
+    const session = this.exec(`cannot lock ${dir}`, lockScript(dir, holder), {
       keepStdinOpen: true,
       onChannel: (ch) => (channel = ch),
       onStdout: (chunk) => {
