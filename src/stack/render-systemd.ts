@@ -82,6 +82,14 @@ function secretValue(ref: SecretRef, secrets: ReadonlyMap<string, string>): stri
   return value;
 }
 
+/** systemd cannot represent a NUL byte in a unit or env file; say so instead of truncating. */
+function noNul(value: string, what: string): string {
+  if (value.includes("\0")) {
+    throw new FleetError(undefined, `${what} contains a NUL character, which systemd cannot represent; remove it`);
+  }
+  return value;
+}
+
 function unitName(dep: string): string {
   return UNIT_SUFFIX.test(dep) ? dep : `${dep}.service`;
 }
@@ -99,7 +107,7 @@ export function renderUnit(stackName: string, service: ComposedService, ctx: Ren
 
   const where = `service '${service.name}' of stack '${stackName}'`;
   const exec = `${ctx.storePathOf(service.package)}/bin/${service.binary}`;
-  const args = service.args.map((a) => quoteExecArg(completeStr(a, ctx.artifacts)));
+  const args = service.args.map((a, i) => quoteExecArg(noNul(completeStr(a, ctx.artifacts), `args[${i}] of ${where}`)));
   lines.push("", "[Service]", `ExecStart=${[quoteExecArg(exec), ...args].join(" ")}`);
 
   let hasSecrets = false;
@@ -107,13 +115,14 @@ export function renderUnit(stackName: string, service: ComposedService, ctx: Ren
     const v = service.environment[key];
     if (v === undefined) continue;
     if (v instanceof SecretRef) hasSecrets = true;
-    else lines.push(`Environment=${environmentAssignment(key, completeStr(v, ctx.artifacts))}`);
+    else lines.push(`Environment=${environmentAssignment(key, noNul(completeStr(v, ctx.artifacts), `environment.${key} of ${where}`))}`);
   }
   if (hasSecrets) lines.push(`EnvironmentFile=${envFilePath(service.name)}`);
 
   const directives: Record<string, string> = { ...SERVICE_DEFAULTS };
   for (const [key, v] of Object.entries(service.serviceConfig)) {
     const value = typeof v === "boolean" ? (v ? "yes" : "no") : typeof v === "number" ? String(v) : completeStr(v, ctx.artifacts);
+    noNul(value, `serviceConfig.${key} of ${where}`);
     if (/[\r\n]/.test(value)) {
       throw new FleetError(undefined, `serviceConfig.${key} of ${where} contains a line break after completing its artifacts; make the value a single line`);
     }
@@ -130,7 +139,7 @@ export function renderEnvFile(service: ComposedService, secrets: ReadonlyMap<str
   const lines: string[] = [];
   for (const key of Object.keys(service.environment).sort(compareStrings)) {
     const v = service.environment[key];
-    if (v instanceof SecretRef) lines.push(envFileLine(key, secretValue(v, secrets)));
+    if (v instanceof SecretRef) lines.push(envFileLine(key, noNul(secretValue(v, secrets), `secret ${v.toString()} (environment.${key} of service '${service.name}')`)));
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : undefined;
 }

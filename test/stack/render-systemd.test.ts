@@ -245,3 +245,25 @@ describe("renderSystemd enable = false", () => {
     expect(enabledUnits(stack)).toEqual(["api.service"]);
   });
 });
+
+describe("renderSystemd refusals", () => {
+  it("refuses a NUL character systemd cannot represent, without quoting a secret value", () => {
+    const argStack = compose(webModules({ services: [{ name: "api", package: "Api", binary: "api", args: ["a\0b"] }] }));
+    expect(() => renderSystemd(argStack, ctx())).toThrow("args[0] of service 'api' of stack 'WebStack' contains a NUL character, which systemd cannot represent; remove it");
+    const secretStack = compose(webModules({ services: [{ name: "api", package: "Api", binary: "api", environment: { K: secret("from_env", "K") } }] }));
+    let message = "";
+    try {
+      renderSystemd(secretStack, ctx({ secrets: new Map([["from_env:K", "top\0secret"]]) }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("secret from_env:K (environment.K of service 'api')");
+    expect(message).not.toContain("secret\0");
+    expect(message).not.toContain("top");
+  });
+
+  it("refuses a serviceConfig value whose completed artifact holds a line break", () => {
+    const stack = compose(webModules({ services: [{ name: "api", package: "Api", binary: "api", serviceConfig: { User: artifact("db/user") } }] }));
+    expect(() => renderSystemd(stack, ctx({ artifacts: new Map([["db/user", "x\nExecStartPre=/bin/evil"]]) }))).toThrow(/contains a line break/);
+  });
+});
