@@ -1,0 +1,36 @@
+/** `fleet why FILE... Module.field [--scenario S]...`: the value and its contributions, winner last. */
+import type { Command } from "commander";
+import { FleetError, UsageError } from "../../fleet-error.js";
+import { locationOf, renderDiagnostics, why } from "../../lang/index.js";
+import { ExitCode } from "../exit-code.js";
+import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
+import { evaluateProgram } from "../../lang/index.js";
+
+export function registerWhy(program: Command): void {
+  program
+    .command("why")
+    .description("explain where a field's value comes from")
+    .argument("<args...>", "PCL files, then Module.field")
+    .option("--scenario <name>", "apply a scenario (repeatable)", collectRepeatable, [] as string[])
+    .action((args: string[], opts: { scenario: string[] }) => {
+      const path = args[args.length - 1];
+      const paths = args.slice(0, -1);
+      if (paths.length === 0 || path === undefined || !/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(path)) {
+        throw new UsageError("usage: fleet why FILE... Module.field; name the field as Module.field (or Module.field.sub)");
+      }
+      const files = readSources(expandPclPaths(paths));
+      requireScenarios(opts.scenario, evaluateProgram(files, {}).scenarios);
+      const r = why(files, path, { scenarios: opts.scenario });
+      if (r.diagnostics.length > 0) {
+        process.stderr.write(renderDiagnostics(r.diagnostics, files));
+        throw new ExitCode(1);
+      }
+      if (r.value === undefined) throw new FleetError("E2", `'${path}' is not defined; check the module and field names with fleet eval`);
+      const out = [`${path} = ${JSON.stringify(r.value)}`];
+      r.chain.forEach((c, i) => {
+        const winner = i === r.chain.length - 1 ? "  (winner)" : "";
+        out.push(`  ${locationOf(c.span, files)}: ${c.origin}, priority ${c.priority}: ${JSON.stringify(c.value)}${winner}`);
+      });
+      process.stdout.write(out.join("\n") + "\n");
+    });
+}

@@ -1,0 +1,17 @@
+/** Canonical JSON (sorted keys, 2-space indent, trailing newline) of evaluated modules. */
+import stable from "fast-json-stable-stringify";
+import type { ModuleValues } from "./value.js";
+
+export function canonicalJson(x: unknown): string {
+  return JSON.stringify(JSON.parse(stable(x)), null, 2) + "\n";
+}
+
+/** `fleet eval --json`: references as `{"from_env": "X"}`, templates as `{"template": […]}`. */
+export function canonicalModulesJson(modules: ModuleValues): string {
+  const obj: Record<string, unknown> = {};
+  for (const name of [...modules.keys()].sort()) {
+    if (name === "__proto__") Object.defineProperty(obj, name, { value: modules.get(name), enumerable: true });
+    else obj[name] = modules.get(name);
+  }
+  return canonicalJson(obj);
+}

@@ -1,0 +1,233 @@
+/**
+ * Checks evaluated modules against the schemas of their shape (SPEC §1.6) and the placement rules
+ * of references (§1.3), reporting at the use: spans come from the origin table of each record
+ * and list. Inside the Fleet module every shape error is `[E14]`.
+ */
+import type { ModuleShape } from "./api.js";
+import type { DiagnosticCode } from "./diagnostic.js";
+import type { Evaluator } from "./evaluate.js";
+import { closest } from "./edit-distance.js";
+import { messages } from "./messages.js";
+import { elemSpan, fieldNameSpan, fieldValueSpan, originOf } from "./origins.js";
+import { hasField } from "./record-keys.js";
+import { BACKENDS, fleetSchema, packageSchema, RECIPES, stackSchema, type Schema } from "./schemas.js";
+import type { Span } from "./source.js";
+import { describe } from "./types.js";
+import { ArtifactRef, isRecordValue, SecretRef, Template, type RecordValue, type Value } from "./value.js";
+
+export function shapeOf(name: string, rec: RecordValue): ModuleShape {
+  if (name === "Fleet") return "fleet";
+  if (hasField(rec, "recipe")) return "package";
+  if (hasField(rec, "backend")) return "stack";
+  return "data";
+}
+
+interface Ctx {
+  readonly shape: ModuleShape;
+  readonly module: string;
+  /** Module names referenced as packages, with the span of the reference. */
+  readonly packageRefs: { name: string; span: Span; from: string }[];
+}
+
+export class Checker {
+  private readonly reportedMixed = new WeakSet<object>();
+
+  constructor(private readonly ev: Evaluator) {}
+
+  private code(ctx: Ctx, normal: DiagnosticCode): DiagnosticCode {
+    return ctx.shape === "fleet" ? "E14" : normal;
+  }
+
+  checkModule(name: string, rec: RecordValue, shape: ModuleShape): void {
+    const ctx: Ctx = { shape, module: name, packageRefs: [] };
+    const span = originOf(rec)?.span ?? this.ev.modules.get(name)?.decl.nameSpan;
+    if (!span) return;
+    if (shape === "data") {
+      this.loose(rec, span, ctx);
+      return;
+    }
+    let schema: Schema;
+    if (shape === "fleet") schema = fleetSchema;
+    else if (shape === "stack") {
+      schema = stackSchema;
+      const b = rec.backend;
+      if (typeof b === "string" && !(BACKENDS as readonly string[]).includes(b)) this.ev.error("E6", messages.unknownBackend(b), fieldValueSpan(rec, "backend", span));
+    } else {
+      const r = rec.recipe;
+      schema = packageSchema(typeof r === "string" ? r : undefined);
+      if (typeof r === "string" && !(RECIPES as readonly string[]).includes(r)) this.ev.error("E6", messages.unknownRecipe(r), fieldValueSpan(rec, "recipe", span));
+    }
+    this.check(rec, schema, span, ctx, `module '${name}'`);
+    for (const ref of ctx.packageRefs) this.checkPackageRef(ref);
+  }
+
+  private checkPackageRef(ref: { name: string; span: Span }): void {
+    const mod = this.ev.modules.get(ref.name);
+    if (!mod) {
+      const c = closest(ref.name, this.ev.modules.keys());
+      this.ev.error("E2", messages.unknownModule(ref.name), ref.span, [], c === undefined ? undefined : messages.didYouMean(c));
+      return;
+    }
+    if (!mod.fields.has("recipe")) this.ev.error("E7", messages.depNotPackage(ref.name), ref.span, [{ span: mod.decl.nameSpan, message: `module '${ref.name}' is defined here` }]);
+  }
+
+  private check(v: Value, s: Schema, span: Span, ctx: Ctx, what: string): void {
+    const mismatch = (expected: string): void => {
+      const sec = v instanceof SecretRef ? v : undefined;
+      if (sec) this.misplacedSecret(sec, span, ctx);
+      else this.ev.error(this.code(ctx, "E1"), messages.typeMismatch(what, expected, describe(v)), span);
+    };
+    switch (s.k) {
+      case "any":
+        this.loose(v, span, ctx);
+        return;
+      case "str":
+      case "moduleName":
+        if (typeof v === "string") {
+          if (s.k === "moduleName") ctx.packageRefs.push({ name: v, span, from: ctx.module });
+          return;
+        }
+        if ((v instanceof ArtifactRef || v instanceof Template) && s.k === "str") {
+          this.artifactUse(v, span, ctx);
+          return;
+        }
+        mismatch("Str");
+        return;
+      case "secretOrStr":
+        if (typeof v === "string" || v instanceof SecretRef) return;
+        if (v instanceof ArtifactRef || v instanceof Template) {
+          this.artifactUse(v, span, ctx);
+          return;
+        }
+        mismatch("Str or a secret reference");
+        return;
+      case "scalar":
+        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return;
+        if (v instanceof ArtifactRef || v instanceof Template) {
+          this.artifactUse(v, span, ctx);
+          return;
+        }
+        mismatch("Str, Int or Bool");
+        return;
+      case "int":
+        if (typeof v !== "number") mismatch("Int");
+        return;
+      case "bool":
+        if (typeof v !== "boolean") mismatch("Bool");
+        return;
+      case "list": {
+        if (!Array.isArray(v)) {
+          mismatch(`a list`);
+          return;
+        }
+        const items = v as readonly Value[];
+        for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpan(v, i, span), ctx, `element ${i + 1} of ${what}`);
+        return;
+      }
+      case "anyRec": {
+        if (!isRecordValue(v)) {
+          mismatch("a record");
+          return;
+        }
+        for (const k of Object.keys(v)) {
+          const vs = fieldValueSpan(v, k, span);
+          if (s.values) this.check(v[k] as Value, s.values, vs, ctx, `field '${k}' of ${what}`);
+          else this.loose(v[k] as Value, vs, ctx);
+        }
+        return;
+      }
+      case "rec": {
+        if (!isRecordValue(v)) {
+          mismatch(`a record (${s.name})`);
+          return;
+        }
+        const label = s.name === "host record" || ctx.shape !== "fleet" ? s.name : `${s.name}`;
+        for (const k of Object.keys(v)) {
+          const fs = s.fields[k];
+          if (!fs || !Object.prototype.hasOwnProperty.call(s.fields, k)) {
+            const c = closest(k, Object.keys(s.fields));
+            this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, this.recordName(label, what)), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
+            continue;
+          }
+          this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, `field '${k}'`);
+        }
+        for (const [k, fs] of Object.entries(s.fields)) {
+          if (!fs.optional && !hasField(v, k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, this.recordName(label, what)), firstLine(originOf(v)?.span ?? span));
+        }
+        return;
+      }
+    }
+  }
+
+  private recordName(name: string, what: string): string {
+    // Modules are named by their module name; nested records by their kind and position.
+    if (name.endsWith("module")) return what;
+    if (what.startsWith("element ")) return `${name} (${what})`;
+    return name;
+  }
+
+  private artifactUse(v: ArtifactRef | Template, span: Span, ctx: Ctx): void {
+    if (ctx.shape === "package") {
+      const ref = v instanceof ArtifactRef ? v : (v.parts.find((p) => p instanceof ArtifactRef) as ArtifactRef);
+      this.ev.error("E6", messages.artifactInPackage(ctx.module), span, [{ span: ref.span, message: messages.referenceHere }]);
+    }
+  }
+
+  private misplacedSecret(s: SecretRef, span: Span, ctx: Ctx): void {
+    if (ctx.shape === "package") this.ev.error("E6", messages.secretInPackage(ctx.module), span, [{ span: s.span, message: messages.referenceHere }]);
+    else this.ev.error("E6", messages.secretMisplaced("here"), span, [{ span: s.span, message: messages.referenceHere }]);
+  }
+
+  /** A value outside any schema: lists must be uniform, and references obey the placement rules. */
+  private loose(v: Value, span: Span, ctx: Ctx): void {
+    if (v instanceof SecretRef) {
+      if (ctx.shape !== "data") this.misplacedSecret(v, span, ctx);
+      return;
+    }
+    if (v instanceof ArtifactRef || v instanceof Template) {
+      this.artifactUse(v, span, ctx);
+      return;
+    }
+    if (Array.isArray(v)) {
+      const o = originOf(v);
+      if (o?.mixedAt !== undefined && !this.reportedMixed.has(v)) {
+        this.reportedMixed.add(v);
+        const items = v as readonly Value[];
+        this.ev.error("E1", messages.mixedList(describe(items[0] as Value), describe(items[o.mixedAt] as Value)), elemSpan(v, o.mixedAt, span));
+      }
+      const items = v as readonly Value[];
+      for (let i = 0; i < items.length; i++) this.loose(items[i] as Value, elemSpan(v, i, span), ctx);
+      return;
+    }
+    if (isRecordValue(v)) for (const k of Object.keys(v)) this.loose(v[k] as Value, fieldValueSpan(v, k, span), ctx);
+  }
+
+  /** `[E7]`: a cycle among package `deps`, reported once at the edge that closes it. */
+  checkPackageCycles(packages: ReadonlyMap<string, RecordValue>): void {
+    const state = new Map<string, 1 | 2>();
+    const path: string[] = [];
+    const visit = (name: string): void => {
+      state.set(name, 1);
+      path.push(name);
+      const rec = packages.get(name);
+      const deps = rec && Array.isArray(rec.deps) ? (rec.deps as readonly Value[]) : [];
+      for (let i = 0; i < deps.length; i++) {
+        const d = deps[i];
+        if (typeof d !== "string" || !packages.has(d)) continue;
+        const st = state.get(d);
+        if (st === 1) {
+          const cycle = [...path.slice(path.indexOf(d)), d];
+          const span = elemSpan(rec?.deps as Value, i, originOf(rec as Value)?.span as Span);
+          this.ev.error("E7", messages.depCycle(cycle), span);
+        } else if (st === undefined) visit(d);
+      }
+      path.pop();
+      state.set(name, 2);
+    };
+    for (const name of [...packages.keys()].sort()) if (!state.has(name)) visit(name);
+  }
+}
+
+function firstLine(span: Span): Span {
+  return span;
+}

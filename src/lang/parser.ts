@@ -1,0 +1,503 @@
+/**
+ * PCL parser (SPEC §1.2): a Chevrotain EmbeddedActionsParser that builds the AST of ast.ts
+ * directly (no CST, which costs about 3× the time). Error recovery is on, so independent mistakes
+ * are all reported; the caller discards the tree of a file that has any syntax error.
+ */
+import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { Comprehension, Decl, Expr, Field, ModuleDecl, Override, Program, RefKind, ScenarioDecl, StrPart, TypeExpr } from "./ast.js";
+import type { Diagnostic } from "./diagnostic.js";
+import { lex } from "./lexer.js";
+import { messages } from "./messages.js";
+import type { SourceFile, Span } from "./source.js";
+import * as T from "./tokens.js";
+
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+const REF_KINDS: ReadonlySet<string> = new Set(["from_env", "from_file", "from_vault", "from_artifact"]);
+
+/** How a token type reads in a message. */
+const TOKEN_LABELS: Record<string, string> = {
+  Ident: "a name", IntLit: "an integer", StringStart: "a string", StringEnd: "'\"'", StringChars: "string text",
+  InterpStart: "'${'", LBrace: "'{'", RBrace: "'}'", LBraceTop: "'{'", RBraceTop: "'}'", LBraceNested: "'{'",
+  RBraceNested: "'}'", Arrow: "'=>'", EqEq: "'=='", NotEq: "'!='", AndAnd: "'&&'", OrOr: "'||'", Equals: "'='",
+  Bang: "'!'", Dot: "'.'", Comma: "','", Semicolon: "';'", Colon: "':'", LParen: "'('", RParen: "')'",
+  LBracket: "'['", RBracket: "']'", Less: "'<'", Greater: "'>'", EOF: "end of file",
+};
+function label(t: TokenType): string {
+  return TOKEN_LABELS[t.name] ?? `'${t.name.toLowerCase()}'`;
+}
+function found(t: IToken): string {
+  if (t.tokenType === EOF) return "end of file";
+  if (t.tokenType === T.StringStart) return "a string";
+  return `'${t.image}'`;
+}
+
+const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, actual }) => messages.syntaxExpected(label(expected), found(actual)),
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => messages.syntaxUnexpected(found(firstRedundant)),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) => {
+    const firsts = new Set<string>();
+    for (const alt of expectedPathsPerAlt) for (const path of alt) if (path[0]) firsts.add(label(path[0]));
+    return messages.syntaxNoAlternative(ruleName, [...firsts], actual[0] ? found(actual[0]) : "end of file");
+  },
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual, ruleName }) => {
+    const firsts = new Set<string>();
+    for (const path of expectedIterationPaths) if (path[0]) firsts.add(label(path[0]));
+    return messages.syntaxNoAlternative(ruleName, [...firsts], actual[0] ? found(actual[0]) : "end of file");
+  },
+};
+
+const DUMMY_SPAN: Span = { file: "", offset: 0, length: 0 };
+const DUMMY_EXPR: Expr = { kind: "bool", value: false, span: DUMMY_SPAN };
+
+class PclParser extends EmbeddedActionsParser {
+  file = "";
+  extra: Diagnostic[] = [];
+
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, errorMessageProvider: errorMessages, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  private span(start: IToken): Span {
+    const last = this.LA(0);
+    const s = start.startOffset;
+    const end = last.startOffset + last.image.length;
+    return { file: this.file, offset: s, length: Math.max(0, end - s) };
+  }
+  private tokSpan(t: IToken): Span {
+    return { file: this.file, offset: t.startOffset, length: t.image.length };
+  }
+
+  public program = this.RULE("program", (): Decl[] => {
+    const decls: Decl[] = [];
+    this.MANY(() => {
+      const d = this.OR([
+        { ALT: () => this.SUBRULE(this.moduleDecl) as Decl },
+        { ALT: () => this.SUBRULE(this.scenarioDecl) as Decl },
+      ]);
+      this.ACTION(() => decls.push(d));
+    });
+    return decls;
+  });
+
+  private moduleDecl = this.RULE("moduleDecl", (): ModuleDecl => {
+    const start = this.CONSUME(T.Module);
+    const name = this.CONSUME(T.Ident);
+    this.CONSUME(T.LBrace);
+    const fields = this.SUBRULE(this.fields);
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "module", name: name.image, nameSpan: this.tokSpan(name), fields, span: this.span(start) }) as ModuleDecl);
+  });
+
+  private scenarioDecl = this.RULE("scenarioDecl", (): ScenarioDecl => {
+    const start = this.CONSUME(T.Scenario);
+    const name = this.CONSUME(T.Ident);
+    this.CONSUME(T.LBrace);
+    const overrides: Override[] = [];
+    this.MANY(() => {
+      const o = this.SUBRULE(this.override);
+      this.ACTION(() => overrides.push(o));
+      this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
+    });
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "scenario", name: name.image, nameSpan: this.tokSpan(name), overrides, span: this.span(start) }) as ScenarioDecl);
+  });
+
+  /** Fields of a module or record, each optionally followed by `;` or `,`. */
+  private fields = this.RULE("fields", (): Field[] => {
+    const fields: Field[] = [];
+    this.MANY(() => {
+      const f = this.SUBRULE(this.field);
+      this.ACTION(() => fields.push(f));
+      this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
+    });
+    return fields;
+  });
+
+  private field = this.RULE(
+    "field",
+    (): Field => {
+      const name = this.CONSUME(T.Ident);
+      this.CONSUME(T.Equals);
+      const value = this.SUBRULE(this.expr);
+      return this.ACTION(() => ({ name: name.image, nameSpan: this.tokSpan(name), value, span: this.span(name) }));
+    },
+    { recoveryValueFunc: () => ({ name: "", nameSpan: DUMMY_SPAN, value: DUMMY_EXPR, span: DUMMY_SPAN }) },
+  );
+
+  private override = this.RULE(
+    "override",
+    (): Override => {
+      const first = this.CONSUME(T.Ident);
+      const path: IToken[] = [first];
+      this.AT_LEAST_ONE(() => {
+        this.CONSUME(T.Dot);
+        const p = this.CONSUME2(T.Ident);
+        this.ACTION(() => path.push(p));
+      });
+      this.CONSUME(T.Equals);
+      const value = this.SUBRULE(this.expr);
+      return this.ACTION(() => ({
+        path: path.map((t) => t.image),
+        pathSpans: path.map((t) => this.tokSpan(t)),
+        value,
+        span: this.span(first),
+      }));
+    },
+    { recoveryValueFunc: () => ({ path: [], pathSpans: [], value: DUMMY_EXPR, span: DUMMY_SPAN }) },
+  );
+
+  public expr = this.RULE(
+    "expr",
+    (): Expr => {
+      let left = this.SUBRULE(this.andExpr);
+      this.MANY(() => {
+        this.CONSUME(T.OrOr);
+        const right = this.SUBRULE2(this.andExpr);
+        left = this.ACTION(() => binary("||", left, right));
+      });
+      return left;
+    },
+    { recoveryValueFunc: () => DUMMY_EXPR },
+  );
+
+  private andExpr = this.RULE("andExpr", (): Expr => {
+    let left = this.SUBRULE(this.cmpExpr);
+    this.MANY(() => {
+      this.CONSUME(T.AndAnd);
+      const right = this.SUBRULE2(this.cmpExpr);
+      left = this.ACTION(() => binary("&&", left, right));
+    });
+    return left;
+  });
+
+  private cmpExpr = this.RULE("cmpExpr", (): Expr => {
+    const left = this.SUBRULE(this.unary);
+    let result = left;
+    this.OPTION(() => {
+      const op = this.OR([{ ALT: () => this.CONSUME(T.EqEq) }, { ALT: () => this.CONSUME(T.NotEq) }]);
+      const right = this.SUBRULE2(this.unary);
+      result = this.ACTION(() => binary(op.image === "==" ? "==" : "!=", left, right));
+    });
+    return result;
+  });
+
+  private unary = this.RULE("unary", (): Expr => {
+    return this.OR([
+      {
+        ALT: () => {
+          const bang = this.CONSUME(T.Bang);
+          const operand = this.SUBRULE(this.unary);
+          return this.ACTION(() => ({ kind: "not", operand, span: this.span(bang) }) as Expr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  private postfix = this.RULE("postfix", (): Expr => {
+    let target = this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      const f = this.CONSUME(T.Ident);
+      target = this.ACTION(() => {
+        const fieldSpan = this.tokSpan(f);
+        const offset = target.span.offset;
+        return {
+          kind: "select",
+          target,
+          field: f.image,
+          fieldSpan,
+          span: { file: this.file, offset, length: fieldSpan.offset + fieldSpan.length - offset },
+        } as Expr;
+      });
+    });
+    return target;
+  });
+
+  private primary = this.RULE("primary", (): Expr => {
+    return this.OR([
+      { ALT: () => this.SUBRULE(this.stringLit) },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.IntLit);
+          return this.ACTION(() => this.intLiteral(t));
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.True);
+          return this.ACTION(() => ({ kind: "bool", value: true, span: this.tokSpan(t) }) as Expr);
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.False);
+          return this.ACTION(() => ({ kind: "bool", value: false, span: this.tokSpan(t) }) as Expr);
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.Ident);
+          return this.ACTION(() => ({ kind: "name", name: t.image, span: this.tokSpan(t) }) as Expr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.listLit) },
+      { ALT: () => this.SUBRULE(this.recordLit) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          const e = this.SUBRULE(this.expr);
+          this.CONSUME(T.RParen);
+          return e;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.ifExpr) },
+      { ALT: () => this.SUBRULE(this.settingExpr) },
+    ]);
+  });
+
+  private intLiteral(t: IToken): Expr {
+    const value = Number(t.image);
+    if (!Number.isSafeInteger(value) || Math.abs(value) > MAX_INT) {
+      this.extra.push({ code: "E8", message: messages.intOutOfRange(t.image), span: this.tokSpan(t), labels: [] });
+      return { kind: "int", value: 0, span: this.tokSpan(t) };
+    }
+    return { kind: "int", value: value === 0 ? 0 : value, span: this.tokSpan(t) };
+  }
+
+  private stringLit = this.RULE("stringLit", (): Expr => {
+    const start = this.CONSUME(T.StringStart);
+    const parts: StrPart[] = [];
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            const chars = this.CONSUME(T.StringChars);
+            this.ACTION(() => {
+              const text = this.decode(chars);
+              const last = parts[parts.length - 1];
+              if (typeof last === "string") parts[parts.length - 1] = last + text;
+              else parts.push(text);
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.InterpStart);
+            const e = this.SUBRULE(this.expr);
+            this.CONSUME(T.RBrace);
+            this.ACTION(() => parts.push(e));
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.StringEnd);
+    return this.ACTION(() => ({ kind: "str", parts, span: this.span(start) }) as Expr);
+  });
+
+  /** Decodes the escapes of one run of string text; a bad escape is `[E8]` at the escape. */
+  private decode(t: IToken): string {
+    const s = t.image;
+    if (s.indexOf("\\") < 0) return s;
+    let out = "";
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (c !== "\\") {
+        out += c;
+        continue;
+      }
+      const e = s[i + 1];
+      const at = t.startOffset + i;
+      switch (e) {
+        case '"': out += '"'; i++; break;
+        case "\\": out += "\\"; i++; break;
+        case "n": out += "\n"; i++; break;
+        case "t": out += "\t"; i++; break;
+        case "r": out += "\r"; i++; break;
+        case "$": out += "$"; i++; break;
+        case "u": {
+          const m = /^u\{([0-9A-Fa-f]{1,6})\}/.exec(s.slice(i + 1, i + 11));
+          const cp = m ? parseInt(m[1] ?? "", 16) : NaN;
+          if (!m || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            const len = m ? m[0].length + 1 : 2;
+            this.extra.push({ code: "E8", message: messages.badUnicodeEscape(s.slice(i, i + len)), span: { file: this.file, offset: at, length: len }, labels: [] });
+            i += len - 1;
+          } else {
+            out += String.fromCodePoint(cp);
+            i += m[0].length;
+          }
+          break;
+        }
+        default:
+          this.extra.push({ code: "E8", message: messages.badEscape(`\\${e ?? ""}`), span: { file: this.file, offset: at, length: 2 }, labels: [] });
+          i++;
+      }
+    }
+    return out;
+  }
+
+  private listLit = this.RULE("listLit", (): Expr => {
+    const start = this.CONSUME(T.LBracket);
+    const items: (Expr | Comprehension)[] = [];
+    this.MANY(() => {
+      const item = this.OR([{ ALT: () => this.SUBRULE(this.comprehension) as Expr | Comprehension }, { ALT: () => this.SUBRULE(this.expr) as Expr | Comprehension }]);
+      this.ACTION(() => items.push(item));
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+    return this.ACTION(() => ({ kind: "list", items, span: this.span(start) }) as Expr);
+  });
+
+  private comprehension = this.RULE("comprehension", (): Comprehension => {
+    const start = this.CONSUME(T.For);
+    const v = this.CONSUME(T.Ident);
+    this.CONSUME(T.In);
+    const source = this.SUBRULE(this.expr);
+    let filter: Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.If);
+      filter = this.SUBRULE2(this.expr);
+    });
+    this.CONSUME(T.Arrow);
+    const body = this.SUBRULE3(this.expr);
+    return this.ACTION(() => ({ kind: "for", variable: v.image, variableSpan: this.tokSpan(v), source, filter, body, span: this.span(start) }) as Comprehension);
+  });
+
+  private recordLit = this.RULE("recordLit", (): Expr => {
+    const start = this.CONSUME(T.LBrace);
+    const fields = this.SUBRULE(this.fields);
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => {
+      const span = this.span(start);
+      const only = fields.length === 1 ? fields[0] : undefined;
+      // `{ from_env = "X" }` with a plain literal is a reference, not a record (SPEC §1.2).
+      if (only && REF_KINDS.has(only.name) && only.value.kind === "str" && only.value.parts.length <= 1 && typeof (only.value.parts[0] ?? "") === "string") {
+        return { kind: "ref", ref: only.name as RefKind, name: (only.value.parts[0] as string | undefined) ?? "", span } as Expr;
+      }
+      return { kind: "record", fields, span } as Expr;
+    });
+  });
+
+  private ifExpr = this.RULE("ifExpr", (): Expr => {
+    const start = this.CONSUME(T.If);
+    const cond = this.SUBRULE(this.expr);
+    this.CONSUME(T.Then);
+    const then = this.SUBRULE2(this.expr);
+    this.CONSUME(T.Else);
+    const otherwise = this.SUBRULE3(this.expr);
+    return this.ACTION(() => ({ kind: "if", cond, then, else: otherwise, span: this.span(start) }) as Expr);
+  });
+
+  private settingExpr = this.RULE("settingExpr", (): Expr => {
+    const start = this.CONSUME(T.Setting);
+    this.CONSUME(T.Less);
+    const type = this.SUBRULE(this.typeExpr);
+    this.CONSUME(T.Greater);
+    this.CONSUME(T.LParen);
+    const value = this.SUBRULE(this.expr);
+    this.CONSUME(T.Comma);
+    this.CONSUME(T.Priority);
+    this.CONSUME(T.Equals);
+    const p = this.CONSUME(T.IntLit);
+    this.CONSUME(T.RParen);
+    return this.ACTION(() => {
+      const pr = this.intLiteral(p);
+      return { kind: "setting", type, value, priority: pr.kind === "int" ? pr.value : 0, span: this.span(start) } as Expr;
+    });
+  });
+
+  private typeExpr = this.RULE(
+    "typeExpr",
+    (): TypeExpr => {
+      const name = this.CONSUME(T.Ident);
+      let result: TypeExpr | undefined;
+      this.OPTION(() => {
+        this.CONSUME(T.Less);
+        const args: { name: string; type: TypeExpr }[] = [];
+        let elem: TypeExpr | undefined;
+        this.OR([
+          {
+            // Rec<name: type, …>
+            GATE: () => this.LA(2).tokenType === T.Colon,
+            ALT: () => {
+              this.MANY_SEP({
+                SEP: T.Comma,
+                DEF: () => {
+                  const n = this.CONSUME2(T.Ident);
+                  this.CONSUME(T.Colon);
+                  const t = this.SUBRULE(this.typeExpr);
+                  this.ACTION(() => args.push({ name: n.image, type: t }));
+                },
+              });
+            },
+          },
+          { ALT: () => { elem = this.SUBRULE2(this.typeExpr); } },
+        ]);
+        this.CONSUME(T.Greater);
+        result = this.ACTION(() => {
+          const span = this.span(name);
+          if (name.image === "List" && elem) return { kind: "List", elem, span } as TypeExpr;
+          if (name.image === "Rec" && !elem) return { kind: "Rec", fields: args, span } as TypeExpr;
+          return { kind: "Unknown", name: name.image, span } as TypeExpr;
+        });
+      });
+      return this.ACTION(() => {
+        if (result) return result;
+        const span = this.tokSpan(name);
+        const n = name.image;
+        if (n === "Bool" || n === "Int" || n === "Str" || n === "Path") return { kind: n, span } as TypeExpr;
+        if (n === "Rec") return { kind: "Rec", fields: [], span } as TypeExpr;
+        return { kind: "Unknown", name: n, span } as TypeExpr;
+      });
+    },
+    { recoveryValueFunc: () => ({ kind: "Unknown", name: "", span: DUMMY_SPAN }) as TypeExpr },
+  );
+}
+
+function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
+  const offset = left.span.offset;
+  return { kind: "binary", op, left, right, span: { file: left.span.file, offset, length: right.span.offset + right.span.length - offset } };
+}
+
+let shared: PclParser | undefined;
+function parserInstance(): PclParser {
+  shared ??= new PclParser();
+  return shared;
+}
+
+export interface ParseResult {
+  readonly program: Program;
+  /** `[E8]` diagnostics of the lexer and parser, in source order. Non-empty means the tree is partial. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function parse(file: SourceFile): ParseResult {
+  const lexed = lex(file);
+  const p = parserInstance();
+  p.file = file.path;
+  p.extra = [];
+  p.input = lexed.tokens;
+  const decls = p.program();
+  const diagnostics: Diagnostic[] = [...lexed.diagnostics, ...p.extra];
+  const seen = new Set<number>();
+  for (const e of p.errors) {
+    const t = e.token;
+    const offset = Number.isFinite(t.startOffset) ? t.startOffset : file.text.length;
+    if (seen.has(offset)) continue; // recovery can report one mistake more than once
+    seen.add(offset);
+    const length = t.tokenType === EOF || !Number.isFinite(t.startOffset) ? 0 : t.image.length;
+    diagnostics.push({ code: "E8", message: e.message, span: { file: file.path, offset, length }, labels: [] });
+  }
+  diagnostics.sort((a, b) => a.span.offset - b.span.offset);
+  // Recovery may leave holes; the caller uses a tree with diagnostics only for scenario names.
+  return { program: { file: file.path, decls: (decls as (Decl | undefined)[]).filter((d): d is Decl => typeof d === "object" && d !== null && typeof d.name === "string") }, diagnostics };
+}
+
+/** Grammar rule names and productions, for the EBNF sync test and the syntax diagrams. */
+export function grammarProductions(): ReturnType<PclParser["getSerializedGastProductions"]> {
+  return parserInstance().getSerializedGastProductions();
+}
+export function grammarRuleNames(): string[] {
+  return Object.keys(parserInstance().getGAstProductions());
+}

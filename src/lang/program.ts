@@ -1,0 +1,110 @@
+/** The front end end to end: parse every file, evaluate, check (SPEC §1). */
+import type { Contribution, EvaluateOptions, ModuleShape, ProgramResult, WhyResult } from "./api.js";
+import { Checker, shapeOf } from "./checker.js";
+import type { Diagnostic } from "./diagnostic.js";
+import { Evaluator, Poison } from "./evaluate.js";
+import { originOf } from "./origins.js";
+import { parse } from "./parser.js";
+import { getField } from "./record-keys.js";
+import type { SourceFile, Span } from "./source.js";
+import { isRecordValue, type RecordValue, type Value } from "./value.js";
+
+interface Run {
+  readonly result: ProgramResult;
+  readonly evaluator: Evaluator | undefined;
+}
+
+function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
+  const parsed = files.map((f) => parse(f));
+  const scenarios = new Set<string>();
+  for (const p of parsed) for (const d of p.program.decls) if (d.kind === "scenario") scenarios.add(d.name);
+  const syntax = parsed.flatMap((p) => p.diagnostics);
+  if (syntax.length > 0) {
+    // Stop after syntax errors: checking a partial tree would only add follow-on noise.
+    return {
+      result: { modules: new Map(), shapes: new Map(), moduleSpans: new Map(), diagnostics: sortDiagnostics(syntax, files), scenarios },
+      evaluator: undefined,
+    };
+  }
+  const ev = new Evaluator(files, parsed.map((p) => p.program), options.scenarios ?? [], options.injected ?? []);
+  const modules = new Map<string, RecordValue>();
+  const shapes = new Map<string, ModuleShape>();
+  const moduleSpans = new Map<string, Span>();
+  for (const [name, m] of ev.modules) {
+    moduleSpans.set(name, m.decl.nameSpan);
+    const v = ev.moduleValue(name, undefined);
+    if (v instanceof Poison) {
+      shapes.set(name, name === "Fleet" ? "fleet" : m.fields.has("recipe") ? "package" : m.fields.has("backend") ? "stack" : "data");
+      continue;
+    }
+    const rec = v as RecordValue;
+    modules.set(name, rec);
+    shapes.set(name, shapeOf(name, rec));
+  }
+  const checker = new Checker(ev);
+  const packages = new Map<string, RecordValue>();
+  for (const [name, rec] of modules) {
+    const shape = shapes.get(name) ?? "data";
+    checker.checkModule(name, rec, shape);
+    if (shape === "package") packages.set(name, rec);
+  }
+  checker.checkPackageCycles(packages);
+  const sortedModules = new Map([...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    result: { modules: sortedModules, shapes, moduleSpans, diagnostics: sortDiagnostics(ev.diagnostics, files), scenarios },
+    evaluator: ev,
+  };
+}
+
+/** Sorted by file (in the order given), then position; exact repeats (a loop body) once. */
+export function sortDiagnostics(ds: readonly Diagnostic[], files: readonly SourceFile[]): Diagnostic[] {
+  const index = new Map(files.map((f, i) => [f.path, i]));
+  const seen = new Set<string>();
+  const unique: Diagnostic[] = [];
+  for (const d of ds) {
+    const key = `${d.span.file}\0${d.span.offset}\0${d.span.length}\0${d.code}\0${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(d);
+  }
+  return unique
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => (index.get(a.d.span.file) ?? 0) - (index.get(b.d.span.file) ?? 0) || a.d.span.offset - b.d.span.offset || a.i - b.i)
+    .map((x) => x.d);
+}
+
+export function evaluateProgram(files: readonly SourceFile[], options: EvaluateOptions = {}): ProgramResult {
+  return run(files, options).result;
+}
+
+/**
+ * `fleet why Module.field.sub`: the value and every contribution, winner last. A path below a
+ * field without its own scenario overrides reports the field's contributions, each narrowed to
+ * the sub-path.
+ */
+export function why(files: readonly SourceFile[], path: string, options: EvaluateOptions = {}): WhyResult {
+  const { result, evaluator } = run(files, options);
+  const parts = path.split(".");
+  const [m, f, ...rest] = parts;
+  if (!evaluator || m === undefined || f === undefined) return { value: undefined, chain: [], diagnostics: result.diagnostics };
+  const own = evaluator.chains.get(path);
+  const base = own ?? evaluator.chains.get(`${m}.${f}`) ?? [];
+  const narrow = own ? [] : rest;
+  const chain: Contribution[] = [];
+  for (const c of base) {
+    let v: Value | undefined = c.value;
+    let span = c.span;
+    for (const seg of narrow) {
+      if (!isRecordValue(v)) {
+        v = undefined;
+        break;
+      }
+      span = originOf(v)?.fieldValues?.get(seg) ?? span;
+      v = getField(v, seg);
+    }
+    if (v !== undefined) chain.push({ ...c, value: v, span });
+  }
+  let value: Value | undefined = result.modules.get(m);
+  for (const seg of [f, ...rest]) value = isRecordValue(value) ? getField(value, seg) : undefined;
+  return { value, chain, diagnostics: result.diagnostics };
+}

@@ -1,0 +1,121 @@
+/**
+ * PCL types (SPEC §1.3) as derived from evaluated values. The language has no functions, so the
+ * type of every expression is the type of its value; `[]` has an open element type that fits any
+ * list. References and templates are strings completed later, so they count as Str.
+ */
+import type { TypeExpr } from "./ast.js";
+import { ArtifactRef, SecretRef, Template, type Value } from "./value.js";
+
+export type Ty =
+  | { readonly k: "Bool" | "Int" | "Str" | "Path" }
+  | { readonly k: "List"; readonly elem: Ty | undefined }
+  | { readonly k: "Rec"; readonly fields: ReadonlyMap<string, Ty> };
+
+const BOOL: Ty = { k: "Bool" };
+const INT: Ty = { k: "Int" };
+const STR: Ty = { k: "Str" };
+const cache = new WeakMap<object, Ty | null>();
+
+/** The type of a value, or null when a list inside it mixes element types. */
+export function typeOf(v: Value): Ty | null {
+  if (typeof v === "string") return STR;
+  if (typeof v === "number") return INT;
+  if (typeof v === "boolean") return BOOL;
+  if (v instanceof SecretRef || v instanceof ArtifactRef || v instanceof Template) return STR;
+  const hit = cache.get(v);
+  if (hit !== undefined) return hit;
+  let t: Ty | null;
+  if (Array.isArray(v)) {
+    let elem: Ty | undefined;
+    t = null;
+    let ok = true;
+    for (const x of v as readonly Value[]) {
+      const xt = typeOf(x);
+      const u = xt && (elem === undefined ? xt : unify(elem, xt));
+      if (!u) {
+        ok = false;
+        break;
+      }
+      elem = u;
+    }
+    if (ok) t = { k: "List", elem };
+  } else {
+    const fields = new Map<string, Ty>();
+    t = { k: "Rec", fields };
+    for (const key of Object.keys(v).sort()) {
+      const ft = typeOf((v as Record<string, Value>)[key] as Value);
+      if (!ft) {
+        t = null;
+        break;
+      }
+      fields.set(key, ft);
+    }
+  }
+  cache.set(v, t);
+  return t;
+}
+
+/** The common type of two types, or null if they differ. Open lists take the other's element. */
+export function unify(a: Ty, b: Ty): Ty | null {
+  if (a === b) return a;
+  if (a.k !== b.k) {
+    // A Path value is a string; a Str is accepted where Path is expected (checked elsewhere).
+    if ((a.k === "Str" && b.k === "Path") || (a.k === "Path" && b.k === "Str")) return STR;
+    return null;
+  }
+  if (a.k === "List" && b.k === "List") {
+    if (a.elem === undefined) return b;
+    if (b.elem === undefined) return a;
+    const e = unify(a.elem, b.elem);
+    return e ? { k: "List", elem: e } : null;
+  }
+  if (a.k === "Rec" && b.k === "Rec") {
+    if (a.fields.size !== b.fields.size) return null;
+    const fields = new Map<string, Ty>();
+    for (const [k, at] of a.fields) {
+      const bt = b.fields.get(k);
+      if (!bt) return null;
+      const u = unify(at, bt);
+      if (!u) return null;
+      fields.set(k, u);
+    }
+    return { k: "Rec", fields };
+  }
+  return a;
+}
+
+export function showType(t: Ty | null | undefined): string {
+  if (!t) return "a mixed list";
+  switch (t.k) {
+    case "List":
+      return `List<${t.elem ? showType(t.elem) : "…"}>`;
+    case "Rec": {
+      const fs = [...t.fields].map(([k, ft]) => `${k}: ${showType(ft)}`);
+      const shown = fs.length > 4 ? [...fs.slice(0, 4), "…"] : fs;
+      return `Rec<${shown.join(", ")}>`;
+    }
+    default:
+      return t.k;
+  }
+}
+
+/** A human description of a value's type for messages ("Str", "List<Int>", "a record"). */
+export function describe(v: Value): string {
+  if (v instanceof SecretRef) return "a secret reference";
+  if (v instanceof ArtifactRef) return "an artifact reference";
+  if (v instanceof Template) return "a template string";
+  return showType(typeOf(v));
+}
+
+export function showTypeExpr(t: TypeExpr): string {
+  switch (t.kind) {
+    case "List":
+      return `List<${showTypeExpr(t.elem)}>`;
+    case "Rec":
+      return `Rec<${t.fields.map((f) => `${f.name}: ${showTypeExpr(f.type)}`).join(", ")}>`;
+    case "Unknown":
+      return t.name;
+    default:
+      return t.kind;
+  }
+}
