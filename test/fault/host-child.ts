@@ -1,0 +1,46 @@
+/**
+ * A separate fleet-like process for crash tests: runs one applyHost or rollbackHost against a
+ * hermetic target and is SIGKILLed by the pipeline at the step named by FLEET_TEST_DIE_AT.
+ * Usage: node --import tsx host-child.ts '<json spec>'
+ */
+import { applyHost } from "../../src/deploy/host-apply.js";
+import { rollbackHost } from "../../src/deploy/host-rollback.js";
+import { DEPLOYMENTS, STACK, TARGET, makeHost, type FileSet } from "../deploy/host-fixture.js";
+import type { StorePush } from "../../src/transport/transport.js";
+
+interface ChildSpec {
+  readonly root: string;
+  readonly op: "apply" | "rollback";
+  readonly files?: FileSet;
+  readonly sourceHash?: string;
+  readonly storePushes?: StorePush[];
+}
+
+const spec = JSON.parse(process.argv[2] ?? "{}") as ChildSpec;
+const host = makeHost(spec.root);
+const dieAt = process.env.FLEET_TEST_DIE_AT;
+const holder = { host: (await import("node:os")).hostname(), pid: process.pid, startedAt: new Date(0).toISOString() };
+
+if (spec.op === "apply") {
+  const pushes = spec.storePushes ?? [];
+  const r = await applyHost(
+    host.input(spec.files ?? {}, {
+      holder,
+      sourceHash: spec.sourceHash ?? "",
+      storePushes: pushes,
+      storePaths: pushes.map((p) => p.remotePath),
+      ...(dieAt === undefined ? {} : { dieAt }),
+    }),
+  );
+  process.stdout.write(JSON.stringify({ generation: r.generation }));
+} else {
+  const r = await rollbackHost({
+    transport: host.transport,
+    stack: STACK,
+    target: TARGET,
+    deploymentsRoot: DEPLOYMENTS,
+    holder,
+    ...(dieAt === undefined ? {} : { dieAt }),
+  });
+  process.stdout.write(JSON.stringify({ generation: r.generation }));
+}
