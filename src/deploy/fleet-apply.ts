@@ -2,31 +2,25 @@
  * `fleet apply`: compose every host, refuse the run on fleet-level errors, then deploy hosts in
  * the stable topological order with up to `jobs` at once (SPEC §6). Emits outcomes; never prints.
  */
-import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { FleetError, UsageError } from "../fleet-error.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { ArtifactEdge } from "../plan/artifact-graph.js";
 import type { HostRecord } from "../plan/fleet-model.js";
-import { producedArtifacts } from "../stack/artifacts.js";
-import { renderSystemd } from "../stack/render-systemd.js";
-import { missingSecretsMessage, resolveSecrets } from "../stack/secrets.js";
-import { tlsFiles } from "../stack/tls.js";
-import type { RenderedFile } from "../stack/types.js";
-import { closureFor, realise, storePath } from "../store/index.js";
+import { selectHosts } from "../plan/selection.js";
+import { realise, storePath } from "../store/index.js";
 import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { FleetRefusal, loadFleet, type LoadedFleet, type LoadedHost } from "./fleet-load.js";
 import { applyHost } from "./host-apply.js";
-import { rollbackHost } from "./host-rollback.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
+import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
+import { rollbackHost } from "./host-rollback.js";
 import { runHook } from "./hooks.js";
 import { genName, type HostOutcome, type ProgressEvent } from "./outcome.js";
 import { activate, runHealthChecks } from "./post-deploy.js";
-import { selectHosts } from "../plan/selection.js";
 import { runScheduled } from "./scheduler.js";
-import { loadVault, localSecretSources } from "./secret-sources.js";
+import { loadVault } from "./secret-sources.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
@@ -193,21 +187,20 @@ interface RunContext {
   readonly lockHolder: LockHolder;
 }
 
-function failed(host: HostRecord, reason: string, extra: Partial<HostOutcome> = {}): HostOutcome {
-  return { host, status: "failed", reason, warnings: [], ...extra };
-}
-
 function errorOutcome(host: HostRecord, e: unknown): HostOutcome {
-  if (e instanceof FleetError) return failed(host, e.headline, e.code !== undefined ? { code: e.code } : {});
-  throw e;
+  return { host, warnings: [], ...failureFromError(e) };
 }
 
 /** Artifact values this host consumes, from its producers' outcomes (`machine/name` → value). */
-function consumedValues(fleet: LoadedFleet, index: number, done: ReadonlyMap<number, HostOutcome>): Map<string, string> {
+export function consumedValues(
+  fleet: LoadedFleet,
+  index: number,
+  producedBy: (producer: number) => Readonly<Record<string, string>> | undefined,
+): Map<string, string> {
   const values = new Map<string, string>();
   for (const e of fleet.graph.incoming.get(index) ?? []) {
     const [, name] = splitArtifact(e.artifact);
-    const v = done.get(e.producer)?.artifacts?.[name];
+    const v = producedBy(e.producer)?.[name];
     if (v !== undefined && !values.has(e.artifact)) values.set(e.artifact, v);
   }
   return values;
@@ -217,68 +210,31 @@ async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: ReadonlyM
   const host = loaded.record;
   const { options } = ctx;
   const progress = (stage: string): void => options.onProgress?.({ host, stage });
-  if (loaded.failure) {
-    const f = loaded.failure;
-    return failed(host, f.message, f.diagnostics.length > 0 ? { diagnostics: f.diagnostics, sources: loaded.sources, code: f.diagnostics[0]!.code } : {});
-  }
-  const stack = loaded.stack!;
-  const program = loaded.program!;
+  const early = loadFailure(loaded);
+  if (early) return { host, warnings: [], ...early };
   try {
     const pre = fleet.model.hooks.apply.pre;
     if (pre !== undefined) {
       progress("pre-hook");
       const r = await runHook(pre, host, fleet.fleetDir);
-      if (!r.ok) return failed(host, `apply pre hook failed (${r.detail})`);
+      if (!r.ok) return { host, warnings: [], status: "failed", reason: `apply pre hook failed (${r.detail})` };
     }
-    progress("secrets");
-    const secrets = resolveSecrets(stack.secretRefs, localSecretSources(ctx.vault));
-    if (secrets.missing.length > 0) return failed(host, `[E11] ${missingSecretsMessage(secrets.missing)}`, { code: "E11" });
-
-    const artifactValues = consumedValues(fleet, host.index, done);
-    const certReader = (rel: string): Buffer | undefined => {
-      if (options.tlsCerts === undefined) return undefined;
-      try {
-        return readFileSync(join(options.tlsCerts, rel));
-      } catch {
-        return undefined;
-      }
-    };
-    const produced = producedArtifacts(stack, {
-      artifacts: artifactValues,
-      ...(options.tlsCerts !== undefined ? { readTls: certReader } : {}),
+    progress("prepare");
+    const artifactValues = consumedValues(fleet, host.index, (p) => done.get(p)?.artifacts);
+    const material = await prepareMaterial(loaded, fleet.fleetDir, artifactValues, {
+      ...(options.tlsCerts !== undefined ? { tlsCerts: options.tlsCerts } : {}),
+      dryRun: options.dryRun,
+      vault: ctx.vault,
     });
-
-    let tls: RenderedFile[] = [];
-    if (stack.tlsDomains.length > 0) {
-      if (options.tlsCerts === undefined) {
-        return failed(host, `stack '${stack.name}' declares tls domains (${stack.tlsDomains.join(", ")}) but no --tls-certs DIR was given`);
-      }
-      if (!options.dryRun) {
-        const files = tlsFiles(stack.tlsDomains, certReader);
-        if (files instanceof FleetError) return errorOutcome(host, files);
-        tls = files;
-      }
-    }
-
-    progress("closure");
-    const { closure, diagnostics } = await closureFor({
-      modules: program.modules,
-      moduleSpans: program.moduleSpans,
-      roots: stack.packages,
-      fileDir: (file: string) => dirname(resolve(fleet.fleetDir, file)),
-    });
-    if (!closure || diagnostics.length > 0) {
-      return failed(host, "", { diagnostics, sources: loaded.sources, code: diagnostics[0]?.code ?? "E7" });
-    }
+    if (isFailure(material)) return { host, warnings: [], ...material };
     if (!options.dryRun) {
       progress("build");
-      await realise(closure, ctx.localStore);
+      await realise(material.closure, ctx.localStore);
     }
-
     progress("connect");
     const transport = await openTransport(host.target, options);
     try {
-      const outcome = await deployOnTransport(transport, loaded, closure, { secrets: secrets.values, artifactValues, produced, tls }, ctx, progress);
+      const outcome = await deployOnTransport(transport, loaded, material, ctx, progress);
       const post = fleet.model.hooks.apply.post;
       if (post !== undefined && outcome.status === "ok") {
         progress("post-hook");
@@ -297,39 +253,21 @@ async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: ReadonlyM
 async function deployOnTransport(
   transport: Transport,
   loaded: LoadedHost,
-  closure: NonNullable<Awaited<ReturnType<typeof closureFor>>["closure"]>,
-  material: { secrets: ReadonlyMap<string, string>; artifactValues: ReadonlyMap<string, string>; produced: Record<string, string>; tls: RenderedFile[] },
+  material: HostMaterial,
   ctx: RunContext,
   progress: (stage: string) => void,
 ): Promise<HostOutcome> {
   const host = loaded.record;
-  const stack = loaded.stack!;
+  const stack = material.stack;
   const { options } = ctx;
   const home = await transport.home();
   const targetStore = expandRoot(ctx.roots.store.raw, home, ctx.roots.store.origin);
   const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
-  const storePathOf = (module: string): string => storePath(targetStore, closure.byModule.get(module) ?? module);
-
   progress("render");
-  const rendered = renderSystemd(stack, { storePathOf, secrets: material.secrets, artifacts: material.artifactValues });
-  const files = [...rendered, ...material.tls].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const storePaths = closure.paths.map((p) => storePath(targetStore, p.base)).sort();
+  const { files, storePaths, services } = renderTargetFiles(material, targetStore);
   const storePushes: StorePush[] = options.dryRun
     ? []
-    : closure.paths.map((p) => ({ localPath: storePath(ctx.localStore, p.base), remotePath: storePath(targetStore, p.base) }));
-  const services = stack.services.map((s) => ({
-    name: s.name,
-    unit: `/etc/systemd/system/${s.name}.service`,
-    package: s.package,
-    store_path: storePathOf(s.package),
-    secrets: Object.keys(s.environment)
-      .sort()
-      .flatMap((key) => {
-        const v = s.environment[key];
-        return v !== undefined && typeof v === "object" && "ref" in v ? [{ key, kind: v.ref, name: v.name }] : [];
-      }),
-  }));
-
+    : material.closure.paths.map((p) => ({ localPath: storePath(ctx.localStore, p.base), remotePath: storePath(targetStore, p.base) }));
   progress("deploy");
   const warnings: string[] = [];
   const onEvent = hostEventSink(warnings, progress);
