@@ -1,12 +1,15 @@
 import type { Command } from "commander";
+import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
+import { registerRollback } from "./rollback.js";
 import { registerWhy } from "./why.js";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerApply(program);
+  registerRollback(program);
   registerBuild(program);
   registerCheck(program);
   registerEval(program);
