@@ -92,7 +92,16 @@ export async function closureFor(input: ClosureInput): Promise<ClosureResult> {
           labels: input.moduleSpans.has(dep) ? [{ span: spanOf(dep), message: `'${dep}' defined here without a recipe` }] : [],
           hint: "only package modules (with pname, version and recipe) can be dependencies",
         });
-      } else if (depValue !== undefined) {
+      } else if (depValue === undefined) {
+        // Defined but not evaluated: the front end has said why; without a value there is no hash.
+        diagnostics.push({
+          code: "E7",
+          message: `dependency '${dep}' of package '${m}' did not evaluate, so its store path is unknown`,
+          span: locate.depEntry(spanOf(m), dep),
+          labels: [],
+          hint: `fix the errors reported for module '${dep}'`,
+        });
+      } else {
         pending.push(dep);
       }
     }

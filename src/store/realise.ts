@@ -4,13 +4,14 @@
  * last and is renamed into place, all under the path's lock; so a path with the marker is complete,
  * and a path without it is either being built (live lock holder) or half-built (rebuilt here).
  */
-import { cp, lstat, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
 import { buildFiles } from "./build-files.js";
 import { buildShell } from "./build-shell.js";
 import { fetchToCache, presentUrlSource } from "./fetch-source.js";
 import { acquirePathLock } from "./path-lock.js";
+import { removeTree } from "./remove-tree.js";
 import { hashLocalSource } from "./source-hash.js";
 import { BUILT_MARKER, storePath } from "./store-path.js";
 import type { BuildPlan, Closure } from "./types.js";
@@ -47,7 +48,7 @@ export async function realise(closure: Closure, storeRoot: string, options: Real
     try {
       if (await isBuilt(final)) continue; // another process built it while we waited
       // We hold the lock and there is no marker: whatever is there is half-built.
-      await rm(final, { recursive: true, force: true });
+      await removeTree(final);
       await removeStaleTemps(storeRoot, info.base);
       options.onEvent?.({ type: "build-start", base: info.base, module: plan.module });
       await buildInto(plan, storeRoot, final);
@@ -90,7 +91,7 @@ async function buildInto(plan: BuildPlan, storeRoot: string, final: string): Pro
     await writeFile(path.join(out, BUILT_MARKER), plan.derivationJson, { mode: 0o444 });
     await rename(out, final);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await removeTree(tmp);
   }
 }
 
@@ -119,6 +120,6 @@ async function prepareSource(plan: BuildPlan, storeRoot: string, into: string, d
 async function removeStaleTemps(storeRoot: string, base: string): Promise<void> {
   const prefix = `.tmp-${base}-`;
   for (const name of await readdir(storeRoot)) {
-    if (name.startsWith(prefix)) await rm(path.join(storeRoot, name), { recursive: true, force: true });
+    if (name.startsWith(prefix)) await removeTree(path.join(storeRoot, name));
   }
 }

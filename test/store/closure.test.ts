@@ -184,6 +184,14 @@ describe("closureFor: E7 and other refusals", () => {
     ]);
   });
 
+  it("reports a dependency that is defined but did not evaluate instead of crashing", async () => {
+    const { modules, moduleSpans } = modulesOf({ B: { pname: "b", version: "1", recipe: "std.shell", command: "true", deps: ["Broken"] } });
+    moduleSpans.set("Broken", { file: "pkgs.pcl", offset: 500, length: 6 });
+    const r = await closureFor({ modules, moduleSpans, roots: ["B"], fileDir: () => "/" });
+    expect(r.closure).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["E7", "dependency 'Broken' of package 'B' did not evaluate, so its store path is unknown"]]);
+  });
+
   it("reports a root that is not a package", async () => {
     const r = await closureOf({ C: { x: 1 } }, ["C"]);
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["E7", "module 'C' is used as a package but has no recipe"]]);

@@ -124,6 +124,13 @@ describe("realise: std.shell", () => {
     expect(readdirSync(path.join(root, ".locks"))).toEqual([]);
   });
 
+  it("cleans up a failed build that made its output read-only", async () => {
+    const closure = await closureOf({ RO: { pname: "ro", version: "1", recipe: "std.shell", command: 'mkdir "$out/d"; echo x > "$out/d/f"; chmod -R a-w "$out"; exit 9' } });
+    const root = tempDir();
+    await expect(realise(closure, root)).rejects.toThrow(/exited with code 9/);
+    expect(readdirSync(root).filter((n) => n !== ".locks")).toEqual([]);
+  });
+
   it("fails a command that uses an unset variable (sh -eu)", async () => {
     const closure = await closureOf({ U: { pname: "u", version: "1", recipe: "std.shell", command: 'echo "$NOT_SET" > "$out/x"' } });
     await expect(realise(closure, tempDir())).rejects.toThrow(/package 'U'.*exited with code/s);
