@@ -142,17 +142,20 @@ export class Checker {
           return;
         }
         const label = s.name === "host record" || ctx.shape !== "fleet" ? s.name : `${s.name}`;
+        // A misspelt field is reported once, as unknown with a hint, not also as missing.
+        const suggested = new Set<string>();
         for (const k of Object.keys(v)) {
           const fs = s.fields[k];
           if (!fs || !Object.prototype.hasOwnProperty.call(s.fields, k)) {
-            const c = closest(k, Object.keys(s.fields));
+            const c = closest(k, Object.keys(s.fields).filter((f) => !hasField(v, f)));
+            if (c !== undefined) suggested.add(c);
             this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, this.recordName(label, what)), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
             continue;
           }
-          this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, `field '${k}'`);
+          this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, s.name.endsWith("module") ? `field '${k}'` : `field '${k}' of ${this.recordName(label, what)}`);
         }
         for (const [k, fs] of Object.entries(s.fields)) {
-          if (!fs.optional && !hasField(v, k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, this.recordName(label, what)), firstLine(originOf(v)?.span ?? span));
+          if (!fs.optional && !hasField(v, k) && !suggested.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, this.recordName(label, what)), originOf(v)?.span ?? span);
         }
         return;
       }
@@ -160,9 +163,10 @@ export class Checker {
   }
 
   private recordName(name: string, what: string): string {
-    // Modules are named by their module name; nested records by their kind and position.
+    // Modules are named by their module name; host records by their position in Fleet.hosts.
     if (name.endsWith("module")) return what;
-    if (what.startsWith("element ")) return `${name} (${what})`;
+    const m = /^element (\d+) of field 'hosts'$/.exec(what);
+    if (name === "host record" && m) return `host record ${m[1]} of Fleet.hosts`;
     return name;
   }
 
@@ -226,8 +230,4 @@ export class Checker {
     };
     for (const name of [...packages.keys()].sort()) if (!state.has(name)) visit(name);
   }
-}
-
-function firstLine(span: Span): Span {
-  return span;
 }
