@@ -55,7 +55,11 @@ export function readSource(absPath: string, displayName: string): SourceFile {
 }
 
 /** Read the fleet file; a missing file is a usage error. */
-export function loadFleetFile(fleetFile: string, scenarios: readonly string[]): {
+/**
+ * `namePrefix` is prepended to every PCL file name in diagnostics (`fleet check` of several
+ * fleets names files from the working directory; apply names them from the fleet directory).
+ */
+export function loadFleetFile(fleetFile: string, scenarios: readonly string[], namePrefix = ""): {
   fleetDir: string;
   source: SourceFile;
   program: ProgramResult;
@@ -69,7 +73,7 @@ export function loadFleetFile(fleetFile: string, scenarios: readonly string[]): 
   }
   if (!st.isFile()) throw new UsageError(`not a file: ${fleetFile}`);
   const fleetDir = dirname(resolve(fleetFile));
-  const source = readSource(fleetFile, relative(fleetDir, resolve(fleetFile)));
+  const source = readSource(fleetFile, namePrefix + relative(fleetDir, resolve(fleetFile)));
   const program = evaluateProgram([source], { scenarios });
   if (program.diagnostics.length > 0) throw new FleetRefusal(program.diagnostics, [source]);
   const fleet = program.modules.get("Fleet");
@@ -101,14 +105,14 @@ function hashSources(sources: readonly SourceFile[], extra: unknown): string {
 }
 
 /** Evaluate and compose one host with its injected Fleet module. */
-export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord, scenarios: readonly string[]): LoadedHost {
+export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord, scenarios: readonly string[], namePrefix = ""): LoadedHost {
   const resolved = resolveHostFile(fleetDir, record.file);
   if ("error" in resolved) {
     return { record, sources: [], failure: { message: resolved.error, diagnostics: [] }, sourceHash: "" };
   }
   let source: SourceFile;
   try {
-    source = readSource(resolved.abs, resolved.display);
+    source = readSource(resolved.abs, namePrefix + resolved.display);
   } catch {
     return {
       record,

@@ -1,12 +1,16 @@
 /** `fleet check FILE|DIR... [--scenario S]...`: `ok` on stdout, or every diagnostic on stderr. */
 import type { Command } from "commander";
 import { evaluateProgram, renderDiagnostics, type Diagnostic, type SourceFile } from "../../lang/index.js";
+import { resolve } from "node:path";
+import { checkFleet, isFleetFile } from "../../deploy/fleet-check.js";
 import { ExitCode } from "../exit-code.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 export interface CheckOutcome {
   readonly files: readonly SourceFile[];
   readonly diagnostics: readonly Diagnostic[];
+  /** Fleet problems that are not located diagnostics (bad host file paths, cycles). */
+  readonly errors: readonly string[];
 }
 
 /**
@@ -14,10 +18,33 @@ export interface CheckOutcome {
  * file or an unknown scenario. A fleet-aware checker can replace this function wholesale.
  */
 export function checkProgramFiles(paths: readonly string[], scenarios: readonly string[]): CheckOutcome {
-  const files = readSources(expandPclPaths(paths));
-  const result = evaluateProgram(files, { scenarios });
-  requireScenarios(scenarios, result.scenarios);
-  return { files, diagnostics: result.diagnostics };
+  const all = expandPclPaths(paths);
+  const fleets = all.filter(isFleetFile);
+  const files: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const errors: string[] = [];
+  const defined = new Set<string>();
+  const reached = new Set<string>();
+  // SPEC §1.4: each fleet file is checked host by host, exactly as apply composes it…
+  for (const f of fleets) {
+    const r = checkFleet(f, scenarios);
+    files.push(...r.sources);
+    diagnostics.push(...r.diagnostics);
+    errors.push(...r.errors);
+    for (const s of r.scenarios) defined.add(s);
+    for (const h of r.reached) reached.add(h);
+  }
+  // …and every other file that no fleet file reaches is checked as one program.
+  const rest = all.filter((p) => !fleets.includes(p) && !reached.has(resolve(p)));
+  if (rest.length > 0 || fleets.length === 0) {
+    const sources = readSources(rest);
+    const result = evaluateProgram(sources, { scenarios });
+    files.push(...sources);
+    diagnostics.push(...result.diagnostics);
+    for (const s of result.scenarios) defined.add(s);
+  }
+  requireScenarios(scenarios, defined);
+  return { files, diagnostics, errors };
 }
 
 export function registerCheck(program: Command): void {
@@ -28,8 +55,9 @@ export function registerCheck(program: Command): void {
     .option("--scenario <name>", "apply a scenario (repeatable)", collectRepeatable, [] as string[])
     .action((paths: string[], opts: { scenario: string[] }) => {
       const outcome = checkProgramFiles(paths, opts.scenario);
-      if (outcome.diagnostics.length > 0) {
-        process.stderr.write(renderDiagnostics(outcome.diagnostics, outcome.files));
+      if (outcome.diagnostics.length > 0 || outcome.errors.length > 0) {
+        if (outcome.diagnostics.length > 0) process.stderr.write(renderDiagnostics(outcome.diagnostics, outcome.files));
+        for (const e of outcome.errors) process.stderr.write(`fleet: error: ${e}\n`);
         throw new ExitCode(1);
       }
       process.stdout.write("ok\n");
