@@ -23,7 +23,7 @@ const hello = {
   recipe: "std.files",
   files: [
     { path: "bin/hello", content: "#!/bin/sh\necho hello\n", mode: "0755" },
-    { path: "share/doc/README", content: "read me\n" },
+    { path: "share/doc/README", content: "read me\n", mode: "0644" },
     { path: "etc/secret.conf", content: "k=v\n", mode: "0600" },
   ],
 };
