@@ -4,7 +4,7 @@
  * last and is renamed into place, all under the path's lock; so a path with the marker is complete,
  * and a path without it is either being built (live lock holder) or half-built (rebuilt here).
  */
-import { cp, lstat, mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { chmod, cp, lstat, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
 import { buildFiles } from "./build-files.js";
@@ -75,7 +75,8 @@ async function buildInto(plan: BuildPlan, storeRoot: string, final: string): Pro
   const out = path.join(tmp, "out");
   const describe = `package '${plan.module}' (${plan.base})`;
   try {
-    await mkdir(out, { recursive: true, mode: 0o755 });
+    await mkdir(out, { recursive: true });
+    await chmod(out, 0o755); // not left to the umask: the tree must be the same for every builder
     if (plan.recipe.kind === "std.files") {
       await buildFiles(out, plan.recipe.files);
     } else {

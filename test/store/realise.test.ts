@@ -47,6 +47,23 @@ describe("realise: std.files", () => {
   });
 });
 
+describe("realise: std.files default mode", () => {
+  it("writes a file without a mode as 0644 and directories as 0755 whatever the umask", async () => {
+    const closure = await closureOf({ D: { pname: "d", version: "1", recipe: "std.files", files: [{ path: "a/b/plain", content: "p" }] } as RecordValue });
+    const root = tempDir();
+    const old = process.umask(0o077);
+    try {
+      await realise(closure, root);
+    } finally {
+      process.umask(old);
+    }
+    const p = storePath(root, closure.byModule.get("D")!);
+    expect(statSync(path.join(p, "a/b/plain")).mode & 0o777).toBe(0o644);
+    expect(readFileSync(path.join(p, "a/b/plain"), "utf8")).toBe("p");
+    for (const dir of ["", "a", "a/b"]) expect(statSync(path.join(p, dir)).mode & 0o777).toBe(0o755);
+  });
+});
+
 describe("realise: std.shell", () => {
   const planted = "FLEET_TEST_PLANTED_VAR";
   afterEach(() => {
