@@ -3,7 +3,7 @@
  * connect timeout, keepalive. Every failure becomes a one-sentence FleetError naming the target.
  */
 import { readFileSync } from "node:fs";
-import { Client, utils, type ConnectConfig } from "ssh2";
+import ssh2, { type Client, type ConnectConfig } from "ssh2";
 import { FleetError } from "../fleet-error.js";
 import {
   appendKnownHost,
@@ -43,7 +43,7 @@ export function loadPrivateKey(path: string): Buffer {
     const code = (e as NodeJS.ErrnoException).code;
     throw new FleetError(undefined, `cannot read key ${path} (${code ?? String(e)}); pass --key with a readable private key file`);
   }
-  const parsed = utils.parseKey(data);
+  const parsed = ssh2.utils.parseKey(data);
   if (parsed instanceof Error) {
     if (/passphrase|encrypted/i.test(parsed.message)) {
       throw new FleetError(undefined, `key ${path} is passphrase-protected; use ssh-agent`);
@@ -68,6 +68,8 @@ export function connectClient(opts: SshConnectOptions): Promise<OpenedConnection
     readyTimeout: timeout,
     keepaliveInterval: opts.keepaliveIntervalMs ?? 10_000,
     keepaliveCountMax: 3,
+    // AES-GCM runs in OpenSSL with AES-NI; ssh2's chacha20-poly1305 may fall back to slower code.
+    algorithms: { cipher: { prepend: ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"] } } as ConnectConfig["algorithms"],
   };
   let authWith: string;
   if (opts.key !== undefined) {
@@ -111,7 +113,7 @@ export function connectClient(opts: SshConnectOptions): Promise<OpenedConnection
   };
 
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let settled = false;
     client.once("ready", () => {
       settled = true;

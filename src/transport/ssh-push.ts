@@ -4,11 +4,38 @@
  * store path on the target is either absent or complete.
  */
 import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { Transform, type TransformCallback } from "node:stream";
 import { basename, dirname, join } from "node:path";
 import { pack as tarPack, type Pack } from "tar-stream";
 import { shellQuote } from "./ssh-exec.js";
 import type { StorePush } from "./transport.js";
+
+const SMALL_FILE = 256 * 1024;
+/** Channel writes are coalesced to this size: tar emits 512-byte headers and paddings. */
+const COALESCE = 256 * 1024;
+
+/** Batches small chunks into large ones so the channel sends few, full SSH packets. */
+export function coalescer(onBytes: (n: number) => void): Transform {
+  let parts: Buffer[] = [];
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      onBytes(chunk.length);
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= COALESCE) {
+        const out = Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
+        cb(null, out);
+      } else cb();
+    },
+    flush(cb: TransformCallback) {
+      cb(null, size ? Buffer.concat(parts, size) : undefined);
+    },
+  });
+}
 
 /** Items grouped by target parent directory: one tar stream and one rename pass per group. */
 export function groupByRemoteParent(items: readonly StorePush[]): Map<string, StorePush[]> {
@@ -68,7 +95,15 @@ async function addTree(pack: Pack, localPath: string, name: string): Promise<voi
       await addTree(pack, join(localPath, child), `${name}/${child}`);
     }
   } else if (st.isFile()) {
-    await addEntry(pack, { name, type: "file", size: st.size, mode, mtime: st.mtime }, localPath);
+    // Small files are read whole: a stream per file costs more than the bytes themselves.
+    if (st.size <= SMALL_FILE) {
+      const data = await readFile(localPath);
+      await new Promise<void>((resolve, reject) => {
+        pack.entry({ name, type: "file", size: data.length, mode, mtime: st.mtime }, data, (err) => (err ? reject(err) : resolve()));
+      });
+    } else {
+      await addEntry(pack, { name, type: "file", size: st.size, mode, mtime: st.mtime }, localPath);
+    }
   }
   // Sockets, fifos and devices never belong in a store path; they are left out.
 }

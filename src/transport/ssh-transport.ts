@@ -4,13 +4,12 @@
  * Paths are target paths, used as is.
  */
 import { basename, posix } from "node:path";
-import { Transform } from "node:stream";
 import type { Client } from "ssh2";
 import { FleetError } from "../fleet-error.js";
 import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
 import { execCommand, shellQuote, type ExecResult } from "./ssh-exec.js";
 import { LOCK_BUSY, lockScript, parseHolder } from "./ssh-lock.js";
-import { groupByRemoteParent, packStorePaths, unpackScript } from "./ssh-push.js";
+import { coalescer, groupByRemoteParent, packStorePaths, unpackScript } from "./ssh-push.js";
 import { isNoSuchFile, Sftp, SFTP_FAILURE, SFTP_NO_SUCH_FILE, sftpCode } from "./ssh-sftp.js";
 import type {
   FileDigest,
@@ -357,12 +356,9 @@ export class SshTransport implements Transport {
     let bytes = 0;
     for (const [parent, group] of groupByRemoteParent(missing)) {
       const pack = packStorePaths(group);
-      const counter = new Transform({
-        transform: (chunk: Buffer, _enc, cb) => {
-          bytes += chunk.length;
-          this.sent += chunk.length;
-          cb(null, chunk);
-        },
+      const counter = coalescer((n) => {
+        bytes += n;
+        this.sent += n;
       });
       pack.on("error", (e: Error) => counter.destroy(e));
       pack.pipe(counter);
