@@ -4,6 +4,8 @@ import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
 import { registerRollback } from "./rollback.js";
+import { registerStatus } from "./status.js";
+import { registerVerify } from "./verify.js";
 import { registerWhy } from "./why.js";
 
 /** Each command lives in its own file and registers itself here. */
@@ -14,4 +16,6 @@ export function registerCommands(program: Command): void {
   registerCheck(program);
   registerEval(program);
   registerWhy(program);
+  registerStatus(program);
+  registerVerify(program);
 }

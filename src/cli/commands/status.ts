@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { fleetStatus, type HostState } from "../../deploy/fleet-status.js";
+import { ExitCode } from "../exit-code.js";
+import { refusalJson, statesJson, writeJson } from "../json-report.js";
+import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { processOutput } from "../output.js";
+import { liveProgress } from "../progress.js";
+import { handleRefusal } from "../refusal.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
+import type { HostRecord } from "../../plan/fleet-model.js";
+import { reportStatus, reportVerified } from "../state-report.js";
+
+interface StateFlags extends TargetFlagValues {
+  json?: boolean;
+  only?: string[];
+  scenario: string[];
+}
+
+/** `fleet status` and `fleet verify` share their flags and their read of every host. */
+export function addStateCommand(program: Command, name: "status" | "verify", description: string): void {
+  const cmd = program.command(name).description(description).argument("<file>", "fleet file (defines module Fleet)");
+  addTargetFlags(cmd);
+  addScenarioFlag(cmd);
+  addOnlyFlag(cmd);
+  addJsonFlag(cmd);
+  cmd.action(async (file: string, flags: StateFlags) => {
+    const json = Boolean(flags.json);
+    const progress = liveProgress();
+    const out = progress.wrap(processOutput());
+    let states: HostState[];
+    let last: HostRecord | undefined;
+    try {
+      states = await fleetStatus({
+        fleetFile: file,
+        scenarios: flags.scenario,
+        ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
+        ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
+        ...transportOptions(flags),
+        ...(flags.only !== undefined ? { only: flags.only } : {}),
+        checkStorePaths: name === "verify",
+        // Hosts are read one after another: a new host's first stage retires the previous line.
+        onProgress: (e) => {
+          if (last !== undefined && last.index !== e.host.index) progress.done(last);
+          last = e.host;
+          progress.update(e);
+        },
+      });
+    } catch (e) {
+      progress.stop();
+      if (json && e instanceof FleetRefusal) writeJson(refusalJson(name, e));
+      handleRefusal(out, e);
+    }
+    progress.stop();
+    if (json) {
+      writeJson(statesJson(name, states));
+    } else if (name === "status") {
+      for (const s of states) reportStatus(out, s);
+    } else {
+      for (const s of states) reportVerified(out, s);
+    }
+    if (name === "status") {
+      if (states.some((s) => s.error)) throw new ExitCode(1);
+      return;
+    }
+    const verified = states.filter((s) => s.current && !s.error && s.drift.length === 0 && s.missingStorePaths.length === 0).length;
+    if (!json) out.out(`fleet: ${verified}/${states.length} host(s) verified`);
+    if (verified !== states.length) throw new ExitCode(1);
+  });
+}
+
+export function registerStatus(program: Command): void {
+  addStateCommand(program, "status", "show each host's current generation, when it was deployed, and drift from its manifest");
+}
