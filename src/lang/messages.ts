@@ -11,6 +11,7 @@ export const messages = {
   intOutOfRange: (image: string) => `integer ${image} is outside ±(2^53−1)`,
   badEscape: (esc: string) => `unknown escape ${q(esc)} in string; use one of \\" \\\\ \\n \\t \\r \\$ \\u{…}`,
   badUnicodeEscape: (esc: string) => `invalid unicode escape ${q(esc)}; write \\u{H…} with 1–6 hex digits naming a Unicode scalar value`,
+  unterminatedString: "unterminated string: expected a closing '\"' before the end of the file",
   syntaxExpected: (expected: string, found: string) => `expected ${expected} but found ${found}`,
   syntaxUnexpected: (found: string) => `unexpected ${found}; expected 'module' or 'scenario'`,
   syntaxNoAlternative: (rule: string, expected: readonly string[], found: string) =>

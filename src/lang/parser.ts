@@ -32,7 +32,8 @@ function found(t: IToken): string {
 }
 
 const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) => messages.syntaxExpected(label(expected), found(actual)),
+  buildMismatchTokenMessage: ({ expected, actual }) =>
+    expected === T.StringEnd && actual.tokenType === EOF ? messages.unterminatedString : messages.syntaxExpected(label(expected), found(actual)),
   buildNotAllInputParsedMessage: ({ firstRedundant }) => messages.syntaxUnexpected(found(firstRedundant)),
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) => {
     const firsts = new Set<string>();
@@ -491,7 +492,7 @@ export function parse(file: SourceFile): ParseResult {
   }
   diagnostics.sort((a, b) => a.span.offset - b.span.offset);
   // Recovery may leave holes; the caller uses a tree with diagnostics only for scenario names.
-  return { program: { file: file.path, decls: (decls as (Decl | undefined)[]).filter((d): d is Decl => typeof d === "object" && d !== null && typeof d.name === "string") }, diagnostics };
+  return { program: { file: file.path, decls: ((decls as (Decl | undefined)[] | undefined) ?? []).filter((d): d is Decl => typeof d === "object" && d !== null && typeof d.name === "string") }, diagnostics };
 }
 
 /** Grammar rule names and productions, for the EBNF sync test and the syntax diagrams. */
