@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { closureFor, realise } from "../../src/store/index.js";
+import { lockFileOf } from "../../src/store/path-lock.js";
+import { modulesOf } from "./helpers.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -45,5 +49,35 @@ describe("realise from two processes at once", () => {
       expect(files).toHaveLength(2);
     }
     expect(readdirSync(root).filter((n) => n.startsWith(".tmp-"))).toEqual([]);
+  });
+
+  it("recovers after a builder is SIGKILLed mid-build: the dead holder's lock is taken over and the path rebuilt", async () => {
+    const outside = tempDir();
+    const started = `${outside}/started`;
+    const defs = {
+      Slow: { pname: "slow", version: "1", recipe: "std.shell", command: `echo partial > "$out/partial"; touch '${started}'; sleep 30; echo done > "$out/done"` },
+    };
+    const root = tempDir();
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, root, JSON.stringify(defs)], { stdio: "ignore", detached: true });
+    const { modules, moduleSpans } = modulesOf(defs);
+    const { closure } = await closureFor({ modules, moduleSpans, roots: ["Slow"], fileDir: () => "/" });
+    const base = closure!.byModule.get("Slow")!;
+    while (!existsSync(started)) await sleep(20);
+    expect(existsSync(lockFileOf(root, base))).toBe(true);
+    process.kill(child.pid!, "SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    try {
+      // The builder's shell still runs (its parent died); the lock's holder is dead all the same.
+      const fixed = { ...closure!, builds: new Map([[base, { ...closure!.builds!.get(base)!, recipe: { kind: "std.shell" as const, command: 'echo done > "$out/done"' } }]]) };
+      expect(await realise(fixed, root)).toEqual({ built: [base] });
+      expect(readdirSync(`${root}/${base}`).sort()).toEqual([".fleet-built", "done"]);
+      expect(readdirSync(root).filter((n) => n.startsWith(".tmp-"))).toEqual([]);
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // the process group is already gone
+      }
+    }
   });
 });
