@@ -89,6 +89,8 @@ async function buildInto(plan: BuildPlan, storeRoot: string, final: string): Pro
         throw new FleetError(undefined, `build of ${describe} did not leave $out as a directory; create files inside "$out" instead of replacing it`);
       }
     }
+    // A command may have written its own marker; ours replaces it (and it may be read-only).
+    await removeTree(path.join(out, BUILT_MARKER));
     await writeFile(path.join(out, BUILT_MARKER), plan.derivationJson, { mode: 0o444 });
     await rename(out, final);
   } finally {

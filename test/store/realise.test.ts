@@ -116,6 +116,14 @@ describe("realise: std.shell", () => {
     expect(readFileSync(path.join(dir, "pkgs/src/greeting.txt"), "utf8")).toBe("hi from source\n");
   });
 
+  it("replaces a marker the command wrote itself with the derivation", async () => {
+    const closure = await closureOf({ M: { pname: "m", version: "1", recipe: "std.shell", command: 'echo fake > "$out/.fleet-built"; chmod 444 "$out/.fleet-built"' } });
+    const root = tempDir();
+    await realise(closure, root);
+    const marker = readFileSync(path.join(storePath(root, closure.byModule.get("M")!), BUILT_MARKER), "utf8");
+    expect(marker).toBe(closure.builds!.get(closure.byModule.get("M")!)!.derivationJson);
+  });
+
   it("builds dependencies first", async () => {
     const closure = await closureOf({
       Lib: { pname: "lib", version: "1", recipe: "std.files", files: [{ path: "lib.txt", content: "lib\n" }] },
