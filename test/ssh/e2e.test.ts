@@ -1,0 +1,136 @@
+/**
+ * `fleet apply` → change → `fleet apply` → `fleet rollback` over real SSH against two sshd hosts,
+ * as the non-root test user (so the store is really pushed: `~` differs on both sides), checking
+ * the managed tree byte for byte through the local file system both hosts share.
+ */
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runFleet } from "../support/cli.js";
+import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
+import { treeHash, treeListing } from "../support/tree-hash.js";
+import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+
+requireSshdUnderCi();
+
+function hostFile(stack: string, root: string, line: string): string {
+  return `module Tool {
+  pname = "tool-${stack.toLowerCase()}"
+  version = "1.0"
+  recipe = "std.files"
+  files = [ { path = "bin/tool" mode = "0755" content = "#!/bin/sh\\necho ${stack}\\n" } ]
+}
+module ${stack} {
+  backend = "systemd"
+  storeModules = ["Tool"]
+  configFiles = [
+    { path = "${root}/etc/app/app.conf" content = "${line}\\n" }
+    { path = "${root}/etc/app/run.sh" content = "#!/bin/sh\\n" mode = "0750" }
+  ]
+}
+`;
+}
+
+describe.skipIf(!HAVE_SSHD)("fleet apply/rollback over SSH (two sshd hosts)", () => {
+  let a: Sshd;
+  let b: Sshd;
+  let work: string;
+  let managed: string;
+  const tag = `fleet-e2e-${process.pid}`;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startSshd({ user: TEST_USER }), startSshd({ user: TEST_USER })]);
+    // One key and one known_hosts for both hosts, as an operator would have.
+    appendFileSync(join(b.dir, "authorized_keys"), readFileSync(`${a.clientKeyPath}.pub`));
+    work = mkdtempSync(join(tmpdir(), "fleet-ssh-e2e-"));
+    writeFileSync(join(work, "known_hosts"), readFileSync(a.knownHostsPath, "utf8") + readFileSync(b.knownHostsPath, "utf8"));
+    // The managed files live where the non-root user may write (never the real /etc).
+    managed = mkdtempSync(join(tmpdir(), "fleet-ssh-managed-"));
+    execFileSync("/bin/chmod", ["0755", managed]);
+    for (const h of ["a", "b"]) {
+      mkdirSync(join(managed, h));
+      chownSync(join(managed, h), Number(execFileSync("id", ["-u", TEST_USER]).toString()), Number(execFileSync("id", ["-g", TEST_USER]).toString()));
+    }
+    mkdirSync(join(work, "hosts"));
+    writeFileSync(
+      join(work, "fleet.pcl"),
+      `module Fleet {
+  hosts = [
+    { file = "hosts/a.pcl" stack = "AStack" target = "${a.target}" machine = "a" }
+    { file = "hosts/b.pcl" stack = "BStack" target = "${b.target}" machine = "b" }
+  ]
+}
+`,
+    );
+    writeFileSync(join(work, "hosts", "a.pcl"), hostFile("AStack", join(managed, "a"), "v1"));
+    writeFileSync(join(work, "hosts", "b.pcl"), hostFile("BStack", join(managed, "b"), "v1"));
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    for (const d of [work, managed, `/root/.${tag}`, `/home/${TEST_USER}/.${tag}`]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  const flags = (): string[] => [
+    "--key",
+    a.clientKeyPath,
+    "--known-hosts",
+    join(work, "known_hosts"),
+    "--connect-timeout",
+    "5",
+    "--store-root",
+    `~/.${tag}/store`,
+    "--deployments-root",
+    `~/.${tag}/deployments`,
+  ];
+
+  it("deploys, redeploys a change, and rolls back byte for byte", () => {
+    const fleet = join(work, "fleet.pcl");
+    const first = runFleet(["apply", fleet, ...flags()]);
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toBe(`✓ AStack → ${a.target}\n✓ BStack → ${b.target}\nfleet: 2/2 host(s) deployed\n`);
+    expect(first.code).toBe(0);
+    // The store path was pushed into the target user's own store, complete.
+    const remoteStore = `/home/${TEST_USER}/.${tag}/store`;
+    const pushed = execFileSync("ls", [remoteStore]).toString().trim().split("\n");
+    expect(pushed.some((n) => n.endsWith("-tool-astack-1.0"))).toBe(true);
+    const toolA = pushed.find((n) => n.endsWith("-tool-astack-1.0"))!;
+    expect(existsSync(join(remoteStore, toolA, ".fleet-built"))).toBe(true);
+    expect(readFileSync(join(managed, "a/etc/app/app.conf"), "utf8")).toBe("v1\n");
+    const treeA1 = treeHash(join(managed, "a"));
+    const treeB1 = treeHash(join(managed, "b"));
+    expect(treeListing(join(managed, "a"))).toContainEqual(expect.stringMatching(/^f etc\/app\/run\.sh 0750 [0-9a-f]{64}$/));
+
+    writeFileSync(join(work, "hosts", "a.pcl"), hostFile("AStack", join(managed, "a"), "v2"));
+    const second = runFleet(["apply", fleet, ...flags()]);
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(0);
+    expect(readFileSync(join(managed, "a/etc/app/app.conf"), "utf8")).toBe("v2\n");
+    expect(treeHash(join(managed, "a"))).not.toBe(treeA1);
+    const deployments = `/home/${TEST_USER}/.${tag}/deployments/AStack`;
+    expect(execFileSync("readlink", [join(deployments, "current")]).toString().trim()).toBe("gen-002.json");
+
+    const back = runFleet(["rollback", fleet, ...flags()]);
+    expect(back.stderr).toBe("");
+    expect(back.stdout).toBe(
+      `↩ BStack → gen-001 (was gen-002); 0 restored, 0 removed\n↩ AStack → gen-001 (was gen-002); 1 restored, 0 removed\nfleet: 2/2 host(s) rolled back\n`,
+    );
+    expect(back.code).toBe(0);
+    expect(treeHash(join(managed, "a"))).toBe(treeA1);
+    expect(treeHash(join(managed, "b"))).toBe(treeB1);
+    expect(execFileSync("readlink", [join(deployments, "current")]).toString().trim()).toBe("gen-001.json");
+  });
+
+  it("an unknown host key fails that host with its fingerprint; the other host deploys", () => {
+    const kh = join(work, "only_b_known_hosts");
+    writeFileSync(kh, readFileSync(b.knownHostsPath));
+    const r = runFleet(["apply", join(work, "fleet.pcl"), ...flags().map((f) => (f === join(work, "known_hosts") ? kh : f))]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`^✗ AStack → ${a.target.replace(/[.]/g, "\\.")}: host key for \\[127\\.0\\.0\\.1\\]:${a.port} is unknown: offered ssh-ed25519 SHA256:[A-Za-z0-9+/]+; pass --accept-new-host-keys to trust it on first contact$`, "m"),
+    );
+    expect(r.stdout).toContain(`✓ BStack → ${b.target}\n`);
+    expect(r.stdout).toContain("fleet: 1/2 host(s) deployed\n");
+  });
+});
