@@ -10,7 +10,7 @@ import type { HostState } from "../deploy/fleet-status.js";
 import type { HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { lineColOf } from "../lang/source.js";
-import { diagnosticHeadline } from "./report.js";
+import { diagnosticHeadline } from "../lang/index.js";
 
 export type JsonCommand = "apply" | "rollback" | "status" | "verify";
 

@@ -15,7 +15,7 @@ import { rollbackHost } from "./host-rollback.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import { selectHosts } from "../plan/selection.js";
-import type { HostOutcome } from "./outcome.js";
+import type { HostOutcome, ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
 
 export interface RollbackOptions extends TransportOptions {
@@ -26,6 +26,8 @@ export interface RollbackOptions extends TransportOptions {
   readonly only?: readonly string[];
   readonly dieAt?: string;
   readonly onReport?: (o: HostOutcome) => void;
+  /** Stages of the host being rolled back, for the TTY's live lines. */
+  readonly onProgress?: (e: ProgressEvent) => void;
 }
 
 /** Open transports once per target and close them all at the end. */
@@ -86,7 +88,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           const transport = await pool.get(view.record.target);
           const warnings: string[] = [];
           const r = await rollbackHost({
-            onEvent: hostEventSink(warnings, () => undefined),
+            onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host: view.record, stage })),
             transport,
             stack: view.record.stack,
             target: view.record.target,

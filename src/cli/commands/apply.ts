@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
-import { addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
+import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
+import { liveProgress } from "../progress.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
 import { reportApplied } from "../report.js";
 
@@ -17,6 +20,7 @@ interface ApplyFlags extends TargetFlagValues {
   autoRollback: boolean;
   only?: string[];
   scenario: string[];
+  json?: boolean;
 }
 
 export function registerApply(program: Command): void {
@@ -27,6 +31,7 @@ export function registerApply(program: Command): void {
   addTargetFlags(cmd);
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
+  addJsonFlag(cmd);
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
     .option("--fail-fast", "stop launching new deploys at the first failing host")
@@ -37,7 +42,9 @@ export function registerApply(program: Command): void {
     .option("--enable", "also systemctl enable each unit")
     .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
     .action(async (file: string, flags: ApplyFlags) => {
-      const out = processOutput();
+      const json = Boolean(flags.json);
+      const progress = liveProgress();
+      const out = progress.wrap(processOutput());
       let outcomes;
       try {
         outcomes = await applyFleet({
@@ -57,13 +64,22 @@ export function registerApply(program: Command): void {
           ...(flags.only !== undefined ? { only: flags.only } : {}),
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
-          onReport: (o) => reportApplied(out, o),
+          onProgress: (e) => progress.update(e),
+          onReport: (o) => {
+            progress.done(o.host);
+            if (!json) reportApplied(out, o);
+          },
         });
       } catch (e) {
+        progress.stop();
+        if (json && e instanceof FleetRefusal) writeJson(refusalJson("apply", e));
         handleRefusal(out, e);
+      } finally {
+        progress.stop();
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
-      out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
+      if (json) writeJson(outcomesJson("apply", outcomes));
+      else out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
       if (ok !== outcomes.length) throw new ExitCode(1);
     });
 }

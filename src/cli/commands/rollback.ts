@@ -1,14 +1,18 @@
 import type { Command } from "commander";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
-import { addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
+import { addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
+import { liveProgress } from "../progress.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
 import { reportRolledBack } from "../report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
   only?: string[];
+  json?: boolean;
 }
 
 export function registerRollback(program: Command): void {
@@ -18,8 +22,11 @@ export function registerRollback(program: Command): void {
     .argument("<file>", "fleet file (defines module Fleet)");
   addTargetFlags(cmd);
   addOnlyFlag(cmd);
+  addJsonFlag(cmd);
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
-    const out = processOutput();
+    const json = Boolean(flags.json);
+    const progress = liveProgress();
+    const out = progress.wrap(processOutput());
     let outcomes;
     try {
       outcomes = await rollbackFleet({
@@ -30,10 +37,20 @@ export function registerRollback(program: Command): void {
         failFast: Boolean(flags.failFast),
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
-        onReport: () => undefined,
+        onProgress: (e) => progress.update(e),
+        onReport: (o) => progress.done(o.host),
       });
     } catch (e) {
+      progress.stop();
+      if (json && e instanceof FleetRefusal) writeJson(refusalJson("rollback", e));
       handleRefusal(out, e);
+    } finally {
+      progress.stop();
+    }
+    if (json) {
+      writeJson(outcomesJson("rollback", outcomes));
+      if (outcomes.some((o) => o.status !== "ok")) throw new ExitCode(1);
+      return;
     }
     const stacks = new Map<string, number>();
     for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
