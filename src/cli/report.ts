@@ -2,17 +2,12 @@
  * Renders host outcomes as the seed's per-host lines (SPEC §6): `✓`/`↩` lines and the summary
  * on stdout; `✗`, `⊘`, `⚠` lines with their reason on stderr.
  */
-import type { Diagnostic } from "../lang/diagnostic.js";
 import { renderDiagnostics } from "../lang/index.js";
-import { lineColOf, type SourceFile } from "../lang/source.js";
+import { diagnosticHeadline } from "../lang/diagnostic-headline.js";
+
+export { diagnosticHeadline };
 import { genName, type HostOutcome } from "../deploy/outcome.js";
 import type { Output } from "./output.js";
-
-export function diagnosticHeadline(d: Diagnostic, sources: readonly SourceFile[]): string {
-  const src = sources.find((s) => s.path === d.span.file);
-  const { line, col } = src ? lineColOf(src.text, d.span.offset) : { line: 1, col: 1 };
-  return `${d.span.file}:${line}:${col}: error: [${d.code}] ${d.message}`;
-}
 
 /** `STACK → TARGET`, or `STACK (TARGET)` where two records share the stack name (rollback). */
 export function hostLabel(o: HostOutcome, arrowTarget = true): string {

@@ -7,6 +7,7 @@ import { FleetError, UsageError } from "../fleet-error.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { ArtifactEdge } from "../plan/artifact-graph.js";
 import type { HostRecord } from "../plan/fleet-model.js";
+import { planHash } from "../plan/plan-doc.js";
 import { selectHosts } from "../plan/selection.js";
 import { realise, storePath } from "../store/index.js";
 import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
@@ -37,6 +38,8 @@ export interface ApplyOptions extends TransportOptions {
   readonly enable: boolean;
   /** Roll a host back when a health check fails (default true; `--no-auto-rollback`). */
   readonly autoRollback: boolean;
+  /** `--expect-plan HASH`: refuse (exit 1, nothing touched) unless the plan hashes to this. */
+  readonly expectPlan?: string;
   /** `--only` selectors; undefined = every host. */
   readonly only?: readonly string[];
   readonly clock: () => Date;
@@ -116,6 +119,13 @@ function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, 
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
   const { fleet, roots, vault } = prepareApply(options);
+  if (options.expectPlan !== undefined) {
+    const { planFor } = await import("./fleet-plan.js");
+    const actual = planHash(await planFor(fleet, roots, vault, options));
+    if (actual !== options.expectPlan.toLowerCase()) {
+      throw new FleetError(undefined, `the plan changed: expected plan_hash ${options.expectPlan}, the fleet now plans to ${actual}; review it with 'fleet plan' and apply again`);
+    }
+  }
   const selected = selectHosts(fleet.model.hosts, options.only);
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;

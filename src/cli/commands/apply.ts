@@ -18,6 +18,7 @@ interface ApplyFlags extends TargetFlagValues {
   activate?: boolean;
   enable?: boolean;
   autoRollback: boolean;
+  expectPlan?: string;
   only?: string[];
   scenario: string[];
   json?: boolean;
@@ -40,6 +41,7 @@ export function registerApply(program: Command): void {
     .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
+    .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash")
     .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
@@ -61,6 +63,7 @@ export function registerApply(program: Command): void {
           activate: Boolean(flags.activate),
           enable: Boolean(flags.enable),
           autoRollback: flags.autoRollback,
+          ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),

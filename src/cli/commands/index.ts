@@ -3,6 +3,7 @@ import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
+import { registerPlan } from "./plan.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
 import { registerVerify } from "./verify.js";
@@ -12,6 +13,7 @@ import { registerWhy } from "./why.js";
 export function registerCommands(program: Command): void {
   registerApply(program);
   registerRollback(program);
+  registerPlan(program);
   registerBuild(program);
   registerCheck(program);
   registerEval(program);

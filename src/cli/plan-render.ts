@@ -1,0 +1,66 @@
+/** Human renderings of a plan: the overview and `--explain HOST`. */
+import { UsageError } from "../fleet-error.js";
+import { genName } from "../deploy/outcome.js";
+import type { PlanDoc, PlanHost, PlanHostId } from "../plan/plan-doc.js";
+
+const label = (h: PlanHostId): string => `${h.stack} → ${h.target}`;
+
+export function renderPlan(doc: PlanDoc, hash: string): string {
+  const lines: string[] = [];
+  lines.push(`plan for ${doc.fleet}: ${doc.hosts.length} host(s) in ${doc.levels.length} level(s)`);
+  doc.levels.forEach((level, i) => lines.push(`level ${i}: ${level.map(label).join(", ")}`));
+  if (doc.edges.length > 0) {
+    lines.push("edges:");
+    for (const e of doc.edges) lines.push(`  ${label(e.producer)} ⇒ ${label(e.consumer)}: ${e.artifact} (${e.at})`);
+  }
+  lines.push("hosts, in deploy order:");
+  doc.hosts.forEach((h, i) => {
+    const gen = h.current_generation === null ? "never deployed" : `now ${genName(h.current_generation)}`;
+    lines.push(`  ${i + 1}. ${label(h)} [${h.status}; ${gen}]${h.error ? `: ${h.error}` : ""}`);
+    for (const f of h.add) lines.push(`     + ${f.path} ${f.mode}${f.secret ? " (secret)" : ""}`);
+    for (const f of h.change) lines.push(`     ~ ${f.path} ${f.mode}${f.secret ? " (secret)" : ""}`);
+    for (const f of h.remove) lines.push(`     - ${f.path}`);
+    for (const p of h.push) lines.push(`     push ${p}`);
+    if (h.status === "ready" && h.add.length + h.change.length + h.remove.length + h.push.length === 0) lines.push("     (no change; a new generation is still written)");
+  });
+  lines.push(`plan_hash: ${hash}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function matches(h: PlanHost, name: string): boolean {
+  return h.machine === name || h.stack === name || h.target === name;
+}
+
+export function explainHost(doc: PlanDoc, name: string): string {
+  const host = doc.hosts.find((h) => matches(h, name));
+  if (!host) {
+    throw new UsageError(`--explain: no host '${name}' in the plan; known: ${doc.hosts.map((h) => h.machine ?? h.stack).join(", ")}`);
+  }
+  const pos = doc.hosts.indexOf(host);
+  const lines = [`${label(host)} deploys ${ordinal(pos + 1)} of ${doc.hosts.length}, at level ${host.level}.`];
+  const incoming = doc.edges.filter((e) => e.consumer.stack === host.stack && e.consumer.target === host.target);
+  const outgoing = doc.edges.filter((e) => e.producer.stack === host.stack && e.producer.target === host.target);
+  if (incoming.length === 0) {
+    lines.push("It consumes no artifact, so nothing has to deploy before it.");
+  } else {
+    lines.push("It consumes:");
+    for (const e of incoming) lines.push(`  ${e.artifact} from ${label(e.producer)} (referenced at ${e.at})`);
+    lines.push("so it waits until each of those producers has deployed.");
+  }
+  const before = doc.hosts.slice(0, pos).filter((h) => h.position > host.position);
+  lines.push(
+    `Among the hosts whose producers are placed, fleet always places the one written first in the fleet file (this is host record ${host.position + 1}).`,
+  );
+  if (before.length > 0) lines.push(`Hosts written after it but deploying before it: ${before.map(label).join(", ")}.`);
+  if (outgoing.length > 0) {
+    lines.push("Its consumers:");
+    for (const e of outgoing) lines.push(`  ${label(e.consumer)} uses ${e.artifact}`);
+  }
+  if (host.status !== "ready") lines.push(`It would not deploy: ${host.error ?? host.status}.`);
+  return `${lines.join("\n")}\n`;
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
+  return `${n}${s}`;
+}

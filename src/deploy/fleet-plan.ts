@@ -1,0 +1,184 @@
+/**
+ * `fleet plan`: what `apply` would do, without writing anything (SPEC §7). Composes every host as
+ * apply does, reads each target's current manifest and live files when reachable, and lists per
+ * host the files to add, change or remove and the store paths to push.
+ */
+import { createHash } from "node:crypto";
+import { FleetError } from "../fleet-error.js";
+import type { SourceFile } from "../lang/source.js";
+import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js";
+import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId } from "../plan/plan-doc.js";
+import { selectHosts } from "../plan/selection.js";
+import { modeString } from "../manifest/manifest.js";
+import { expandRoot } from "../store/roots.js";
+import { storePath } from "../store/index.js";
+import type { Transport } from "../transport/transport.js";
+import { consumedValues, prepareApply, type Roots } from "./fleet-apply.js";
+import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
+import { readCurrentManifest } from "./host-bridge.js";
+import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
+import { openTransport, type TransportOptions } from "./transports.js";
+
+export interface PlanOptions extends TransportOptions {
+  readonly fleetFile: string;
+  readonly scenarios: readonly string[];
+  readonly storeRoot?: string;
+  readonly deploymentsRoot?: string;
+  readonly tlsCerts?: string;
+  readonly vaultSecrets?: string;
+  readonly only?: readonly string[];
+}
+
+function id(h: LoadedHost): PlanHostId {
+  return { stack: h.record.stack, target: h.record.target };
+}
+
+export async function computePlan(options: PlanOptions): Promise<PlanDoc> {
+  const { fleet, roots, vault } = prepareApply({
+    ...options,
+    dryRun: false,
+    failFast: false,
+    jobs: 1,
+    activate: false,
+    enable: false,
+    autoRollback: true,
+    clock: () => new Date(0),
+  });
+  return planFor(fleet, roots, vault, options);
+}
+
+export async function planFor(
+  fleet: LoadedFleet,
+  roots: Roots,
+  vault: ReadonlyMap<string, string> | undefined,
+  options: PlanOptions,
+): Promise<PlanDoc> {
+  const selected = selectHosts(fleet.model.hosts, options.only);
+  const sources = [fleet.fleetSource, ...fleet.hosts.flatMap((h) => h.sources)];
+  const producers = (i: number) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))];
+  const level = levelsOf(fleet.graph.order, producers);
+  const produced = new Map<number, Readonly<Record<string, string>>>();
+  const status = new Map<number, PlanHost["status"]>();
+  const hosts: PlanHost[] = [];
+  for (const i of fleet.graph.order) {
+    const loaded = fleet.hosts[i]!;
+    if (!selected.has(i)) {
+      // Producers outside --only are read from their current manifests, never redeployed.
+      const m = await withTransport(loaded.record.target, options, async (t) => {
+        const home = await t.home();
+        return readCurrentManifest(t, expandRoot(roots.deployments.raw, home, roots.deployments.origin), loaded.record.stack);
+      }).catch(() => null);
+      if (m) produced.set(i, m.artifacts);
+      status.set(i, m ? "ready" : "failed");
+      continue;
+    }
+    const host = await planHost(fleet, loaded, level.get(i) ?? 0, roots, vault, options, produced, status, sources);
+    status.set(i, host.status);
+    hosts.push(host);
+  }
+  const edges: PlanEdge[] = fleet.graph.edges
+    .filter((e) => selected.has(e.consumer))
+    .map((e) => ({ producer: id(fleet.hosts[e.producer]!), consumer: id(fleet.hosts[e.consumer]!), artifact: e.artifact, at: spanLocation(e.span, sources) }));
+  const maxLevel = Math.max(-1, ...hosts.map((h) => h.level));
+  const levels = Array.from({ length: maxLevel + 1 }, (_, l) => hosts.filter((h) => h.level === l).map((h) => ({ stack: h.stack, target: h.target })));
+  return {
+    fleet: fleet.fleetSource.path,
+    scenarios: [...options.scenarios].sort(),
+    only: [...(options.only ?? [])].sort(),
+    levels,
+    edges,
+    hosts,
+  };
+}
+
+async function withTransport<T>(target: string, options: TransportOptions, f: (t: Transport) => Promise<T>): Promise<T> {
+  const t = await openTransport(target, options);
+  try {
+    return await f(t);
+  } finally {
+    await t.close();
+  }
+}
+
+async function planHost(
+  fleet: LoadedFleet,
+  loaded: LoadedHost,
+  level: number,
+  roots: Roots,
+  vault: ReadonlyMap<string, string> | undefined,
+  options: PlanOptions,
+  produced: Map<number, Readonly<Record<string, string>>>,
+  status: ReadonlyMap<number, PlanHost["status"]>,
+  sources: readonly SourceFile[],
+): Promise<PlanHost> {
+  const r = loaded.record;
+  const base = {
+    stack: r.stack,
+    target: r.target,
+    machine: r.machine,
+    tags: [...r.tags],
+    position: r.index,
+    level,
+    current_generation: null,
+    add: [],
+    change: [],
+    remove: [],
+    push: [],
+    artifacts_consumed: loaded.stack ? [...new Set(loaded.stack.artifactRefs.map((a) => a.id))].sort() : [],
+    artifacts_produced: loaded.stack ? loaded.stack.producesArtifacts.map((a) => a.name).sort() : [],
+  };
+  const blocked = (fleet.graph.incoming.get(r.index) ?? []).find((e) => status.get(e.producer) !== "ready");
+  if (blocked) {
+    const [m, n] = [blocked.artifact.slice(0, blocked.artifact.indexOf("/")), blocked.artifact.slice(blocked.artifact.indexOf("/") + 1)];
+    return { ...base, status: "blocked", error: `blocked — upstream ${m}:${n} unavailable` };
+  }
+  const material = await prepareMaterial(loaded, fleet.fleetDir, consumedValues(fleet, r.index, (p) => produced.get(p)), {
+    ...(options.tlsCerts !== undefined ? { tlsCerts: options.tlsCerts } : {}),
+    dryRun: false,
+    vault,
+  });
+  if (isFailure(material)) {
+    const error =
+      material.reason !== undefined && material.reason !== ""
+        ? material.reason
+        : material.diagnostics && material.diagnostics.length > 0
+          ? diagnosticHeadline(material.diagnostics[0]!, sources)
+          : "failed";
+    return { ...base, status: "failed", error };
+  }
+  produced.set(r.index, material.produced);
+  try {
+    return await withTransport(r.target, options, (t) => diffTarget(t, material, roots, base));
+  } catch (e) {
+    if (!(e instanceof FleetError)) throw e;
+    return { ...base, status: "failed", error: e.headline };
+  }
+}
+
+async function diffTarget(t: Transport, material: HostMaterial, roots: Roots, base: Omit<PlanHost, "status">): Promise<PlanHost> {
+  const home = await t.home();
+  const targetStore = expandRoot(roots.store.raw, home, roots.store.origin);
+  const deploymentsRoot = expandRoot(roots.deployments.raw, home, roots.deployments.origin);
+  const { files } = renderTargetFiles(material, targetStore);
+  const current = await readCurrentManifest(t, deploymentsRoot, base.stack);
+  const digests = await t.digestFiles(files.map((f) => f.path));
+  const add: PlanFile[] = [];
+  const change: PlanFile[] = [];
+  for (const [k, f] of files.entries()) {
+    const mode = modeString(f.mode);
+    const entry: PlanFile = f.secret ? { path: f.path, mode, secret: true } : { path: f.path, mode, sha256: sha256(f.content) };
+    const live = digests[k];
+    if (!live) add.push(entry);
+    else if (live.mode !== f.mode || live.sha256 !== sha256(f.content)) change.push(entry);
+  }
+  const declared = new Set(files.map((f) => f.path));
+  const remove = (current?.files ?? []).filter((f) => !declared.has(f.path)).map((f) => ({ path: f.path }));
+  const bases = material.closure.paths.map((p) => p.base);
+  const present = await t.storePathsPresent(bases.map((b) => storePath(targetStore, b)));
+  const push = bases.filter((_, k) => !present[k]).sort();
+  return { ...base, status: "ready", current_generation: current?.generation ?? null, add, change, remove, push };
+}
+
+function sha256(b: Buffer): string {
+  return createHash("sha256").update(b).digest("hex");
+}
