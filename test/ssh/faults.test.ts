@@ -174,6 +174,30 @@ describe.skipIf(!HAVE_SSHD)("SSH faults", () => {
     expect(count() - before).toBe(1);
   });
 
+  it("digestFiles stays in order across several xargs batches (thousands of long paths)", async () => {
+    const dir = join(b.dir, "many", "x".repeat(150));
+    mkdirSync(dir, { recursive: true });
+    const paths: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const p = join(dir, `file-${i}-${"y".repeat(60)}`);
+      if (i % 7 !== 0) writeFileSync(p, `n${i}`);
+      paths.push(p);
+    }
+    const t = await SshTransport.connect({ target: b.target, key: b.clientKeyPath, knownHosts: b.knownHostsPath });
+    try {
+      const ds = await t.digestFiles(paths);
+      const { createHash } = await import("node:crypto");
+      ds.forEach((d, i) => {
+        if (i % 7 === 0) expect(d).toBeNull();
+        else expect(d?.sha256).toBe(createHash("sha256").update(`n${i}`).digest("hex"));
+      });
+      const present = await t.storePathsPresent(paths.slice(0, 10));
+      expect(present).toEqual(Array(10).fill(false));
+    } finally {
+      await t.close();
+    }
+  });
+
   it("a non-root user gets the target's own permission error for /etc, and its own $HOME", async () => {
     const t = await SshTransport.connect({ target: ops.target, key: ops.clientKeyPath, knownHosts: ops.knownHostsPath });
     try {
