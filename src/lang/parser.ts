@@ -59,6 +59,11 @@ class PclParser extends EmbeddedActionsParser {
     this.performSelfAnalysis();
   }
 
+  /** Expression rules yield a harmless placeholder when recovery skips them. */
+  private exprRule(name: string, impl: () => Expr): () => Expr {
+    return this.RULE(name, impl, { recoveryValueFunc: () => DUMMY_EXPR });
+  }
+
   private span(start: IToken): Span {
     const last = this.LA(0);
     const s = start.startOffset;
@@ -113,7 +118,7 @@ class PclParser extends EmbeddedActionsParser {
       this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
     });
     return fields;
-  });
+  }, { recoveryValueFunc: () => [] });
 
   private field = this.RULE(
     "field",
@@ -162,7 +167,7 @@ class PclParser extends EmbeddedActionsParser {
     { recoveryValueFunc: () => DUMMY_EXPR },
   );
 
-  private andExpr = this.RULE("andExpr", (): Expr => {
+  private andExpr = this.exprRule("andExpr", (): Expr => {
     let left = this.SUBRULE(this.cmpExpr);
     this.MANY(() => {
       this.CONSUME(T.AndAnd);
@@ -172,7 +177,7 @@ class PclParser extends EmbeddedActionsParser {
     return left;
   });
 
-  private cmpExpr = this.RULE("cmpExpr", (): Expr => {
+  private cmpExpr = this.exprRule("cmpExpr", (): Expr => {
     const left = this.SUBRULE(this.unary);
     let result = left;
     this.OPTION(() => {
@@ -183,7 +188,7 @@ class PclParser extends EmbeddedActionsParser {
     return result;
   });
 
-  private unary = this.RULE("unary", (): Expr => {
+  private unary = this.exprRule("unary", (): Expr => {
     return this.OR([
       {
         ALT: () => {
@@ -196,7 +201,7 @@ class PclParser extends EmbeddedActionsParser {
     ]);
   });
 
-  private postfix = this.RULE("postfix", (): Expr => {
+  private postfix = this.exprRule("postfix", (): Expr => {
     let target = this.SUBRULE(this.primary);
     this.MANY(() => {
       this.CONSUME(T.Dot);
@@ -216,7 +221,7 @@ class PclParser extends EmbeddedActionsParser {
     return target;
   });
 
-  private primary = this.RULE("primary", (): Expr => {
+  private primary = this.exprRule("primary", (): Expr => {
     return this.OR([
       { ALT: () => this.SUBRULE(this.stringLit) },
       {
@@ -267,7 +272,7 @@ class PclParser extends EmbeddedActionsParser {
     return { kind: "int", value: value === 0 ? 0 : value, span: this.tokSpan(t) };
   }
 
-  private stringLit = this.RULE("stringLit", (): Expr => {
+  private stringLit = this.exprRule("stringLit", (): Expr => {
     const start = this.CONSUME(T.StringStart);
     const parts: StrPart[] = [];
     this.MANY(() => {
@@ -338,7 +343,7 @@ class PclParser extends EmbeddedActionsParser {
     return out;
   }
 
-  private listLit = this.RULE("listLit", (): Expr => {
+  private listLit = this.exprRule("listLit", (): Expr => {
     const start = this.CONSUME(T.LBracket);
     const items: (Expr | Comprehension)[] = [];
     this.MANY(() => {
@@ -363,9 +368,9 @@ class PclParser extends EmbeddedActionsParser {
     this.CONSUME(T.Arrow);
     const body = this.SUBRULE3(this.expr);
     return this.ACTION(() => ({ kind: "for", variable: v.image, variableSpan: this.tokSpan(v), source, filter, body, span: this.span(start) }) as Comprehension);
-  });
+  }, { recoveryValueFunc: () => ({ kind: "for" as const, variable: "", variableSpan: DUMMY_SPAN, source: DUMMY_EXPR, filter: undefined, body: DUMMY_EXPR, span: DUMMY_SPAN }) });
 
-  private recordLit = this.RULE("recordLit", (): Expr => {
+  private recordLit = this.exprRule("recordLit", (): Expr => {
     const start = this.CONSUME(T.LBrace);
     const fields = this.SUBRULE(this.fields);
     this.CONSUME(T.RBrace);
@@ -380,7 +385,7 @@ class PclParser extends EmbeddedActionsParser {
     });
   });
 
-  private ifExpr = this.RULE("ifExpr", (): Expr => {
+  private ifExpr = this.exprRule("ifExpr", (): Expr => {
     const start = this.CONSUME(T.If);
     const cond = this.SUBRULE(this.expr);
     this.CONSUME(T.Then);
@@ -390,7 +395,7 @@ class PclParser extends EmbeddedActionsParser {
     return this.ACTION(() => ({ kind: "if", cond, then, else: otherwise, span: this.span(start) }) as Expr);
   });
 
-  private settingExpr = this.RULE("settingExpr", (): Expr => {
+  private settingExpr = this.exprRule("settingExpr", (): Expr => {
     const start = this.CONSUME(T.Setting);
     this.CONSUME(T.Less);
     const type = this.SUBRULE(this.typeExpr);
