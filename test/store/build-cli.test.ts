@@ -134,4 +134,21 @@ describe("fleet build", () => {
     expect(r.stderr).toMatch(/^typo\.pcl:1:\d+: error: \[E2\]/m);
     expect(existsSync(path.join(dir, "store"))).toBe(false);
   });
+
+  it("applies --scenario to package modules, and refuses an unknown scenario (exit 2)", () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "s.pcl"), [
+      'module P { pname = "p" version = "1" recipe = "std.files" files = [ { path = "v" content = "one" } ] }',
+      'scenario Next { P.version = "2" }',
+      "",
+    ].join("\n"));
+    const store = path.join(dir, "store");
+    const base = runFleet(["build", "s.pcl", "--dry-run", "--store-root", store], { cwd: dir });
+    const next = runFleet(["build", "s.pcl", "--dry-run", "--store-root", store, "--scenario", "Next"], { cwd: dir });
+    expect(base.stdout).toMatch(/^P → .*-p-1\n$/);
+    expect(next.stdout).toMatch(/^P → .*-p-2\n$/);
+    const unknown = runFleet(["build", "s.pcl", "--dry-run", "--store-root", store, "--scenario", "Nope"], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("scenario 'Nope'");
+  });
 });
