@@ -13,7 +13,7 @@ import { removePending, writePending } from "../manifest/pending.js";
 import type { RenderedFile } from "../stack/types.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
-import { deleteAndPrune, filesThatDiffer, ProtectedDirs, sha256Hex, writeAll } from "./host-files.js";
+import { deleteAndPrune, filesThatDiffer, forEachLimited, ProtectedDirs, sha256Hex, WRITE_CONCURRENCY, writeAll } from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
 
 export interface HostApplyInput {
@@ -138,11 +138,9 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
     const blobs = new Set((await t.readdir(filesDir(dir))) ?? []);
-    for (const { file, sha256 } of plain) {
-      if (file.secret || blobs.has(sha256)) continue;
-      await t.writeFileAtomic(blobPath(dir, sha256), file.content, 0o644);
-      blobs.add(sha256);
-    }
+    const newBlobs = new Map<string, Buffer>();
+    for (const { file, sha256 } of plain) if (!file.secret && !blobs.has(sha256)) newBlobs.set(sha256, file.content);
+    await forEachLimited([...newBlobs], WRITE_CONCURRENCY, ([sha256, content]) => t.writeFileAtomic(blobPath(dir, sha256), content, 0o644));
     step("apply:files-stored");
 
     const generation = await nextGeneration(t, dir);
@@ -175,12 +173,16 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       t,
       plain.map(({ file, sha256 }) => ({ path: file.path, sha256, mode: file.mode, file })),
     );
-    const ordered = [...differ.filter((d) => !d.file.secret), ...differ.filter((d) => d.file.secret)];
-    const written = await writeAll(
-      t,
-      ordered.map((d) => ({ path: d.path, content: d.file.content, mode: d.mode })),
-      () => step("apply:first-live-file-written"),
-    );
+    // Two batches, so that no secret write starts before every non-secret write is done.
+    const toWrite = (d: (typeof differ)[number]) => ({ path: d.path, content: d.file.content, mode: d.mode });
+    let firstDone = false;
+    const afterFirst = (): void => {
+      if (!firstDone) step("apply:first-live-file-written");
+      firstDone = true;
+    };
+    const written =
+      (await writeAll(t, differ.filter((d) => !d.file.secret).map(toWrite), afterFirst)) +
+      (await writeAll(t, differ.filter((d) => d.file.secret).map(toWrite), afterFirst));
     step("apply:live-files-written");
 
     const declared = new Set(input.files.map((f) => f.path));
