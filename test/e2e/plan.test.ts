@@ -1,0 +1,100 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { computePlan } from "../../src/deploy/fleet-plan.js";
+import { planJson } from "../../src/plan/plan-doc.js";
+import { runFleet } from "../support/cli.js";
+import { copyExample, tempDir, writeFleet } from "../support/fleet-fixture.js";
+
+const T = (n: string) => `ssh://ops@${n}.internal`;
+
+function artifactFleet(): string {
+  return writeFleet(tempDir(), [
+    { stack: "Dns", target: T("dns"), machine: "dns", files: { "/etc/zone": "ip ${ { from_artifact = \"app/ip\" } }" } },
+    { stack: "App", target: T("app"), machine: "app", service: true, files: { "/etc/app": "a" }, stackExtra: `  producesArtifacts = [ { name = "ip" kind = "literal" value = "10.1.1.1" } ]` },
+    { stack: "Edge", target: T("edge"), machine: "edge", files: { "/etc/edge": "e" } },
+  ]);
+}
+
+describe("fleet plan", () => {
+  it("is byte-identical across 100 runs and independent of --transport-root and cwd", async () => {
+    const fleet = artifactFleet();
+    const outputs = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const doc = await computePlan({ fleetFile: fleet, scenarios: [], transportRoot: join(tempDir(), `root-${i}`) });
+      outputs.add(planJson(doc));
+    }
+    expect(outputs.size).toBe(1);
+    const viaCli = runFleet(["plan", fleet, "--json", "--transport-root", join(tempDir(), "x")], { cwd: tempDir() });
+    expect(viaCli.code).toBe(0);
+    expect(viaCli.stdout).toBe([...outputs][0]);
+    const text = viaCli.stdout;
+    expect(text).not.toMatch(/\/tmp\//);
+    expect(text).not.toMatch(/20\d\d-\d\d-\d\dT/);
+    const doc = JSON.parse(text);
+    expect(doc.hosts.map((h: { stack: string }) => h.stack)).toEqual(["App", "Dns", "Edge"]);
+    expect(doc.levels.map((l: unknown[]) => l.length)).toEqual([2, 1]);
+    expect(doc.edges).toEqual([
+      { artifact: "app/ip", at: "hosts/Dns.pcl:4:43", consumer: { stack: "Dns", target: T("dns") }, producer: { stack: "App", target: T("app") } },
+    ]);
+    expect(doc.hosts[0].push).toHaveLength(1);
+  });
+
+  it("writes nothing, not even the transport root", () => {
+    const fleet = artifactFleet();
+    const root = join(tempDir(), "never");
+    const r = runFleet(["plan", fleet, "--transport-root", root]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("plan_hash: ");
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it("lists adds, changes and removes against the current generation", () => {
+    const dir = copyExample("quickstart");
+    const fleet = join(dir, "fleet.pcl");
+    const root = join(tempDir(), "out");
+    expect(runFleet(["apply", fleet, "--dry-run", "--transport-root", root]).code).toBe(0);
+    const web = join(dir, "hosts/web.pcl");
+    writeFileSync(
+      web,
+      readFileSync(web, "utf8")
+        .replace("listen 8080", "listen 9090")
+        .replace(`{ path = "/etc/webapp/site.conf"`, `{ path = "/etc/webapp/extra.conf" content = "x" }\n    { path = "/etc/webapp/site.conf"`),
+    );
+    const doc = JSON.parse(runFleet(["plan", fleet, "--json", "--transport-root", root]).stdout);
+    const w = doc.hosts.find((h: { stack: string }) => h.stack === "WebStack");
+    expect(w.current_generation).toBe(1);
+    expect(w.add.map((f: { path: string }) => f.path)).toEqual(["/etc/webapp/extra.conf"]);
+    expect(w.change.map((f: { path: string }) => f.path)).toEqual(["/etc/webapp/site.conf"]);
+    const d = doc.hosts.find((h: { stack: string }) => h.stack === "DbStack");
+    expect(d.add).toEqual([]);
+    expect(d.change).toEqual([]);
+  });
+
+  it("--expect-plan applies an unchanged plan and refuses a changed fleet, touching nothing", () => {
+    const dir = copyExample("quickstart");
+    const fleet = join(dir, "fleet.pcl");
+    const root = join(tempDir(), "out");
+    const hash = JSON.parse(runFleet(["plan", fleet, "--json", "--transport-root", root]).stdout).plan_hash as string;
+    const web = join(dir, "hosts/web.pcl");
+    writeFileSync(web, readFileSync(web, "utf8").replace("listen 8080", "listen 8081"));
+    const refused = runFleet(["apply", fleet, "--dry-run", "--transport-root", root, "--expect-plan", hash]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("plan changed");
+    expect(existsSync(root)).toBe(false);
+    const now = JSON.parse(runFleet(["plan", fleet, "--json", "--transport-root", root]).stdout).plan_hash as string;
+    expect(now).not.toBe(hash);
+    expect(runFleet(["apply", fleet, "--dry-run", "--transport-root", root, "--expect-plan", now]).code).toBe(0);
+  });
+
+  it("--dot and --explain describe the graph", () => {
+    const fleet = artifactFleet();
+    const dot = runFleet(["plan", fleet, "--dot", "--transport-root", join(tempDir(), "x")]);
+    expect(dot.stdout).toContain(`"App → ${T("app")}" -> "Dns → ${T("dns")}" [label="app/ip"]`);
+    const ex = runFleet(["plan", fleet, "--explain", "dns", "--transport-root", join(tempDir(), "x")]);
+    expect(ex.code).toBe(0);
+    expect(ex.stdout).toContain("deploys 2nd of 3");
+    expect(ex.stdout).toContain("app/ip from App");
+    expect(runFleet(["plan", fleet, "--explain", "nope", "--transport-root", join(tempDir(), "x")]).code).toBe(2);
+  });
+});
