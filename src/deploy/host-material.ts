@@ -84,11 +84,11 @@ export async function prepareMaterial(
       if (certs === undefined) {
         return fail(`stack '${stack.name}' declares tls domains (${stack.tlsDomains.join(", ")}) but no --tls-certs DIR was given`);
       }
-      if (!options.dryRun) {
-        const files = tlsFiles(stack.tlsDomains, readCert);
-        if (files instanceof FleetError) return failureFromError(files);
-        tls = files;
-      }
+      // A dry-run copies nothing, but a missing pair still fails the host as the real apply would
+      // (ADR 071): the files are read to check them, then dropped.
+      const files = tlsFiles(stack.tlsDomains, readCert);
+      if (files instanceof FleetError) return failureFromError(files);
+      if (!options.dryRun) tls = files;
     }
 
     const { closure, diagnostics } = await closureFor({
