@@ -1,5 +1,5 @@
 /** Chooses and opens the transport of each host record: a folder under --transport-root, or SSH. */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { UsageError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { LocalTransport } from "../transport/local.js";
@@ -31,9 +31,9 @@ export function checkTargets(hosts: readonly HostRecord[], options: TransportOpt
   for (const h of hosts) parseTarget(h.target);
 }
 
-/** Directory a target maps to under --transport-root. */
+/** Directory a target maps to under --transport-root (a relative root is taken from the cwd). */
 export function hermeticDir(transportRoot: string, target: string): string {
-  return join(transportRoot, sanitiseTarget(target));
+  return resolve(transportRoot, sanitiseTarget(target));
 }
 
 export async function openTransport(target: string, options: TransportOptions): Promise<Transport> {
