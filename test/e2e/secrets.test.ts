@@ -177,6 +177,39 @@ describe("secrets from env, file and vault", () => {
   });
 });
 
+describe("secrets and --json output", () => {
+  it("never appear in the JSON of apply, plan, status, verify or eval", () => {
+    const r = secretsRun();
+    const outputs: CliResult[] = [apply(r, ["--json"])];
+    expect(outputs[0]!.code).toBe(0);
+    expect(JSON.parse(outputs[0]!.stdout)).toMatchObject({ command: "apply" });
+    // Change a secret so the plan has a secret file to change.
+    r.env["API_TOKEN"] = canary("env2");
+    const targetFlags = ["--transport-root", r.out, "--store-root", r.store];
+    outputs.push(runFleet(["plan", r.fleetFile, "--json", ...targetFlags, "--vault-secrets", r.vault], { env: r.env }));
+    outputs.push(runFleet(["status", r.fleetFile, "--json", ...targetFlags], { env: r.env }));
+    outputs.push(runFleet(["verify", r.fleetFile, "--json", ...targetFlags], { env: r.env }));
+    outputs.push(runFleet(["eval", r.fleetFile.replace(/fleet\.pcl$/, "hosts/api.pcl"), "--json"], { env: r.env }));
+    for (const o of outputs) {
+      expect(o.code, o.stderr).toBe(0);
+      expect(() => JSON.parse(o.stdout) as unknown).not.toThrow();
+    }
+    const plan = outputs[1]!.stdout;
+    expect(plan).toContain('"secret": true');
+    for (const o of outputs) {
+      expect(o.stdout).not.toContain(PREFIX);
+      expect(o.stderr).not.toContain(PREFIX);
+    }
+    // An [E11] failure in JSON names the reference, not a value.
+    const e11 = runFleet(["apply", r.fleetFile, "--json", "--dry-run", "--transport-root", join(tempDir(), "out")], {
+      env: { API_TOKEN: r.env["API_TOKEN"]!, HOME: r.home },
+    });
+    expect(e11.code).toBe(1);
+    expect(e11.stdout).toContain("[E11] secret(s) not set: from_vault:db_pw");
+    expect(e11.stdout + e11.stderr).not.toContain(PREFIX);
+  });
+});
+
 const TARGET = (n: string): string => `ssh://ops@${n}.internal`;
 
 /** Two hosts: `broken` references a vault entry and an env var (in that source order), `fine` none. */
