@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { installFakeSystemctl } from "../support/fake-systemctl.js";
 import { tempDir, writeTree } from "../support/fleet-fixture.js";
 import { treeHash } from "../support/tree-hash.js";
 
@@ -156,5 +157,49 @@ describe("health checks", () => {
     const res = apply(join(dir, "fleet.pcl"), roots(), ["--no-auto-rollback"]);
     expect(res.stderr).toBe("✗ SlowStack → ssh://ops@slow.internal: health check 'slow' failed (timed out after 1s)\n");
     expect(res.code).toBe(1);
+  });
+});
+
+describe("health checks with --activate", () => {
+  it("run after activation; an auto-rollback re-activates the restored generation", () => {
+    const systemctl = installFakeSystemctl();
+    const dir = tempDir("fleet-health-activate-");
+    // The check passes only once systemctl has restarted the unit, so it proves the order.
+    const host = (version: string, check: string): string => `module Bin { pname = "bin" version = "${version}" recipe = "std.files"
+  files = [ { path = "bin/run" content = "#!/bin/sh\\n" mode = "0755" } ] }
+module SvcStack {
+  backend = "systemd"
+  services = [ { name = "svc" package = "Bin" binary = "run" } ]
+  healthChecks = [ { name = "up" command = "${check}" } ]
+}
+`;
+    const restarted = `grep -q 'restart svc.service' '${systemctl.logPath}'`;
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "SvcStack" target = "ssh://ops@svc.internal" } ] }\n`,
+      "h.pcl": host("1", restarted),
+    });
+    const r = roots();
+    const args = ["apply", join(dir, "fleet.pcl"), "--transport-root", r.out, "--store-root", r.store, "--activate"];
+    const first = runFleet(args, { env: systemctl.env() });
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(systemctl.calls()).toEqual(["daemon-reload", "restart svc.service"]);
+
+    writeFileSync(join(dir, "h.pcl"), host("2", "exit 3"));
+    const unit = join(r.out, "ops@svc.internal/etc/systemd/system/svc.service");
+    const unitBefore = readFileSync(unit, "utf8");
+    const second = runFleet(args, { env: systemctl.env() });
+    expect(second.stderr).toBe("↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed)\n");
+    expect(second.code).toBe(1);
+    expect(readFileSync(unit, "utf8")).toBe(unitBefore);
+    // Activation of gen-002, then again after the rollback to gen-001.
+    expect(systemctl.calls()).toEqual([
+      "daemon-reload",
+      "restart svc.service",
+      "daemon-reload",
+      "restart svc.service",
+      "daemon-reload",
+      "restart svc.service",
+    ]);
   });
 });
