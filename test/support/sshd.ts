@@ -16,6 +16,8 @@ export const TEST_USER = "fleetops";
 export interface SshdOptions {
   /** Login user the returned keys are meant for; root unless given. */
   readonly user?: string;
+  /** Extra sshd_config lines, e.g. `SetEnv PATH=…` to put a fake command on the session's PATH. */
+  readonly extraConfig?: readonly string[];
 }
 
 export interface Sshd {
@@ -156,6 +158,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       "MaxStartups 100",
       "MaxSessions 100",
       "LogLevel VERBOSE",
+      ...(options.extraConfig ?? []),
       "",
     ].join("\n"),
   );
