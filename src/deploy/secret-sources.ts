@@ -1,5 +1,6 @@
 /** The local side of secret resolution (SPEC §5): environment, files, and the vault export. */
 import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import { FleetError, UsageError } from "../fleet-error.js";
 import { parseVaultFile, type SecretSources } from "../stack/secrets.js";
 
@@ -19,6 +20,9 @@ export function localSecretSources(vault: ReadonlyMap<string, string> | undefine
   return {
     env: (name) => process.env[name],
     readFile: (abs) => {
+      // SPEC §5 names `from_file` by absolute path. A relative one would silently depend on the
+      // directory fleet runs from, so it stays unresolved ([E11]) instead (ADR 076).
+      if (!isAbsolute(abs)) return undefined;
       try {
         return readFileSync(abs, "utf8");
       } catch {

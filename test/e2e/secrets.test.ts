@@ -319,3 +319,38 @@ describe("--vault-secrets FILE", () => {
     });
   }
 });
+
+describe("from_file", () => {
+  it("keeps every byte but one trailing newline, and escapes the env file", () => {
+    const dir = tempDir("fleet-from-file-");
+    const secret = join(dir, "secret");
+    writeFileSync(secret, 'a"b\\c$d\nline2\n\n');
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "S" target = "ssh://ops@h.internal" } ] }\n`,
+      "h.pcl": `module P { pname = "p" version = "1" recipe = "std.files" files = [] }
+module S { backend = "systemd"
+  services = [ { name = "svc" package = "P" binary = "x" environment = { K = { from_file = "${secret}" } } } ]
+  configFiles = [ { path = "/etc/s" content = { from_file = "${secret}" } } ] }
+`,
+    });
+    const out = join(dir, "out");
+    const r = runFleet(["apply", join(dir, "fleet.pcl"), "--dry-run", "--transport-root", out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, "ops@h.internal/etc/s"), "utf8")).toBe('a"b\\c$d\nline2\n');
+    expect(readFileSync(join(out, "ops@h.internal/etc/fleet/secrets/svc.env"), "utf8")).toBe('K="a\\"b\\\\c\\$d\\nline2\\n"\n');
+  });
+
+  it("with a relative path is never read from the working directory: [E11]", () => {
+    const dir = tempDir("fleet-from-file-rel-");
+    writeTree(dir, {
+      "rel/secret": `${PREFIX}relative\n`,
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "S" target = "ssh://ops@h.internal" } ] }\n`,
+      "h.pcl": `module S { backend = "systemd" configFiles = [ { path = "/etc/s" content = { from_file = "rel/secret" } } ] }\n`,
+    });
+    const out = join(dir, "out");
+    const r = runFleet(["apply", join(dir, "fleet.pcl"), "--dry-run", "--transport-root", out], { cwd: dir });
+    expect(r.stderr).toBe("✗ S → ssh://ops@h.internal: [E11] secret(s) not set: from_file:rel/secret\n");
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});
