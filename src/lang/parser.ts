@@ -54,8 +54,8 @@ class PclParser extends EmbeddedActionsParser {
   file = "";
   extra: Diagnostic[] = [];
 
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, errorMessageProvider: errorMessages, maxLookahead: 3 });
+  constructor(recoveryEnabled: boolean) {
+    super(T.allTokens, { recoveryEnabled, errorMessageProvider: errorMessages, maxLookahead: 3 });
     this.performSelfAnalysis();
   }
 
@@ -466,10 +466,13 @@ function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
   return { kind: "binary", op, left, right, span: { file: left.span.file, offset, length: right.span.offset + right.span.length - offset } };
 }
 
-let shared: PclParser | undefined;
-function parserInstance(): PclParser {
-  shared ??= new PclParser();
-  return shared;
+// Recovery slows chevrotain down on valid input, so a file is parsed without it first and
+// re-parsed with it only when it has a syntax error (to report every independent mistake).
+let fast: PclParser | undefined;
+let recovering: PclParser | undefined;
+function parserInstance(recover = false): PclParser {
+  if (recover) return (recovering ??= new PclParser(true));
+  return (fast ??= new PclParser(false));
 }
 
 export interface ParseResult {
@@ -480,11 +483,18 @@ export interface ParseResult {
 
 export function parse(file: SourceFile): ParseResult {
   const lexed = lex(file);
-  const p = parserInstance();
+  let p = parserInstance();
   p.file = file.path;
   p.extra = [];
   p.input = lexed.tokens;
-  const decls = p.program();
+  let decls = p.program();
+  if (p.errors.length > 0) {
+    p = parserInstance(true);
+    p.file = file.path;
+    p.extra = [];
+    p.input = lexed.tokens;
+    decls = p.program();
+  }
   const diagnostics: Diagnostic[] = [...lexed.diagnostics, ...p.extra];
   const seen = new Set<number>();
   for (const e of p.errors) {

@@ -57,6 +57,6 @@ describe("parser", () => {
 
   it("reports an unterminated string at end of file", () => {
     const r = p('module A { s = "abc }');
-    expect(r.diagnostics[0]?.message).toContain("end of file");
+    expect(r.diagnostics[0]?.message).toContain("unterminated string");
   });
 });
