@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { constants as fsc, promises as fs } from "node:fs";
+import { constants as fsc, lstatSync, promises as fs, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
@@ -188,8 +188,12 @@ export class LocalTransport implements Transport {
   private async digestOne(path: string): Promise<FileDigest | null> {
     const local = this.localPath(path);
     try {
-      const st = await fs.lstat(local);
+      // Synchronous for small files: thousands of config files hash several times faster without
+      // a thread-pool hop per syscall, and the CLI has nothing else to do meanwhile.
+      const st = lstatSync(local);
       if (!st.isFile()) return null;
+      const mode = st.mode & 0o7777;
+      if (st.size <= 1 << 20) return { sha256: createHash("sha256").update(readFileSync(local)).digest("hex"), mode };
       const hash = createHash("sha256");
       const fh = await fs.open(local, "r");
       try {
@@ -197,7 +201,7 @@ export class LocalTransport implements Transport {
       } finally {
         await fh.close().catch(() => undefined);
       }
-      return { sha256: hash.digest("hex"), mode: st.mode & 0o7777 };
+      return { sha256: hash.digest("hex"), mode };
     } catch (e) {
       if (isAbsent(e)) return null;
       throw e;
