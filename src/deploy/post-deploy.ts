@@ -15,14 +15,28 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The shell script run on the target, one exec for the whole step. Services with enable=false are left alone. */
+/**
+ * The shell script run on the target, one exec for the whole step. Services with enable=false are
+ * left alone. Each call's output is captured so a failure can say why (its last line), on one
+ * tab-separated `FLEET-FAIL` line: argv, exit code, reason.
+ */
 export function activationScript(stack: ComposedStack, options: ActivationOptions): string | undefined {
   if (!options.activate && !options.enable) return undefined;
   const units = stack.services.filter((s) => s.enable).map((s) => `${s.name}.service`);
-  const lines = ['systemctl daemon-reload || echo "FLEET-FAIL daemon-reload"'];
-  if (options.enable) for (const u of units) lines.push(`systemctl enable ${shQuote(u)} || echo "FLEET-FAIL enable ${u}"`);
-  if (options.activate) for (const u of units) lines.push(`systemctl restart ${shQuote(u)} || echo "FLEET-FAIL restart ${u}"`);
+  const lines = [
+    `call() { out=$(systemctl "$@" 2>&1) || printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | tail -n 1)"; }`,
+    "call daemon-reload",
+  ];
+  if (options.enable) for (const u of units) lines.push(`call enable ${shQuote(u)}`);
+  if (options.activate) for (const u of units) lines.push(`call restart ${shQuote(u)}`);
   return lines.join("\n");
+}
+
+/** `systemctl restart web.service failed (exit 1): Job for web.service failed …` */
+function failureWarning(line: string): string {
+  const [call = "", code = "", reason = ""] = line.slice("FLEET-FAIL ".length).split("\t");
+  const why = reason.trim();
+  return `systemctl ${call} failed (exit ${code})${why ? `: ${why}` : ""}`;
 }
 
 /** Run activation; returns one warning per failed systemctl call. */
@@ -33,7 +47,7 @@ export async function activate(transport: Transport, stack: ComposedStack, optio
   const warnings = r.stdout
     .split("\n")
     .filter((l) => l.startsWith("FLEET-FAIL "))
-    .map((l) => `systemctl ${l.slice("FLEET-FAIL ".length)} failed`);
+    .map(failureWarning);
   if (r.code !== 0) warnings.push(`activation script exited ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`);
   return warnings;
 }

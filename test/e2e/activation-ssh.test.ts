@@ -71,7 +71,7 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
     const [s, fake] = hosts[1]!;
     const r = applyTo(s, ["--activate"]);
     expect(r.stdout).toBe(`✓ CfgStack → ${s.target}\nfleet: 1/1 host(s) deployed\n`);
-    expect(r.stderr).toBe(`⚠ CfgStack → ${s.target}: systemctl daemon-reload failed\n`);
+    expect(r.stderr).toBe(`⚠ CfgStack → ${s.target}: systemctl daemon-reload failed (exit 1): fake systemctl: daemon-reload refused\n`);
     expect(r.code).toBe(0);
     expect(fake.calls()).toEqual(["daemon-reload"]);
   });

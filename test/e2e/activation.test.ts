@@ -85,7 +85,7 @@ describe("activation through systemctl", () => {
   it("a failing restart is a ⚠ warning on stderr; the host stays ✓, later units still restart, exit 0", () => {
     const { r, calls } = applyWith(["--activate"], { failOn: ["restart web.service"] });
     expect(r.stdout).toBe(OK);
-    expect(r.stderr).toBe("⚠ AppStack → ssh://ops@app.internal: systemctl restart web.service failed\n");
+    expect(r.stderr).toBe("⚠ AppStack → ssh://ops@app.internal: systemctl restart web.service failed (exit 1): fake systemctl: restart web.service refused\n");
     expect(r.code).toBe(0);
     expect(calls).toEqual(["daemon-reload", "restart web.service", "restart worker.service"]);
   });
@@ -95,10 +95,10 @@ describe("activation through systemctl", () => {
     expect(r.stdout).toBe(OK);
     expect(r.stderr).toBe(
       [
-        "⚠ AppStack → ssh://ops@app.internal: systemctl daemon-reload failed",
-        "⚠ AppStack → ssh://ops@app.internal: systemctl enable worker.service failed",
-        "⚠ AppStack → ssh://ops@app.internal: systemctl restart web.service failed",
-        "⚠ AppStack → ssh://ops@app.internal: systemctl restart worker.service failed",
+        "⚠ AppStack → ssh://ops@app.internal: systemctl daemon-reload failed (exit 1): fake systemctl: daemon-reload refused",
+        "⚠ AppStack → ssh://ops@app.internal: systemctl enable worker.service failed (exit 1): fake systemctl: enable worker.service refused",
+        "⚠ AppStack → ssh://ops@app.internal: systemctl restart web.service failed (exit 1): fake systemctl: restart web.service refused",
+        "⚠ AppStack → ssh://ops@app.internal: systemctl restart worker.service failed (exit 1): fake systemctl: restart worker.service refused",
         "",
       ].join("\n"),
     );

@@ -36,7 +36,7 @@ export function installFakeSystemctl(options: FakeSystemctlOptions = {}): FakeSy
   const binDir = join(dir, "bin");
   mkdirSync(binDir);
   const logPath = join(dir, "systemctl.log");
-  const failCases = (options.failOn ?? []).map((f) => `  ${shQuote(f)}) echo "systemctl: $* failed (fake)" >&2; exit 1 ;;`);
+  const failCases = (options.failOn ?? []).map((f) => `  ${shQuote(f)}) echo "fake systemctl: $* refused" >&2; exit 1 ;;`);
   const script = [
     "#!/bin/sh",
     `printf '%s\\n' "$*" >> ${shQuote(logPath)}`,
