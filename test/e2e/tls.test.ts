@@ -194,6 +194,32 @@ describe("a tlsa artifact", () => {
     });
   }
 
+  it("reaches a consumer deployed alone (--only) from the producer's current manifest, without --tls-certs", () => {
+    const dir = copyExample("artifacts");
+    const r = roots();
+    expect(shopApply(join(dir, "fleet.pcl"), r, ["--tls-certs", certs, "--dry-run"]).code).toBe(0);
+    const zone = join(r.out, "deploy@ns1.example.test/etc/nsd/zones/example.test.zone");
+    writeFileSync(zone, "stale\n");
+    const res = shopApply(join(dir, "fleet.pcl"), r, ["--only", "dns", "--dry-run"]);
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toBe("✓ DnsStack → ssh://deploy@ns1.example.test\nfleet: 1/1 host(s) deployed\n");
+    expect(readFileSync(zone, "utf8")).toContain(`_443._tcp.www IN TLSA 3 1 1 ${digest}\n`);
+  });
+
+  it("rolls back consumer before producer; the producer's key is secret-skipped", () => {
+    const dir = copyExample("artifacts");
+    const r = roots();
+    for (let i = 0; i < 2; i++) expect(shopApply(join(dir, "fleet.pcl"), r, ["--tls-certs", certs]).code).toBe(0);
+    const back = runFleet(["rollback", join(dir, "fleet.pcl"), "--transport-root", r.out, "--store-root", r.store]);
+    expect(back.stderr).toBe("");
+    expect(back.stdout).toBe(
+      "↩ DnsStack → gen-001 (was gen-002); 0 restored, 0 removed\n" +
+        "↩ WebStack → gen-001 (was gen-002); 0 restored, 0 removed, 1 secret-skipped\n" +
+        "fleet: 2/2 host(s) rolled back\n",
+    );
+    expect(back.code).toBe(0);
+  });
+
   it("without its certificate fails the producer and blocks the consumer", () => {
     const dir = copyExample("artifacts");
     const noChain = certsCopy("artifacts");
