@@ -203,3 +203,19 @@ module SvcStack {
     ]);
   });
 });
+
+describe("health checks and --jobs", () => {
+  it("the report is byte-identical for --jobs 1 and --jobs 3", () => {
+    const runs = [1, 3].map((jobs) => {
+      const f = healthFleet(true);
+      const r = roots();
+      expect(apply(f.fleet, r, ["--jobs", String(jobs)]).code).toBe(0);
+      f.setHealthy(false);
+      return apply(f.fleet, r, ["--jobs", String(jobs)]);
+    });
+    expect(runs[0]!.code).toBe(1);
+    expect(runs[1]!.stdout).toBe(runs[0]!.stdout);
+    expect(runs[1]!.stderr).toBe(runs[0]!.stderr);
+    expect(runs[0]!.stderr).toContain("↩ TwoStack → ssh://ops@two.internal: rolled back to gen-001 (health check 'state' failed)\n");
+  });
+});

@@ -354,3 +354,24 @@ module S { backend = "systemd"
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("a secret the target cannot represent", () => {
+  it("fails the host naming the reference, never quoting the value, and writes nothing", () => {
+    const dir = tempDir("fleet-secret-nul-");
+    const secret = join(dir, "secret");
+    writeFileSync(secret, `${PREFIX}nul\0after`);
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "S" target = "ssh://ops@h.internal" } ] }\n`,
+      "h.pcl": `module P { pname = "p" version = "1" recipe = "std.files" files = [] }
+module S { backend = "systemd"
+  services = [ { name = "svc" package = "P" binary = "x" environment = { K = { from_file = "${secret}" } } } ] }
+`,
+    });
+    const out = join(dir, "out");
+    const r = runFleet(["apply", join(dir, "fleet.pcl"), "--dry-run", "--transport-root", out]);
+    expect(r.stderr).toMatch(/^✗ S → ssh:\/\/ops@h\.internal: secret from_file:\S+ \(environment\.K of service 'svc'\) contains a NUL character/);
+    expect(r.stderr + r.stdout).not.toContain(PREFIX);
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});
