@@ -143,6 +143,13 @@ describe("every example", () => {
     });
   }
 
+  it("the whole examples/ directory checks ok in one run", () => {
+    const r = runFleet(["check", "examples"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ok\n");
+    expect(r.code).toBe(0);
+  });
+
   it("a relative --transport-root is taken from the working directory", () => {
     const cwd = tempDir("fleet-cwd-");
     const r = runFleet(["apply", join(REPO_ROOT, "examples/quickstart/fleet.pcl"), "--dry-run", "--transport-root", "out"], { cwd });
