@@ -74,6 +74,26 @@ function protectionFor(ctx: RecoveryContext, m: Manifest | null): ProtectedDirs 
 }
 
 /**
+ * A SIGKILL in the middle of an atomic write leaves its temp file (`.<name>.fleet-tmp-<pid>[-<n>]`)
+ * beside the file. Only this stack writes its managed files and we hold its lock, so a temp file
+ * named after one of them is garbage from the interrupted run.
+ */
+async function removeStaleTemps(transport: Transport, paths: readonly string[]): Promise<void> {
+  const byDir = new Map<string, Set<string>>();
+  for (const p of paths) {
+    const set = byDir.get(posix.dirname(p)) ?? new Set<string>();
+    set.add(posix.basename(p));
+    byDir.set(posix.dirname(p), set);
+  }
+  for (const [dir, names] of byDir) {
+    for (const entry of (await transport.readdir(dir)) ?? []) {
+      const m = /^\.(.+)\.fleet-tmp-\d+(?:-\d+)?$/.exec(entry);
+      if (m && names.has(m[1]!)) await transport.remove(posix.join(dir, entry));
+    }
+  }
+}
+
+/**
  * Finish or undo whatever a `pending` marker names; null when there is none. Idempotent: a crash
  * during recovery leaves the marker, and the next run recovers again.
  */
@@ -89,6 +109,11 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
       `cannot recover the interrupted ${pending.operation} in ${ctx.dir}: neither ${generationLabel(pending.to)} nor ${generationLabel(pending.from)} is readable; restore a manifest by hand`,
     );
   }
+  await removeStaleTemps(t, [
+    ...(to?.files ?? []).map((f) => f.path),
+    ...(from?.files ?? []).map((f) => f.path),
+    currentPath(ctx.dir),
+  ]);
   const finish = to !== null && (pending.operation === "rollback" || (await canFinish(ctx, to)));
   let first = true;
   const afterFirst = (): void => {

@@ -3,7 +3,7 @@
  * managed file byte-identical to one complete generation, and `current` must always name one.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync, readlinkSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -140,6 +140,25 @@ describe("SIGKILL during apply", async () => {
     const nonSecret = (x: Host): string[] => x.listing().filter((l) => !l.includes("etc/fleet/secrets/"));
     expect(nonSecret(r2)).toEqual(nonSecret(r1));
     expect(currentSet(r2)).toBe(prev);
+  });
+});
+
+describe("SIGKILL inside an atomic write", async () => {
+  const ref = await referenceTrees(GENS);
+
+  it("the temp file it leaves beside a managed file is removed by recovery", async () => {
+    const h = makeHost();
+    await applyHost(h.input(GENS.A!, { sourceHash: "A" }));
+    expect(spawnChild(h, { op: "apply", files: GENS.B, sourceHash: "B" }, "apply:first-live-file-written").signal).toBe("SIGKILL");
+    // What a kill between write and rename(2) leaves (LocalTransport and SshTransport names).
+    writeFileSync(join(h.root, "etc/app/.mode.conf.fleet-tmp-99999"), "half");
+    writeFileSync(join(h.root, "etc/fleet/secrets/.db.env.fleet-tmp-99999-3"), "half");
+    writeFileSync(join(h.root, "etc/app/.unrelated.fleet-tmp-1"), "not ours");
+    await recover(h, []);
+    expect(existsSync(join(h.root, "etc/app/.mode.conf.fleet-tmp-99999"))).toBe(false);
+    expect(existsSync(join(h.root, "etc/fleet/secrets/.db.env.fleet-tmp-99999-3"))).toBe(false);
+    rmSync(join(h.root, "etc/app/.unrelated.fleet-tmp-1"));
+    expect(h.tree()).toBe(ref[currentSet(h)!]);
   });
 });
 
