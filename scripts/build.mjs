@@ -1,14 +1,23 @@
 // Bundles the CLI into one ES module so start-up does not pay for resolving hundreds of
 // chevrotain/commander files (ADR 002). ssh2 stays external (optional native parts) and is
-// loaded only when an ssh:// host is contacted. The bundle is written beside its final name and
-// renamed into place, so a CLI started while another build runs never reads half a file.
+// loaded only when an ssh:// host is contacted: code splitting puts every dynamic import (the SSH
+// transport) in its own chunk, because without it esbuild hoists the chunk's `import "ssh2"` to
+// the top of the bundle and every command pays for loading ssh2 (ADR 080).
+// The build goes to a private directory and is renamed into place, chunks first (their names
+// carry a content hash, so an existing one is already right) and the entry last, so a CLI
+// started while another build runs never reads half a file or a chunk that is not there yet.
 import { build } from "esbuild";
-import { renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
 
-const tmp = `dist/.fleet-${process.pid}.mjs`;
+const tmp = `dist/.build-${process.pid}`;
+rmSync(tmp, { recursive: true, force: true });
 await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: tmp,
+  entryPoints: { fleet: "src/cli/main.ts" },
+  outdir: tmp,
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -18,5 +27,10 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 });
-renameSync(`${tmp}.map`, "dist/fleet.mjs.map");
-renameSync(tmp, "dist/fleet.mjs");
+mkdirSync("dist/chunks", { recursive: true });
+if (existsSync(join(tmp, "chunks"))) {
+  for (const name of readdirSync(join(tmp, "chunks"))) renameSync(join(tmp, "chunks", name), join("dist/chunks", name));
+}
+renameSync(join(tmp, "fleet.mjs.map"), "dist/fleet.mjs.map");
+renameSync(join(tmp, "fleet.mjs"), "dist/fleet.mjs");
+rmSync(tmp, { recursive: true, force: true });
