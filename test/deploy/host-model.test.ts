@@ -57,7 +57,7 @@ describe("apply/rollback model", () => {
               deploymentsRoot: DEPLOYMENTS,
               holder: { host: hostname(), pid: process.pid, startedAt: "x" },
             }).catch((e: unknown) => e);
-            const prev = current === null ? null : gens[current]!.previous;
+            const prev: number | null = current === null ? null : gens[current]!.previous;
             if (prev === null) {
               expect(res).toBeInstanceOf(FleetError);
               expect((res as FleetError).code).toBe("E12");
