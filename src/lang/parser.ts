@@ -1,17 +1,20 @@
 /**
  * PCL parser (SPEC §1.2): a Chevrotain EmbeddedActionsParser that builds the AST of ast.ts
- * directly (no CST, which costs about 3× the time). Error recovery is on, so independent mistakes
- * are all reported; the caller discards the tree of a file that has any syntax error.
+ * directly (no CST, which costs about 3× the time). It is the reference grammar (grammar/pcl.ebnf
+ * is checked against it) and the source of every syntax diagnostic: valid files are parsed by the
+ * hand-written fast-parser.ts instead, which gives up on any mistake so that this parser, with
+ * error recovery on, reports them all. The caller discards the tree of a file with a syntax error.
  */
 import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import type { Comprehension, Decl, Expr, Field, ModuleDecl, Override, Program, RefKind, ScenarioDecl, StrPart, TypeExpr } from "./ast.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { lex } from "./lexer.js";
+import { parseValid } from "./fast-parser.js";
+import { decodeEscapes, intLiteralValue } from "./literals.js";
 import { messages } from "./messages.js";
 import type { SourceFile, Span } from "./source.js";
 import * as T from "./tokens.js";
 
-const MAX_INT = Number.MAX_SAFE_INTEGER;
 const REF_KINDS: ReadonlySet<string> = new Set(["from_env", "from_file", "from_vault", "from_artifact"]);
 
 /** How a token type reads in a message. */
@@ -264,12 +267,12 @@ class PclParser extends EmbeddedActionsParser {
   });
 
   private intLiteral(t: IToken): Expr {
-    const value = Number(t.image);
-    if (!Number.isSafeInteger(value) || Math.abs(value) > MAX_INT) {
+    const value = intLiteralValue(t.image);
+    if (value === undefined) {
       this.extra.push({ code: "E8", message: messages.intOutOfRange(t.image), span: this.tokSpan(t), labels: [] });
       return { kind: "int", value: 0, span: this.tokSpan(t) };
     }
-    return { kind: "int", value: value === 0 ? 0 : value, span: this.tokSpan(t) };
+    return { kind: "int", value, span: this.tokSpan(t) };
   }
 
   private stringLit = this.exprRule("stringLit", (): Expr => {
@@ -304,43 +307,9 @@ class PclParser extends EmbeddedActionsParser {
 
   /** Decodes the escapes of one run of string text; a bad escape is `[E8]` at the escape. */
   private decode(t: IToken): string {
-    const s = t.image;
-    if (s.indexOf("\\") < 0) return s;
-    let out = "";
-    for (let i = 0; i < s.length; i++) {
-      const c = s[i];
-      if (c !== "\\") {
-        out += c;
-        continue;
-      }
-      const e = s[i + 1];
-      const at = t.startOffset + i;
-      switch (e) {
-        case '"': out += '"'; i++; break;
-        case "\\": out += "\\"; i++; break;
-        case "n": out += "\n"; i++; break;
-        case "t": out += "\t"; i++; break;
-        case "r": out += "\r"; i++; break;
-        case "$": out += "$"; i++; break;
-        case "u": {
-          const m = /^u\{([0-9A-Fa-f]{1,6})\}/.exec(s.slice(i + 1, i + 11));
-          const cp = m ? parseInt(m[1] ?? "", 16) : NaN;
-          if (!m || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            const len = m ? m[0].length + 1 : 2;
-            this.extra.push({ code: "E8", message: messages.badUnicodeEscape(s.slice(i, i + len)), span: { file: this.file, offset: at, length: len }, labels: [] });
-            i += len - 1;
-          } else {
-            out += String.fromCodePoint(cp);
-            i += m[0].length;
-          }
-          break;
-        }
-        default:
-          this.extra.push({ code: "E8", message: messages.badEscape(`\\${e ?? ""}`), span: { file: this.file, offset: at, length: 2 }, labels: [] });
-          i++;
-      }
-    }
-    return out;
+    return decodeEscapes(t.image, t.startOffset, (e) => {
+      this.extra.push({ code: "E8", message: e.message, span: { file: this.file, offset: e.offset, length: e.length }, labels: [] });
+    });
   }
 
   private listLit = this.exprRule("listLit", (): Expr => {
@@ -482,6 +451,13 @@ export interface ParseResult {
 }
 
 export function parse(file: SourceFile): ParseResult {
+  // Valid input takes the fast path; a file with any mistake is parsed again to report it.
+  const valid = parseValid(file.path, file.text);
+  return valid ? { program: valid, diagnostics: [] } : parseDiagnosing(file);
+}
+
+/** Parses with Chevrotain alone (the reference parser), reporting every syntax error. */
+export function parseDiagnosing(file: SourceFile): ParseResult {
   const lexed = lex(file);
   let p = parserInstance();
   p.file = file.path;

@@ -1,0 +1,382 @@
+/**
+ * The fast path of parsing (ADR 015): a hand-written recursive-descent parser of the grammar of
+ * parser.ts (grammar/pcl.ebnf) that builds the same AST, node for node and span for span, from
+ * valid input. It does not report mistakes: at the first thing it does not expect (a character
+ * the lexer rejects, a syntax error, a bad escape, an integer out of range) it gives up, and the
+ * Chevrotain parser, which stays the reference grammar and the source of every `[E8]`, parses the
+ * file again. A differential test (test/lang/fast-parser.test.ts) holds the two to one tree.
+ */
+import type { Comprehension, Decl, Expr, Field, ModuleDecl, Override, Program, RefKind, ScenarioDecl, StrPart, TypeExpr } from "./ast.js";
+import { decodeEscapes, intLiteralValue } from "./literals.js";
+import { Scanner, Tok } from "./scanner.js";
+import type { Span } from "./source.js";
+
+const REF_KINDS: ReadonlySet<string> = new Set(["from_env", "from_file", "from_vault", "from_artifact"]);
+
+/** Thrown to abandon the fast path; never escapes this module. */
+class GiveUp {}
+const GIVE_UP = new GiveUp();
+
+function giveUp(): never {
+  throw GIVE_UP;
+}
+
+/** The program of a file without any mistake, or undefined when the file needs diagnosing. */
+export function parseValid(path: string, text: string): Program | undefined {
+  try {
+    return new FastParser(path, text).program();
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+}
+
+class FastParser {
+  private readonly sc: Scanner;
+  /** End offset of the last token consumed (Chevrotain's `LA(0)`): where spans end. */
+  private lastEnd = 0;
+
+  constructor(
+    private readonly file: string,
+    text: string,
+  ) {
+    this.sc = new Scanner(text);
+    this.sc.next();
+  }
+
+  // ---- tokens ---------------------------------------------------------------------------------
+
+  private advance(): void {
+    this.lastEnd = this.sc.end;
+    this.sc.next();
+  }
+
+  /** Consumes the current token when it opens or continues a string literal. */
+  private advanceInString(): void {
+    this.lastEnd = this.sc.end;
+    this.sc.nextStringPart();
+  }
+
+  private expect(kind: Tok): void {
+    if (this.sc.kind !== kind) giveUp();
+    this.advance();
+  }
+
+  /** Consumes an identifier (or an integer, when asked) and returns its text. */
+  private expectImage(kind: Tok.Ident | Tok.Int): string {
+    if (this.sc.kind !== kind) giveUp();
+    const image = this.sc.image;
+    this.advance();
+    return image;
+  }
+
+  /** The current kind, read afresh (TypeScript would keep a narrowing across `advance()`). */
+  private kindNow(): Tok {
+    return this.sc.kind;
+  }
+
+  private tokSpan(): Span {
+    return { file: this.file, offset: this.sc.start, length: this.sc.end - this.sc.start };
+  }
+
+  /** From `start` to the end of the last token consumed. */
+  private spanFrom(start: number): Span {
+    return { file: this.file, offset: start, length: Math.max(0, this.lastEnd - start) };
+  }
+
+  // ---- declarations ---------------------------------------------------------------------------
+
+  program(): Program {
+    const decls: Decl[] = [];
+    for (;;) {
+      const k = this.sc.kind;
+      if (k === Tok.Module) decls.push(this.moduleDecl());
+      else if (k === Tok.Scenario) decls.push(this.scenarioDecl());
+      else if (k === Tok.EOF) return { file: this.file, decls };
+      else giveUp();
+    }
+  }
+
+  private moduleDecl(): ModuleDecl {
+    const start = this.sc.start;
+    this.advance();
+    const nameSpan = this.tokSpan();
+    const name = this.expectImage(Tok.Ident);
+    this.expect(Tok.LBrace);
+    const fields = this.fields();
+    this.expect(Tok.RBrace);
+    return { kind: "module", name, nameSpan, fields, span: this.spanFrom(start) };
+  }
+
+  private scenarioDecl(): ScenarioDecl {
+    const start = this.sc.start;
+    this.advance();
+    const nameSpan = this.tokSpan();
+    const name = this.expectImage(Tok.Ident);
+    this.expect(Tok.LBrace);
+    const overrides: Override[] = [];
+    while (this.sc.kind === Tok.Ident) {
+      overrides.push(this.override());
+      this.separator();
+    }
+    this.expect(Tok.RBrace);
+    return { kind: "scenario", name, nameSpan, overrides, span: this.spanFrom(start) };
+  }
+
+  /** An optional `;` or `,` after a field or an override. */
+  private separator(): void {
+    if (this.sc.kind === Tok.Semicolon || this.sc.kind === Tok.Comma) this.advance();
+  }
+
+  private fields(): Field[] {
+    const fields: Field[] = [];
+    while (this.sc.kind === Tok.Ident) {
+      fields.push(this.field());
+      this.separator();
+    }
+    return fields;
+  }
+
+  private field(): Field {
+    const nameSpan = this.tokSpan();
+    const name = this.sc.image;
+    this.advance();
+    this.expect(Tok.Equals);
+    const value = this.expr();
+    return { name, nameSpan, value, span: this.spanFrom(nameSpan.offset) };
+  }
+
+  private override(): Override {
+    const start = this.sc.start;
+    const path: string[] = [];
+    const pathSpans: Span[] = [];
+    pathSpans.push(this.tokSpan());
+    path.push(this.expectImage(Tok.Ident));
+    if (this.sc.kind !== Tok.Dot) giveUp();
+    while (this.sc.kind === Tok.Dot) {
+      this.advance();
+      pathSpans.push(this.tokSpan());
+      path.push(this.expectImage(Tok.Ident));
+    }
+    this.expect(Tok.Equals);
+    const value = this.expr();
+    return { path, pathSpans, value, span: this.spanFrom(start) };
+  }
+
+  // ---- expressions ----------------------------------------------------------------------------
+
+  private expr(): Expr {
+    let left = this.andExpr();
+    while (this.sc.kind === Tok.OrOr) {
+      this.advance();
+      left = binary("||", left, this.andExpr());
+    }
+    return left;
+  }
+
+  private andExpr(): Expr {
+    let left = this.cmpExpr();
+    while (this.sc.kind === Tok.AndAnd) {
+      this.advance();
+      left = binary("&&", left, this.cmpExpr());
+    }
+    return left;
+  }
+
+  private cmpExpr(): Expr {
+    const left = this.unary();
+    const k = this.sc.kind;
+    if (k !== Tok.EqEq && k !== Tok.NotEq) return left;
+    this.advance();
+    return binary(k === Tok.EqEq ? "==" : "!=", left, this.unary());
+  }
+
+  private unary(): Expr {
+    if (this.sc.kind !== Tok.Bang) return this.postfix();
+    const start = this.sc.start;
+    this.advance();
+    const operand = this.unary();
+    return { kind: "not", operand, span: this.spanFrom(start) };
+  }
+
+  private postfix(): Expr {
+    let target = this.primary();
+    while (this.sc.kind === Tok.Dot) {
+      this.advance();
+      const fieldSpan = this.tokSpan();
+      const field = this.expectImage(Tok.Ident);
+      const offset = target.span.offset;
+      target = { kind: "select", target, field, fieldSpan, span: { file: this.file, offset, length: fieldSpan.offset + fieldSpan.length - offset } };
+    }
+    return target;
+  }
+
+  private primary(): Expr {
+    switch (this.sc.kind) {
+      case Tok.StringStart:
+        return this.stringLit();
+      case Tok.Int: {
+        const span = this.tokSpan();
+        const value = intLiteralValue(this.sc.image) ?? giveUp();
+        this.advance();
+        return { kind: "int", value, span };
+      }
+      case Tok.True:
+      case Tok.False: {
+        const span = this.tokSpan();
+        const value = this.sc.kind === Tok.True;
+        this.advance();
+        return { kind: "bool", value, span };
+      }
+      case Tok.Ident: {
+        const span = this.tokSpan();
+        const name = this.sc.image;
+        this.advance();
+        return { kind: "name", name, span };
+      }
+      case Tok.LBracket:
+        return this.listLit();
+      case Tok.LBrace:
+        return this.recordLit();
+      case Tok.LParen: {
+        this.advance();
+        const e = this.expr();
+        this.expect(Tok.RParen);
+        return e;
+      }
+      case Tok.If:
+        return this.ifExpr();
+      case Tok.Setting:
+        return this.settingExpr();
+      default:
+        return giveUp();
+    }
+  }
+
+  private stringLit(): Expr {
+    const start = this.sc.start;
+    this.advanceInString();
+    const parts: StrPart[] = [];
+    for (;;) {
+      const k = this.sc.kind;
+      if (k === Tok.StringChars) {
+        // The scanner takes the longest run of text, so two runs are never adjacent.
+        parts.push(decodeEscapes(this.sc.image, this.sc.start, giveUp));
+        this.advanceInString();
+      } else if (k === Tok.InterpStart) {
+        this.advance();
+        parts.push(this.expr());
+        if (this.sc.kind !== Tok.RBrace) giveUp();
+        this.advanceInString();
+      } else if (k === Tok.StringEnd) {
+        this.advance();
+        return { kind: "str", parts, span: this.spanFrom(start) };
+      } else giveUp();
+    }
+  }
+
+  private listLit(): Expr {
+    const start = this.sc.start;
+    this.advance();
+    const items: (Expr | Comprehension)[] = [];
+    while (this.sc.kind !== Tok.RBracket) {
+      items.push(this.sc.kind === Tok.For ? this.comprehension() : this.expr());
+      if (this.sc.kind === Tok.Comma) this.advance();
+    }
+    this.advance();
+    return { kind: "list", items, span: this.spanFrom(start) };
+  }
+
+  private comprehension(): Comprehension {
+    const start = this.sc.start;
+    this.advance();
+    const variableSpan = this.tokSpan();
+    const variable = this.expectImage(Tok.Ident);
+    this.expect(Tok.In);
+    const source = this.expr();
+    let filter: Expr | undefined;
+    if (this.sc.kind === Tok.If) {
+      this.advance();
+      filter = this.expr();
+    }
+    this.expect(Tok.Arrow);
+    const body = this.expr();
+    return { kind: "for", variable, variableSpan, source, filter, body, span: this.spanFrom(start) };
+  }
+
+  private recordLit(): Expr {
+    const start = this.sc.start;
+    this.advance();
+    const fields = this.fields();
+    this.expect(Tok.RBrace);
+    const span = this.spanFrom(start);
+    const only = fields.length === 1 ? fields[0] : undefined;
+    // `{ from_env = "X" }` with a plain literal is a reference, not a record (SPEC §1.2).
+    if (only && REF_KINDS.has(only.name) && only.value.kind === "str" && only.value.parts.length <= 1 && typeof (only.value.parts[0] ?? "") === "string") {
+      return { kind: "ref", ref: only.name as RefKind, name: (only.value.parts[0] as string | undefined) ?? "", span };
+    }
+    return { kind: "record", fields, span };
+  }
+
+  private ifExpr(): Expr {
+    const start = this.sc.start;
+    this.advance();
+    const cond = this.expr();
+    this.expect(Tok.Then);
+    const then = this.expr();
+    this.expect(Tok.Else);
+    const otherwise = this.expr();
+    return { kind: "if", cond, then, else: otherwise, span: this.spanFrom(start) };
+  }
+
+  private settingExpr(): Expr {
+    const start = this.sc.start;
+    this.advance();
+    this.expect(Tok.Less);
+    const type = this.typeExpr();
+    this.expect(Tok.Greater);
+    this.expect(Tok.LParen);
+    const value = this.expr();
+    this.expect(Tok.Comma);
+    this.expect(Tok.Priority);
+    this.expect(Tok.Equals);
+    const priority = intLiteralValue(this.expectImage(Tok.Int)) ?? giveUp();
+    this.expect(Tok.RParen);
+    return { kind: "setting", type, value, priority, span: this.spanFrom(start) };
+  }
+
+  private typeExpr(): TypeExpr {
+    const start = this.sc.start;
+    const nameSpan = this.tokSpan();
+    const name = this.expectImage(Tok.Ident);
+    if (this.sc.kind !== Tok.Less) {
+      if (name === "Bool" || name === "Int" || name === "Str" || name === "Path") return { kind: name, span: nameSpan };
+      if (name === "Rec") return { kind: "Rec", fields: [], span: nameSpan };
+      return { kind: "Unknown", name, span: nameSpan };
+    }
+    this.advance();
+    // `Rec<name: type, …>` when a name and a colon follow `<`, else one element type.
+    if (this.kindNow() === Tok.Ident && this.sc.peekKind() === Tok.Colon) {
+      const fields: { name: string; type: TypeExpr }[] = [];
+      for (;;) {
+        const n = this.expectImage(Tok.Ident);
+        this.expect(Tok.Colon);
+        fields.push({ name: n, type: this.typeExpr() });
+        if (this.kindNow() !== Tok.Comma) break;
+        this.advance();
+      }
+      this.expect(Tok.Greater);
+      const span = this.spanFrom(start);
+      return name === "Rec" ? { kind: "Rec", fields, span } : { kind: "Unknown", name, span };
+    }
+    const elem = this.typeExpr();
+    this.expect(Tok.Greater);
+    const span = this.spanFrom(start);
+    return name === "List" ? { kind: "List", elem, span } : { kind: "Unknown", name, span };
+  }
+}
+
+function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
+  const offset = left.span.offset;
+  return { kind: "binary", op, left, right, span: { file: left.span.file, offset, length: right.span.offset + right.span.length - offset } };
+}
