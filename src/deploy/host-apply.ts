@@ -13,7 +13,16 @@ import { removePending, writePending } from "../manifest/pending.js";
 import type { RenderedFile } from "../stack/types.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
-import { deleteAndPrune, filesThatDiffer, forEachLimited, ProtectedDirs, sha256Hex, WRITE_CONCURRENCY, writeAll } from "./host-files.js";
+import {
+  deleteAndPrune,
+  filesThatDiffer,
+  forEachLimited,
+  ProtectedDirs,
+  secretStagePath,
+  sha256Hex,
+  WRITE_CONCURRENCY,
+  writeAll,
+} from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
 
 export interface HostApplyInput {
@@ -167,22 +176,29 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     await writePending(t, dir, { operation: "apply", to: generation, from: previous });
     step("apply:pending-written");
 
-    // Secret files last: a crash before them leaves the old secret files intact, so recovery can
-    // still undo to the old generation (ADR 041).
+    // Secret files last, staged complete before the first is renamed into place: a crash before
+    // the renames leaves the old secrets intact (recovery can undo), a crash among them leaves the
+    // rest staged (recovery can finish). Secret values are never stored, so nothing else could
+    // restore them (ADR 041).
     const differ = await filesThatDiffer(
       t,
       plain.map(({ file, sha256 }) => ({ path: file.path, sha256, mode: file.mode, file })),
     );
-    // Two batches, so that no secret write starts before every non-secret write is done.
-    const toWrite = (d: (typeof differ)[number]) => ({ path: d.path, content: d.file.content, mode: d.mode });
     let firstDone = false;
     const afterFirst = (): void => {
       if (!firstDone) step("apply:first-live-file-written");
       firstDone = true;
     };
-    const written =
-      (await writeAll(t, differ.filter((d) => !d.file.secret).map(toWrite), afterFirst)) +
-      (await writeAll(t, differ.filter((d) => d.file.secret).map(toWrite), afterFirst));
+    const plainWrites = differ.filter((d) => !d.file.secret).map((d) => ({ path: d.path, content: d.file.content, mode: d.mode }));
+    let written = await writeAll(t, plainWrites, afterFirst);
+    const secretWrites = differ.filter((d) => d.file.secret);
+    await forEachLimited(secretWrites, WRITE_CONCURRENCY, (d) => t.writeFileAtomic(secretStagePath(d.path), d.file.content, d.mode));
+    step("apply:secrets-staged");
+    for (const d of secretWrites) {
+      await t.rename(secretStagePath(d.path), d.path);
+      written++;
+      afterFirst();
+    }
     step("apply:live-files-written");
 
     const declared = new Set(input.files.map((f) => f.path));

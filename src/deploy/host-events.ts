@@ -13,6 +13,7 @@ export const APPLY_STEPS = [
   "apply:manifest-written",
   "apply:pending-written",
   "apply:first-live-file-written",
+  "apply:secrets-staged",
   "apply:live-files-written",
   "apply:first-stale-file-deleted",
   "apply:stale-files-deleted",

@@ -37,6 +37,15 @@ export class ProtectedDirs {
   }
 }
 
+/**
+ * Where apply stages a secret file before promoting it with rename(2) (ADR 041): every new secret
+ * file is staged complete before the first one replaces a live file, so a crash among the renames
+ * can always be finished. Fixed name, so recovery finds it.
+ */
+export function secretStagePath(path: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.fleet-secret-stage`);
+}
+
 /** A write still to do: the target path, its bytes, its exact mode. */
 export interface LiveWrite {
   readonly path: string;
@@ -130,7 +139,9 @@ export async function deleteAndPrune(
       if (++removed === 1) afterFirst();
     }
     for (let d = posix.dirname(path); !protect.has(d); d = posix.dirname(d)) {
-      if (!(await transport.rmdirIfEmpty(d))) break;
+      if (await transport.rmdirIfEmpty(d)) continue;
+      // Already gone (an interrupted run removed it): its parent may still be left empty.
+      if ((await transport.stat(d)) !== null) break;
     }
   }
   return removed;

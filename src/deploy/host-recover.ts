@@ -4,23 +4,23 @@
  *  - an interrupted rollback is always finished (its manifest and every blob it needs were there
  *    before the marker was written, and rollback never writes secrets);
  *  - an interrupted apply is finished when its manifest is readable, its blobs and store paths are
- *    present, and every secret file it declares is already live with the recorded HMAC and mode
- *    (secret values are never stored, so only a run that wrote them all can be finished);
- *    otherwise it is undone: the previous `current` generation's files are restored and the new
- *    generation's extra files deleted. Apply writes secret files last, so an undo can restore the
- *    old secret files except in the window where some new secret files were already written;
- *    such a file is reported in a warning.
+ *    present, and every secret file it declares is live or staged complete with the recorded HMAC
+ *    and mode (secret values are never stored, so only what that run wrote can finish it);
+ *    otherwise it is undone: the previous `current` generation's files are restored, the new
+ *    generation's extra files and staged secrets deleted. Apply stages every secret file before
+ *    the first rename and writes secrets after every other file, so either all new secrets are
+ *    staged or live (finish) or none replaced an old one (undo).
  */
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
 import { currentGeneration, flipCurrent, readGeneration } from "../manifest/generations.js";
 import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
 import { currentPath, filesDir, generationLabel } from "../manifest/layout.js";
-import { parseModeString, type Manifest } from "../manifest/manifest.js";
+import { parseModeString, type Manifest, type ManifestFile } from "../manifest/manifest.js";
 import { readPending, removePending } from "../manifest/pending.js";
 import type { Transport } from "../transport/transport.js";
 import type { EmitHostEvent, HostStep, RecoveryOutcome } from "./host-events.js";
-import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
+import { deleteAndPrune, ProtectedDirs, restoreFromBlobs, secretStagePath } from "./host-files.js";
 
 export interface RecoveryContext {
   readonly transport: Transport;
@@ -42,27 +42,38 @@ async function tryRead(transport: Transport, dir: string, n: number | null): Pro
   }
 }
 
+/** Does the file at `path` hold exactly what the manifest recorded (HMAC and mode)? */
+async function secretMatches(transport: Transport, key: Buffer, path: string, f: ManifestFile): Promise<boolean> {
+  const [st, bytes] = await Promise.all([transport.stat(path), transport.readFile(path)]);
+  return st !== null && st.type === "file" && bytes !== null && st.mode === parseModeString(f.mode) && secretDigest(key, bytes) === f.sha256;
+}
+
 /** Secret files of `m` whose live bytes or mode no longer match the manifest's HMAC. */
-async function secretsNotLive(transport: Transport, deploymentsRoot: string, m: Manifest): Promise<string[]> {
+async function secretsNotLive(transport: Transport, deploymentsRoot: string, m: Manifest): Promise<ManifestFile[]> {
   const secrets = m.files.filter((f) => f.secret);
   if (secrets.length === 0) return [];
   const key = await loadOrCreateHmacKey(transport, deploymentsRoot);
-  const out: string[] = [];
-  for (const f of secrets) {
-    const [st, bytes] = await Promise.all([transport.stat(f.path), transport.readFile(f.path)]);
-    if (st === null || bytes === null || st.mode !== parseModeString(f.mode) || secretDigest(key, bytes) !== f.sha256) out.push(f.path);
-  }
+  const out: ManifestFile[] = [];
+  for (const f of secrets) if (!(await secretMatches(transport, key, f.path, f))) out.push(f);
   return out;
 }
 
-async function canFinish(ctx: RecoveryContext, to: Manifest): Promise<boolean> {
+/**
+ * Can the interrupted apply to `to` be finished? Then returns the staged secret files still to
+ * promote (possibly none); null when it must be undone.
+ */
+async function finishPlan(ctx: RecoveryContext, to: Manifest): Promise<ManifestFile[] | null> {
   const blobs = new Set((await ctx.transport.readdir(filesDir(ctx.dir))) ?? []);
-  if (to.files.some((f) => !f.secret && !blobs.has(f.sha256))) return false;
+  if (to.files.some((f) => !f.secret && !blobs.has(f.sha256))) return null;
   if (!to.dry_run && to.store_paths.length > 0) {
     const present = await ctx.transport.storePathsPresent(to.store_paths);
-    if (present.some((p) => !p)) return false;
+    if (present.some((p) => !p)) return null;
   }
-  return (await secretsNotLive(ctx.transport, ctx.deploymentsRoot, to)).length === 0;
+  const missing = await secretsNotLive(ctx.transport, ctx.deploymentsRoot, to);
+  if (missing.length === 0) return [];
+  const key = await loadOrCreateHmacKey(ctx.transport, ctx.deploymentsRoot);
+  for (const f of missing) if (!(await secretMatches(ctx.transport, key, secretStagePath(f.path), f))) return null;
+  return missing;
 }
 
 function protectionFor(ctx: RecoveryContext, m: Manifest | null): ProtectedDirs {
@@ -109,12 +120,14 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
       `cannot recover the interrupted ${pending.operation} in ${ctx.dir}: neither ${generationLabel(pending.to)} nor ${generationLabel(pending.from)} is readable; restore a manifest by hand`,
     );
   }
+  const managed = [...(to?.files ?? []), ...(from?.files ?? [])];
   await removeStaleTemps(t, [
-    ...(to?.files ?? []).map((f) => f.path),
-    ...(from?.files ?? []).map((f) => f.path),
+    ...managed.map((f) => f.path),
+    ...managed.filter((f) => f.secret).map((f) => secretStagePath(f.path)),
     currentPath(ctx.dir),
   ]);
-  const finish = to !== null && (pending.operation === "rollback" || (await canFinish(ctx, to)));
+  const promote = to === null ? null : pending.operation === "rollback" ? [] : await finishPlan(ctx, to);
+  const finish = to !== null && promote !== null;
   let first = true;
   const afterFirst = (): void => {
     if (first) ctx.step("recover:first-file-written");
@@ -122,7 +135,12 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
   };
 
   if (finish) {
-    const restored = await restoreFromBlobs(t, ctx.dir, to.files, afterFirst);
+    let restored = await restoreFromBlobs(t, ctx.dir, to.files, afterFirst);
+    for (const f of promote) {
+      await t.rename(secretStagePath(f.path), f.path);
+      restored++;
+      afterFirst();
+    }
     ctx.step("recover:files-written");
     const keep = new Set(to.files.map((f) => f.path));
     const stale = (from?.files ?? []).map((f) => f.path).filter((p) => !keep.has(p));
@@ -145,7 +163,8 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
     return outcome;
   }
 
-  // Undo: make every managed file match `from` again.
+  // Undo: make every managed file match `from` again; staged secrets of `to` are dropped.
+  for (const f of to?.files ?? []) if (f.secret) await t.remove(secretStagePath(f.path));
   const restored = from === null ? 0 : await restoreFromBlobs(t, ctx.dir, from.files, afterFirst);
   ctx.step("recover:files-written");
   const keep = new Set((from?.files ?? []).map((f) => f.path));
@@ -155,7 +174,7 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
   else if ((await currentGeneration(t, ctx.dir)) !== from.generation) await flipCurrent(t, ctx.dir, from.generation);
   ctx.step("recover:flipped");
   if (from !== null) {
-    for (const path of await secretsNotLive(t, ctx.deploymentsRoot, from)) {
+    for (const { path } of await secretsNotLive(t, ctx.deploymentsRoot, from)) {
       ctx.emit({
         kind: "warning",
         message: `secret file ${path} of ${generationLabel(from.generation)} could not be restored (secret values are never stored); apply again to rewrite it`,

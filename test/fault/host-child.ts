@@ -19,12 +19,34 @@ interface ChildSpec {
 const spec = JSON.parse(process.argv[2] ?? "{}") as ChildSpec;
 const host = makeHost(spec.root);
 const dieAt = process.env.FLEET_TEST_DIE_AT;
+
+/**
+ * FLEET_TEST_DIE_AT_CALL=N: SIGKILL while the N-th mutating transport call is in flight (it was
+ * started, and may or may not have reached its rename), a finer grid than the named steps.
+ * At exit the child prints how many mutating calls it made.
+ */
+const MUTATING = new Set(["writeFileAtomic", "symlinkAtomic", "rename", "remove", "removeTree", "rmdirIfEmpty", "mkdirp", "pushStorePaths"]);
+const dieAtCall = Number(process.env.FLEET_TEST_DIE_AT_CALL ?? "0");
+let calls = 0;
+const transport = new Proxy(host.transport, {
+  get(target, prop, receiver) {
+    const v = Reflect.get(target, prop, receiver) as unknown;
+    if (typeof prop !== "string" || !MUTATING.has(prop) || typeof v !== "function") return typeof v === "function" ? v.bind(target) : v;
+    return (...args: unknown[]) => {
+      const result = (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      if (++calls === dieAtCall) setImmediate(() => process.kill(process.pid, "SIGKILL"));
+      return result;
+    };
+  },
+});
+process.on("exit", () => process.stderr.write(`calls=${calls}\n`));
 const holder = { host: (await import("node:os")).hostname(), pid: process.pid, startedAt: new Date(0).toISOString() };
 
 if (spec.op === "apply") {
   const pushes = spec.storePushes ?? [];
   const r = await applyHost(
     host.input(spec.files ?? {}, {
+      transport,
       holder,
       sourceHash: spec.sourceHash ?? "",
       storePushes: pushes,
@@ -35,7 +57,7 @@ if (spec.op === "apply") {
   process.stdout.write(JSON.stringify({ generation: r.generation }));
 } else {
   const r = await rollbackHost({
-    transport: host.transport,
+    transport,
     stack: STACK,
     target: TARGET,
     deploymentsRoot: DEPLOYMENTS,

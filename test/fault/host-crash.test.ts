@@ -191,6 +191,65 @@ describe("SIGKILL during rollback", async () => {
   });
 });
 
+function callCount(stderr: string): number {
+  const m = /calls=(\d+)/.exec(stderr);
+  if (!m) throw new Error(`child did not report its calls: ${stderr}`);
+  return Number(m[1]);
+}
+
+function spawnAtCall(h: Host, spec: object, n: number): { signal: NodeJS.Signals | null; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", CHILD, JSON.stringify({ root: h.root, ...spec })], {
+    encoding: "utf8",
+    env: { ...process.env, FLEET_TEST_DIE_AT_CALL: String(n) },
+  });
+  return { signal: r.signal, stderr: r.stderr };
+}
+
+describe("SIGKILL while each mutating transport call is in flight", async () => {
+  const ref = await referenceTrees(GENS);
+  const sameRef = await referenceTrees(SAME_SECRETS);
+
+  it("apply: recovery lands on one generation and the next apply completes, at every call", async () => {
+    const probe = makeHost();
+    await applyHost(probe.input(GENS.A!, { sourceHash: "A" }));
+    const total = callCount(spawnAtCall(probe, { op: "apply", files: GENS.B, sourceHash: "B" }, 0).stderr);
+    expect(total).toBeGreaterThan(15);
+    for (let n = 1; n <= total; n++) {
+      const h = makeHost();
+      await applyHost(h.input(GENS.A!, { sourceHash: "A" }));
+      const child = spawnAtCall(h, { op: "apply", files: GENS.B, sourceHash: "B" }, n);
+      expect(child.signal, `call ${n}: ${child.stderr}`).toBe("SIGKILL");
+      await recover(h, []);
+      const cur = currentSet(h);
+      expect(cur === "A" || cur === "B", `call ${n}`).toBe(true);
+      expect(h.tree(), `call ${n}`).toBe(ref[cur!]);
+      await applyHost(h.input(GENS.C!, { sourceHash: "C", holder }));
+      expect(h.tree(), `call ${n}`).toBe(ref.C);
+    }
+  });
+
+  it("rollback: the next rollback ends at the previous generation, at every call", async () => {
+    const setup = async (): Promise<Host> => {
+      const h = makeHost();
+      await applyHost(h.input(SAME_SECRETS.A!, { sourceHash: "A" }));
+      await applyHost(h.input(SAME_SECRETS.B!, { sourceHash: "B" }));
+      return h;
+    };
+    const total = callCount(spawnAtCall(await setup(), { op: "rollback" }, 0).stderr);
+    expect(total).toBeGreaterThan(5);
+    for (let n = 1; n <= total; n++) {
+      const h = await setup();
+      expect(spawnAtCall(h, { op: "rollback" }, n).signal, `call ${n}`).toBe("SIGKILL");
+      await rollbackHost({ transport: h.transport, stack: STACK, target: TARGET, deploymentsRoot: DEPLOYMENTS, holder }).catch((e: unknown) => {
+        // Only when the killed rollback had already completed.
+        expect((e as FleetError).code).toBe("E12");
+      });
+      expect(currentSet(h), `call ${n}`).toBe("A");
+      expect(h.tree(), `call ${n}`).toBe(sameRef.A);
+    }
+  });
+});
+
 describe("SIGKILL during recovery", async () => {
   const ref = await referenceTrees(GENS);
 
