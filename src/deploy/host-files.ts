@@ -71,13 +71,27 @@ export async function filesThatDiffer<T extends { path: string; sha256: string; 
 /** How many writes are in flight at once: each one fsyncs, and fsyncs in parallel share journal commits. */
 export const WRITE_CONCURRENCY = 16;
 
-/** Run `f` over `items` with at most `limit` calls in flight, in order of start. */
+/**
+ * Run `f` over `items` with at most `limit` calls in flight, in order of start. After a failure
+ * nothing new starts, and the first error is thrown only once every call in flight has settled,
+ * so no write outlives the lock of the run that started it.
+ */
 export async function forEachLimited<T>(items: readonly T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await f(items[next++]!);
+    while (!failed && next < items.length) {
+      try {
+        await f(items[next++]!);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (rejected) throw rejected.reason;
 }
 
 /**
