@@ -8,7 +8,7 @@ import type { DiagnosticCode } from "./diagnostic.js";
 import type { Evaluator } from "./evaluate.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
-import { elemSpan, fieldNameSpan, fieldValueSpan, originOf } from "./origins.js";
+import { elemSpan, fieldNameSpan, fieldValueSpan, listOriginOf, originOf } from "./origins.js";
 import { hasField } from "./record-keys.js";
 import { BACKENDS, fleetSchema, packageSchema, RECIPES, stackSchema, type Schema } from "./schemas.js";
 import type { Span } from "./source.js";
@@ -193,11 +193,11 @@ export class Checker {
       return;
     }
     if (Array.isArray(v)) {
-      const o = originOf(v);
-      if (o?.mixedAt !== undefined && !this.reportedMixed.has(v)) {
+      const mixed = listOriginOf(v)?.mixedAt;
+      if (mixed !== undefined && !this.reportedMixed.has(v)) {
         this.reportedMixed.add(v);
         const items = v as readonly Value[];
-        this.ev.error("E1", messages.mixedList(describe(items[0] as Value), describe(items[o.mixedAt] as Value)), elemSpan(v, o.mixedAt, span));
+        this.ev.error("E1", messages.mixedList(describe(items[0] as Value), describe(items[mixed] as Value)), elemSpan(v, mixed, span));
       }
       const items = v as readonly Value[];
       for (let i = 0; i < items.length; i++) this.loose(items[i] as Value, elemSpan(v, i, span), ctx);

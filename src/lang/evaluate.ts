@@ -10,10 +10,10 @@ import type { Contribution, InjectedModule } from "./api.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticLabel } from "./diagnostic.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
-import { originOf, setOrigin } from "./origins.js";
+import { listOriginOf, ListOrigin, RecordOrigin, recordOriginOf, setOrigin } from "./origins.js";
 import { getField, hasField, setField } from "./record-keys.js";
 import { lineColOf, type SourceFile, type Span } from "./source.js";
-import { describe, showTypeExpr, typeOf, unify, type Ty } from "./types.js";
+import { describe, firstMismatch, showTypeExpr, typeOf, unify } from "./types.js";
 import { ArtifactRef, isRecordValue, SecretRef, Template, type RecordValue, type Value } from "./value.js";
 
 export class Poison {
@@ -169,8 +169,6 @@ export class Evaluator {
     const mod = this.modules.get(name);
     if (!mod) return POISON;
     const rec: Record<string, Value> = {};
-    const fieldNames = new Map<string, Span>();
-    const fieldValues = new Map<string, Span>();
     let bad = false;
     for (const key of [...mod.fields.keys()].sort()) {
       const v = this.fieldValue(name, key, use ?? (mod.fields.get(key) as Field).nameSpan);
@@ -179,11 +177,8 @@ export class Evaluator {
         continue;
       }
       setField(rec, key, v);
-      const f = mod.fields.get(key) as Field;
-      fieldNames.set(key, f.nameSpan);
-      fieldValues.set(key, this.winnerSpan.get(`${name}.${key}`) ?? f.value.span);
     }
-    setOrigin(rec, { span: mod.decl.nameSpan, fieldNames, fieldValues });
+    if (!bad) setOrigin(rec, new RecordOrigin(mod.decl.nameSpan, [...mod.fields.values()], this.winnerSpans(name, mod.fields.keys())));
     const result = bad ? POISON : rec;
     this.moduleCache.set(name, result);
     return result;
@@ -195,22 +190,32 @@ export class Evaluator {
     if (!(v instanceof Poison)) return v as RecordValue;
     const mod = this.modules.get(name);
     const rec: Record<string, Value> = {};
-    const fieldNames = new Map<string, Span>();
-    const fieldValues = new Map<string, Span>();
     if (mod) {
+      const sites: Field[] = [];
       for (const [key, f] of mod.fields) {
         const fv = this.fieldValue(name, key, f.nameSpan);
         if (fv instanceof Poison) continue;
         setField(rec, key, fv);
-        fieldNames.set(key, f.nameSpan);
-        fieldValues.set(key, this.winnerSpan.get(`${name}.${key}`) ?? f.value.span);
+        sites.push(f);
       }
-      setOrigin(rec, { span: mod.decl.nameSpan, fieldNames, fieldValues });
+      setOrigin(rec, new RecordOrigin(mod.decl.nameSpan, sites, this.winnerSpans(name, sites.map((f) => f.name))));
     }
     return rec;
   }
 
+  /** Where the winning value of each module field was written (by "Module.field"). */
   private readonly winnerSpan = new Map<string, Span>();
+
+  /** The winning value spans of a module's fields, for the fields whose winner is not the base. */
+  private winnerSpans(module: string, keys: Iterable<string>): ReadonlyMap<string, Span> | undefined {
+    let spans: Map<string, Span> | undefined;
+    for (const key of keys) {
+      const w = this.winnerSpan.get(`${module}.${key}`);
+      const f = this.modules.get(module)?.fields.get(key);
+      if (w !== undefined && w !== f?.value.span) (spans ??= new Map()).set(key, w);
+    }
+    return spans;
+  }
 
   fieldValue(module: string, field: string, use: Span): V {
     const key = `${module}.${field}`;
@@ -337,7 +342,7 @@ export class Evaluator {
       expr = expr?.kind === "record" ? expr.fields.find((f) => f.name === seg)?.value : undefined;
     }
     const candidates: Candidate[] = [];
-    const baseSpan = expr?.span ?? originOf(parents[parents.length - 1] as Value)?.fieldValues?.get(rest[rest.length - 1] as string) ?? first.span;
+    const baseSpan = expr?.span ?? recordOriginOf(parents[parents.length - 1] as Value)?.fieldValueSpan(rest[rest.length - 1] as string) ?? first.span;
     candidates.push({ span: baseSpan, priority: expr?.kind === "setting" ? expr.priority : 0, origin: expr?.kind === "setting" ? "Setting" : "base", value: cur });
     for (const a of overrides) {
       const c = this.contribution(a.override.value, `scenario ${a.scenario}`, 10, a.override.span);
@@ -354,10 +359,10 @@ export class Evaluator {
       const seg = rest[i] as string;
       const copy: Record<string, Value> = {};
       for (const k of Object.keys(parent)) setField(copy, k, k === seg ? result : parent[k]);
-      const o = originOf(parent);
-      const fieldValues = new Map(o?.fieldValues ?? []);
-      fieldValues.set(seg, resultSpan);
-      setOrigin(copy, { span: o?.span ?? first.span, fieldNames: o?.fieldNames ?? new Map(), fieldValues });
+      const o = recordOriginOf(parent);
+      const valueSpans = new Map(o?.valueSpans ?? []);
+      valueSpans.set(seg, resultSpan);
+      setOrigin(copy, new RecordOrigin(o?.span ?? first.span, o?.fields ?? [], valueSpans));
       result = copy;
       resultSpan = o?.span ?? first.span;
     }
@@ -532,7 +537,7 @@ export class Evaluator {
       }
     }
     if (bad) return POISON;
-    setOrigin(out, { span, elems, ...mixedAt(out) });
+    setOrigin(out, new ListOrigin(span, elems, out));
     return out;
   }
 
@@ -542,21 +547,22 @@ export class Evaluator {
     let values: readonly Value[];
     if (Array.isArray(src)) {
       values = src as readonly Value[];
-      const o = originOf(src);
-      if (o?.mixedAt !== undefined) {
+      const o = listOriginOf(src);
+      const mixed = o?.mixedAt;
+      if (mixed !== undefined) {
         const first = values[0] as Value;
-        const other = values[o.mixedAt] as Value;
-        this.error("E1", messages.mixedList(describe(first), describe(other)), o.elems?.[o.mixedAt] ?? c.source.span);
+        const other = values[mixed] as Value;
+        this.error("E1", messages.mixedList(describe(first), describe(other)), o?.elems[mixed] ?? c.source.span);
         return false;
       }
     } else if (isRecordValue(src)) {
       const keys = Object.keys(src).sort(codePointCompare);
       values = keys.map((k) => src[k] as Value);
-      const m = mixedAt(values);
-      if (m.mixedAt !== undefined) {
+      const mixed = firstMismatch(values);
+      if (mixed !== undefined) {
         const first = values[0] as Value;
-        const other = values[m.mixedAt] as Value;
-        const at = originOf(src)?.fieldValues?.get(keys[m.mixedAt] as string) ?? c.source.span;
+        const other = values[mixed] as Value;
+        const at = recordOriginOf(src)?.fieldValueSpan(keys[mixed] as string) ?? c.source.span;
         this.error("E1", messages.mixedRecordValues(describe(first), describe(other)), at);
         return false;
       }
@@ -611,8 +617,6 @@ export class Evaluator {
       byName.set(f.name, f);
     }
     const rec: Record<string, Value> = {};
-    const fieldNames = new Map<string, Span>();
-    const fieldValues = new Map<string, Span>();
     let bad = false;
     for (const name of [...byName.keys()].sort()) {
       const f = byName.get(name) as Field;
@@ -622,11 +626,9 @@ export class Evaluator {
         continue;
       }
       setField(rec, name, v);
-      fieldNames.set(name, f.nameSpan);
-      fieldValues.set(name, f.value.span);
     }
     if (bad) return POISON;
-    setOrigin(rec, { span, fieldNames, fieldValues });
+    setOrigin(rec, new RecordOrigin(span, fields));
     return rec;
   }
 
@@ -704,7 +706,7 @@ export class Evaluator {
         if (!Array.isArray(v)) return fail();
         const items = v as readonly Value[];
         for (let i = 0; i < items.length; i++) {
-          const s = originOf(v)?.elems?.[i] ?? span;
+          const s = listOriginOf(v)?.elems[i] ?? span;
           if (!this.checkAgainst(items[i] as Value, t.elem, s)) return false;
         }
         return true;
@@ -715,7 +717,7 @@ export class Evaluator {
         const names = new Set(t.fields.map((f) => f.name));
         for (const k of Object.keys(v)) {
           if (!names.has(k)) {
-            this.error("E2", messages.unknownField(k, "this record"), originOf(v)?.fieldNames?.get(k) ?? span, [], this.hint(k, names));
+            this.error("E2", messages.unknownField(k, "this record"), recordOriginOf(v)?.fieldNameSpan(k) ?? span, [], this.hint(k, names));
             return false;
           }
         }
@@ -724,7 +726,7 @@ export class Evaluator {
             this.error("E3", messages.missingField(f.name, "this record"), span);
             return false;
           }
-          if (!this.checkAgainst(v[f.name] as Value, f.type, originOf(v)?.fieldValues?.get(f.name) ?? span)) return false;
+          if (!this.checkAgainst(v[f.name] as Value, f.type, recordOriginOf(v)?.fieldValueSpan(f.name) ?? span)) return false;
         }
         return true;
       }
@@ -746,20 +748,6 @@ function inScope(scope: Scope | undefined, name: string): boolean {
 function splitKey(k: string): [string, string] {
   const i = k.indexOf(".");
   return [k.slice(0, i), k.slice(i + 1)];
-}
-
-function mixedAt(values: readonly Value[]): { mixedAt?: number } {
-  if (values.length < 2) return {};
-  const first = typeOf(values[0] as Value);
-  if (!first) return { mixedAt: 0 };
-  let t: Ty = first;
-  for (let i = 1; i < values.length; i++) {
-    const u = typeOf(values[i] as Value);
-    const m: Ty | null = u && unify(t, u);
-    if (!m) return { mixedAt: i };
-    t = m;
-  }
-  return {};
 }
 
 export function codePointCompare(a: string, b: string): number {

@@ -3,9 +3,10 @@ import type { Contribution, EvaluateOptions, ModuleShape, ProgramResult, WhyResu
 import { Checker, shapeOf } from "./checker.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { Evaluator, Poison } from "./evaluate.js";
-import { originOf } from "./origins.js";
+import { recordOriginOf } from "./origins.js";
 import { parse } from "./parser.js";
 import { getField } from "./record-keys.js";
+import type { Program } from "./ast.js";
 import type { SourceFile, Span } from "./source.js";
 import { isRecordValue, type RecordValue, type Value } from "./value.js";
 
@@ -26,7 +27,27 @@ function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
       evaluator: undefined,
     };
   }
-  const ev = new Evaluator(files, parsed.map((p) => p.program), options.scenarios ?? [], options.injected ?? []);
+  const evaluated = evaluateModules(files, parsed.map((p) => p.program), options);
+  const ev = evaluated.evaluator;
+  const modules = checkModules(evaluated);
+  const sortedModules = new Map([...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    result: { modules: sortedModules, shapes: evaluated.shapes, moduleSpans: evaluated.moduleSpans, diagnostics: sortDiagnostics(ev.diagnostics, files), scenarios },
+    evaluator: ev,
+  };
+}
+
+/** The evaluated modules of a program, before checking; a stage of its own for bench/parse.ts. */
+export interface Evaluated {
+  readonly evaluator: Evaluator;
+  /** Modules that evaluated without a mistake, in declaration order. */
+  readonly modules: ReadonlyMap<string, RecordValue>;
+  readonly shapes: ReadonlyMap<string, ModuleShape>;
+  readonly moduleSpans: ReadonlyMap<string, Span>;
+}
+
+export function evaluateModules(files: readonly SourceFile[], programs: readonly Program[], options: EvaluateOptions): Evaluated {
+  const ev = new Evaluator(files, programs, options.scenarios ?? [], options.injected ?? []);
   const modules = new Map<string, RecordValue>();
   const shapes = new Map<string, ModuleShape>();
   const moduleSpans = new Map<string, Span>();
@@ -41,7 +62,12 @@ function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
     modules.set(name, rec);
     shapes.set(name, shapeOf(name, rec));
   }
-  const checker = new Checker(ev);
+  return { evaluator: ev, modules, shapes, moduleSpans };
+}
+
+/** Checks every evaluated module against its schema (diagnostics go to the evaluator's list). */
+export function checkModules({ evaluator, modules, shapes }: Evaluated): ReadonlyMap<string, RecordValue> {
+  const checker = new Checker(evaluator);
   const packages = new Map<string, RecordValue>();
   for (const [name, rec] of modules) {
     const shape = shapes.get(name) ?? "data";
@@ -49,11 +75,7 @@ function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
     if (shape === "package") packages.set(name, rec);
   }
   checker.checkPackageCycles(packages);
-  const sortedModules = new Map([...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return {
-    result: { modules: sortedModules, shapes, moduleSpans, diagnostics: sortDiagnostics(ev.diagnostics, files), scenarios },
-    evaluator: ev,
-  };
+  return modules;
 }
 
 /** Sorted by file (in the order given), then position; exact repeats (a loop body) once. */
@@ -99,7 +121,7 @@ export function why(files: readonly SourceFile[], path: string, options: Evaluat
         v = undefined;
         break;
       }
-      span = originOf(v)?.fieldValues?.get(seg) ?? span;
+      span = recordOriginOf(v)?.fieldValueSpan(seg) ?? span;
       v = getField(v, seg);
     }
     if (v !== undefined) chain.push({ ...c, value: v, span });

@@ -55,7 +55,11 @@ export function typeOf(v: Value): Ty | null {
   return t;
 }
 
-/** The common type of two types, or null if they differ. Open lists take the other's element. */
+/**
+ * The common type of two types, or null if they differ. Open lists take the other's element.
+ * Returns `a` itself when it already is the common type, so that unifying the elements of a long
+ * uniform list allocates nothing.
+ */
 export function unify(a: Ty, b: Ty): Ty | null {
   if (a === b) return a;
   if (a.k !== b.k) {
@@ -67,21 +71,45 @@ export function unify(a: Ty, b: Ty): Ty | null {
     if (a.elem === undefined) return b;
     if (b.elem === undefined) return a;
     const e = unify(a.elem, b.elem);
-    return e ? { k: "List", elem: e } : null;
+    if (!e) return null;
+    return e === a.elem ? a : { k: "List", elem: e };
   }
   if (a.k === "Rec" && b.k === "Rec") {
     if (a.fields.size !== b.fields.size) return null;
-    const fields = new Map<string, Ty>();
+    let fields: Map<string, Ty> | undefined;
     for (const [k, at] of a.fields) {
       const bt = b.fields.get(k);
       if (!bt) return null;
       const u = unify(at, bt);
       if (!u) return null;
-      fields.set(k, u);
+      if (u !== at && !fields) {
+        // First field that changes: copy the ones before it (Map order is a's order).
+        fields = new Map();
+        for (const [k2, t2] of a.fields) {
+          if (k2 === k) break;
+          fields.set(k2, t2);
+        }
+      }
+      fields?.set(k, u);
     }
-    return { k: "Rec", fields };
+    return fields ? { k: "Rec", fields } : a;
   }
   return a;
+}
+
+/** The index of the first element whose type cannot join the ones before it, if any. */
+export function firstMismatch(values: readonly Value[]): number | undefined {
+  if (values.length < 2) return undefined;
+  const first = typeOf(values[0] as Value);
+  if (!first) return 0;
+  let t: Ty = first;
+  for (let i = 1; i < values.length; i++) {
+    const u = typeOf(values[i] as Value);
+    const m: Ty | null = u && unify(t, u);
+    if (!m) return i;
+    t = m;
+  }
+  return undefined;
 }
 
 export function showType(t: Ty | null | undefined): string {
