@@ -57,7 +57,7 @@ export class Checker {
       schema = packageSchema(typeof r === "string" ? r : undefined);
       if (typeof r === "string" && !(RECIPES as readonly string[]).includes(r)) this.ev.error("E6", messages.unknownRecipe(r), fieldValueSpan(rec, "recipe", span));
     }
-    this.check(rec, schema, span, ctx, `module '${name}'`);
+    this.check(rec, schema, span, ctx, () => `module '${name}'`);
     for (const ref of ctx.packageRefs) this.checkPackageRef(ref);
   }
 
@@ -71,11 +71,12 @@ export class Checker {
     if (!mod.fields.has("recipe")) this.ev.error("E7", messages.depNotPackage(ref.name), ref.span, [{ span: mod.decl.nameSpan, message: `module '${ref.name}' is defined here` }]);
   }
 
-  private check(v: Value, s: Schema, span: Span, ctx: Ctx, what: string): void {
+  /** `what` names the value in messages; it is a function so that it is built only for one. */
+  private check(v: Value, s: Schema, span: Span, ctx: Ctx, what: () => string): void {
     const mismatch = (expected: string): void => {
       const sec = v instanceof SecretRef ? v : undefined;
       if (sec) this.misplacedSecret(sec, span, ctx);
-      else this.ev.error(this.code(ctx, "E1"), messages.typeMismatch(what, expected, describe(v)), span);
+      else this.ev.error(this.code(ctx, "E1"), messages.typeMismatch(what(), expected, describe(v)), span);
     };
     switch (s.k) {
       case "any":
@@ -121,7 +122,7 @@ export class Checker {
           return;
         }
         const items = v as readonly Value[];
-        for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpan(v, i, span), ctx, `element ${i + 1} of ${what}`);
+        for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpan(v, i, span), ctx, () => `element ${i + 1} of ${what()}`);
         return;
       }
       case "anyRec": {
@@ -131,7 +132,7 @@ export class Checker {
         }
         for (const k of Object.keys(v)) {
           const vs = fieldValueSpan(v, k, span);
-          if (s.values) this.check(v[k] as Value, s.values, vs, ctx, `field '${k}' of ${what}`);
+          if (s.values) this.check(v[k] as Value, s.values, vs, ctx, () => `field '${k}' of ${what()}`);
           else this.loose(v[k] as Value, vs, ctx);
         }
         return;
@@ -144,18 +145,19 @@ export class Checker {
         const label = s.name === "host record" || ctx.shape !== "fleet" ? s.name : `${s.name}`;
         // A misspelt field is reported once, as unknown with a hint, not also as missing.
         const suggested = new Set<string>();
+        const recordName = (): string => this.recordName(label, what());
         for (const k of Object.keys(v)) {
           const fs = s.fields[k];
           if (!fs || !Object.prototype.hasOwnProperty.call(s.fields, k)) {
             const c = closest(k, Object.keys(s.fields).filter((f) => !hasField(v, f)));
             if (c !== undefined) suggested.add(c);
-            this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, this.recordName(label, what)), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
+            this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, recordName()), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
             continue;
           }
-          this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, s.name.endsWith("module") ? `field '${k}'` : `field '${k}' of ${this.recordName(label, what)}`);
+          this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, s.name.endsWith("module") ? () => `field '${k}'` : () => `field '${k}' of ${recordName()}`);
         }
         for (const [k, fs] of Object.entries(s.fields)) {
-          if (!fs.optional && !hasField(v, k) && !suggested.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, this.recordName(label, what)), originOf(v)?.span ?? span);
+          if (!fs.optional && !hasField(v, k) && !suggested.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), originOf(v)?.span ?? span);
         }
         return;
       }

@@ -607,25 +607,20 @@ export class Evaluator {
   }
 
   private evalRecord(fields: readonly Field[], span: Span, scope: Scope | undefined): V {
-    const byName = new Map<string, Field>();
-    for (const f of fields) {
-      const prev = byName.get(f.name);
-      if (prev) {
-        this.error("E3", messages.duplicateField(f.name), f.nameSpan, [{ span: prev.nameSpan, message: messages.firstDefinedHere }]);
-        return POISON;
-      }
-      byName.set(f.name, f);
+    const dup = firstDuplicate(fields);
+    if (dup) {
+      this.error("E3", messages.duplicateField(dup.repeat.name), dup.repeat.nameSpan, [{ span: dup.first.nameSpan, message: messages.firstDefinedHere }]);
+      return POISON;
     }
     const rec: Record<string, Value> = {};
     let bad = false;
-    for (const name of [...byName.keys()].sort()) {
-      const f = byName.get(name) as Field;
+    for (const f of [...fields].sort(byName)) {
       const v = this.eval(f.value, scope);
       if (v instanceof Poison) {
         bad = true;
         continue;
       }
-      setField(rec, name, v);
+      setField(rec, f.name, v);
     }
     if (bad) return POISON;
     setOrigin(rec, new RecordOrigin(span, fields));
@@ -738,6 +733,30 @@ function winnerExpr(f: Field, winner: Candidate, active: readonly ActiveOverride
   if (winner.origin === "base" || winner.origin === "Setting") return f.value.kind === "setting" ? f.value.value : f.value;
   const o = active.find((a) => a.override.span === winner.span)?.override.value;
   return o?.kind === "setting" ? o.value : o;
+}
+
+/** Records are built in name order (UTF-16 code units, like `Array.prototype.sort`). */
+function byName(a: Field, b: Field): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The first field whose name repeats an earlier one, with that earlier one. */
+function firstDuplicate(fields: readonly Field[]): { first: Field; repeat: Field } | undefined {
+  // Record literals are small: comparing pairs beats building a map until they are not.
+  if (fields.length <= 8) {
+    for (let i = 1; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      for (let j = 0; j < i; j++) if ((fields[j] as Field).name === f.name) return { first: fields[j] as Field, repeat: f };
+    }
+    return undefined;
+  }
+  const seen = new Map<string, Field>();
+  for (const f of fields) {
+    const first = seen.get(f.name);
+    if (first) return { first, repeat: f };
+    seen.set(f.name, f);
+  }
+  return undefined;
 }
 
 function inScope(scope: Scope | undefined, name: string): boolean {
