@@ -14,7 +14,7 @@ import { checkModules, evaluateModules, evaluateProgram } from "../src/lang/prog
 import { Scanner, Tok } from "../src/lang/scanner.js";
 
 const HOSTS = 10_000;
-const RUNS = 7;
+const RUNS = 9;
 
 function generate(): { pcl: string; json: string } {
   const hosts: string[] = [];
