@@ -13,7 +13,8 @@ import { realise, storePath } from "../store/index.js";
 import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { FleetRefusal, loadFleet, type LoadedFleet, type LoadedHost } from "./fleet-load.js";
-import { applyHost } from "./host-apply.js";
+import { stackDir } from "../manifest/layout.js";
+import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { rollbackHost } from "./host-rollback.js";
@@ -281,7 +282,7 @@ async function deployOnTransport(
   progress("deploy");
   const warnings: string[] = [];
   const onEvent = hostEventSink(warnings, progress);
-  const result = await applyHost({
+  const input: HostApplyInput = {
     onEvent,
     storeRoot: targetStore,
     transport,
@@ -301,19 +302,29 @@ async function deployOnTransport(
     clock: options.clock,
     holder: ctx.lockHolder,
     ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
-  });
-  const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
-  if (options.dryRun) return done;
-  progress("activate");
-  warnings.push(...(await activate(transport, stack, options)));
-  progress("health");
-  const check = await runHealthChecks(transport, stack);
-  if (!check) return done;
-  const what = `health check '${check.name}' failed`;
-  if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
-  if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
-  progress("rollback");
-  const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder, onEvent });
-  warnings.push(...(await activate(transport, stack, options)));
-  return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+  };
+  validateInput(input); // before the lock: input no generation could hold leaves the host untouched
+  // One lock for the whole host operation, so no other fleet process can slip in between the
+  // flip, the health checks and an automatic rollback.
+  const lock = await transport.acquireLock(stackDir(deploymentsRoot, stack.name), ctx.lockHolder);
+  if (lock.takeover !== undefined) warnings.push(lock.takeover);
+  try {
+    const result = await applyHost({ ...input, heldLock: lock });
+    const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
+    if (options.dryRun) return done;
+    progress("activate");
+    warnings.push(...(await activate(transport, stack, options)));
+    progress("health");
+    const check = await runHealthChecks(transport, stack);
+    if (!check) return done;
+    const what = `health check '${check.name}' failed`;
+    if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
+    if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
+    progress("rollback");
+    const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder, heldLock: lock, onEvent });
+    warnings.push(...(await activate(transport, stack, options)));
+    return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+  } finally {
+    await lock.release();
+  }
 }

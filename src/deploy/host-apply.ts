@@ -11,7 +11,7 @@ import { blobPath, filesDir, generationPath, stackDir, type GenerationNumber } f
 import { manifestBytes, modeString, type Manifest, type ManifestFile, type ManifestService } from "../manifest/manifest.js";
 import { removePending, writePending } from "../manifest/pending.js";
 import type { RenderedFile } from "../stack/types.js";
-import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
+import type { LockHandle, LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
 import {
   deleteAndPrune,
@@ -50,6 +50,8 @@ export interface HostApplyInput {
   /** Injected so manifests are reproducible in tests. */
   readonly clock: () => Date;
   readonly holder: LockHolder;
+  /** The host's lock, already taken by the caller (who releases it); default: taken and released here. */
+  readonly heldLock?: LockHandle;
   readonly onEvent?: (e: HostEvent) => void;
   /** Crash-test hook: SIGKILL this process at the step of that name (see APPLY_STEPS). */
   readonly dieAt?: string;
@@ -83,7 +85,7 @@ function inside(path: string, root: string): boolean {
 }
 
 /** Refuse, before the lock and before any write, a file list no generation could hold. */
-function validateInput(input: HostApplyInput): void {
+export function validateInput(input: HostApplyInput): void {
   checkPath(input.deploymentsRoot, "deployments root");
   const seen = new Set<string>();
   for (const f of input.files) {
@@ -110,8 +112,10 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
   const step = stepper(emit, input.dieAt);
   const dir = stackDir(input.deploymentsRoot, input.stack);
 
-  const lock = await t.acquireLock(dir, input.holder);
-  if (lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
+  // A caller that must keep the host locked across several operations (apply, health checks,
+  // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
+  const lock = input.heldLock ?? (await t.acquireLock(dir, input.holder));
+  if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("apply:locked");
     const recovery = await recoverPending({
@@ -217,6 +221,6 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
 
     return { generation, previous, manifest, written, removed, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
   } finally {
-    await lock.release();
+    if (input.heldLock === undefined) await lock.release();
   }
 }

@@ -7,7 +7,7 @@ import { FleetError } from "../fleet-error.js";
 import { flipCurrent, readCurrent, readGeneration } from "../manifest/generations.js";
 import { generationLabel, stackDir, type GenerationNumber } from "../manifest/layout.js";
 import { removePending, writePending } from "../manifest/pending.js";
-import type { LockHolder, Transport } from "../transport/transport.js";
+import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
 import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
@@ -20,6 +20,8 @@ export interface HostRollbackInput {
   /** Absolute, target side. */
   readonly deploymentsRoot: string;
   readonly holder: LockHolder;
+  /** The host's lock, already taken by the caller (who releases it); default: taken and released here. */
+  readonly heldLock?: LockHandle;
   readonly onEvent?: (e: HostEvent) => void;
   /** Crash-test hook: SIGKILL at the step of that name (see ROLLBACK_STEPS). */
   readonly dieAt?: string;
@@ -50,8 +52,10 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
   if ((await t.stat(dir)) === null) {
     throw new FleetError("E12", `${input.stack} was never deployed to ${input.target}; nothing to roll back`);
   }
-  const lock = await t.acquireLock(dir, input.holder);
-  if (lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
+  // A caller that must keep the host locked across several operations (apply, health checks,
+  // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
+  const lock = input.heldLock ?? (await t.acquireLock(dir, input.holder));
+  if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("rollback:locked");
     const recovery = await recoverPending({ transport: t, dir, deploymentsRoot: input.deploymentsRoot, emit, step });
@@ -123,6 +127,6 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
       lockTakeover,
     };
   } finally {
-    await lock.release();
+    if (input.heldLock === undefined) await lock.release();
   }
 }
