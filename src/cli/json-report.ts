@@ -4,7 +4,7 @@
  * reasons and codes, never a secret value: outcomes only ever hold secret *names* (ADR 061).
  */
 import type { FileDrift } from "../manifest/drift.js";
-import { canonicalJson } from "../manifest/canonical-json.js";
+import { canonicalJson } from "../canonical-json.js";
 import { FleetRefusal } from "../deploy/fleet-load.js";
 import type { HostState } from "../deploy/fleet-status.js";
 import type { HostOutcome, HostStatus } from "../deploy/outcome.js";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import stable from "fast-json-stable-stringify";
+import { canonicalJson } from "../canonical-json.js";
 import { FleetError, UsageError } from "../fleet-error.js";
 import type { ProgramResult } from "../lang/api.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
@@ -100,7 +100,7 @@ export function resolveHostFile(fleetDir: string, file: string): { abs: string; 
 
 function hashSources(sources: readonly SourceFile[], extra: unknown): string {
   return createHash("sha256")
-    .update(stable({ sources: sources.map((s) => ({ path: s.path, text: s.text })), extra }))
+    .update(canonicalJson({ sources: sources.map((s) => ({ path: s.path, text: s.text })), extra }))
     .digest("hex");
 }
 

@@ -1,10 +1,8 @@
 /** Canonical JSON (sorted keys, 2-space indent, trailing newline) of evaluated modules. */
-import stable from "fast-json-stable-stringify";
+import { canonicalJson } from "../canonical-json.js";
 import type { ModuleValues } from "./value.js";
 
-export function canonicalJson(x: unknown): string {
-  return JSON.stringify(JSON.parse(stable(x)), null, 2) + "\n";
-}
+export { canonicalJson };
 
 /** `fleet eval --json`: references as `{"from_env": "X"}`, templates as `{"template": […]}`. */
 export function canonicalModulesJson(modules: ModuleValues): string {

@@ -4,7 +4,7 @@
  */
 import { FleetError } from "../fleet-error.js";
 import type { SecretKind } from "../lang/value.js";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../canonical-json.js";
 import type { GenerationNumber } from "./layout.js";
 
 /** A secret a service reads, by reference only: never its value. */

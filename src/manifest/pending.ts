@@ -4,7 +4,7 @@
  */
 import { FleetError } from "../fleet-error.js";
 import type { Transport } from "../transport/transport.js";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../canonical-json.js";
 import { pendingPath, type GenerationNumber } from "./layout.js";
 
 export interface PendingOperation {

@@ -5,7 +5,7 @@
  * locations relative to the fleet directory, and nothing of the machine running fleet.
  */
 import { createHash } from "node:crypto";
-import stable from "fast-json-stable-stringify";
+import { canonicalJson as canonical } from "../canonical-json.js";
 
 export interface PlanHostId {
   readonly stack: string;
@@ -54,11 +54,6 @@ export interface PlanDoc {
   readonly edges: readonly PlanEdge[];
   /** In deploy order. */
   readonly hosts: readonly PlanHost[];
-}
-
-/** §4 canonical JSON bytes. */
-export function canonical(value: unknown): string {
-  return `${JSON.stringify(JSON.parse(stable(value)), null, 2)}\n`;
 }
 
 export function planHash(doc: PlanDoc): string {

@@ -4,7 +4,7 @@
  * store path name, so changing this shape changes every hash: bump `format` when you do.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../canonical-json.js";
 import { nixBase32 } from "./nix-base32.js";
 import type { Recipe } from "./types.js";
 

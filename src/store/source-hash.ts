@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../canonical-json.js";
 
 type WalkEntry =
   | { readonly path: string; readonly type: "dir" }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FleetError } from "../../src/fleet-error.js";
-import { canonicalJson } from "../../src/manifest/canonical-json.js";
+import { canonicalJson } from "../../src/canonical-json.js";
 import { currentGeneration, flipCurrent, listGenerations, nextGeneration, readCurrent } from "../../src/manifest/generations.js";
 import { generationFileName, generationLabel, parseGenerationFileName } from "../../src/manifest/layout.js";
 import { manifestBytes, modeString, parseManifest, type Manifest } from "../../src/manifest/manifest.js";

@@ -12,7 +12,7 @@ import { evaluateProgram, renderDiagnostics } from "../../lang/index.js";
 import type { Diagnostic } from "../../lang/diagnostic.js";
 import type { SourceFile } from "../../lang/source.js";
 import { closureFor, isPackageModule, realise, resolveRoot, storePath } from "../../store/index.js";
-import { canonicalJson } from "../../store/canonical-json.js";
+import { canonicalJson } from "../../canonical-json.js";
 import { ExitCode } from "../exit-code.js";
 import { addJsonFlag, addScenarioFlag } from "../options.js";
 import { processOutput, type Output } from "../output.js";
