@@ -9,8 +9,8 @@ import { FleetRefusal } from "../deploy/fleet-load.js";
 import type { HostState } from "../deploy/fleet-status.js";
 import type { HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
-import { lineColOf } from "../lang/source.js";
-import { diagnosticHeadline } from "../lang/index.js";
+import { lineColOf, type SourceFile } from "../lang/source.js";
+import { diagnosticHeadline, type Diagnostic } from "../lang/index.js";
 
 export type JsonCommand = "apply" | "rollback" | "status" | "verify";
 
@@ -35,12 +35,15 @@ function outcomeError(o: HostOutcome): JsonError | null {
   return { code: o.code ?? first?.code ?? null, message };
 }
 
+/** One located diagnostic as JSON: code, message, file, line, col (and hint when it has one). */
+export function diagnosticJson(d: Diagnostic, sources: readonly SourceFile[]): Record<string, unknown> {
+  const src = sources.find((s) => s.path === d.span.file);
+  const { line, col } = src ? lineColOf(src.text, d.span.offset) : { line: 1, col: 1 };
+  return { code: d.code, message: d.message, file: d.span.file, line, col, ...(d.hint !== undefined ? { hint: d.hint } : {}) };
+}
+
 function diagnosticsOf(o: HostOutcome) {
-  return (o.diagnostics ?? []).map((d) => {
-    const src = (o.sources ?? []).find((s) => s.path === d.span.file);
-    const { line, col } = src ? lineColOf(src.text, d.span.offset) : { line: 1, col: 1 };
-    return { code: d.code, message: d.message, file: d.span.file, line, col };
-  });
+  return (o.diagnostics ?? []).map((d) => diagnosticJson(d, o.sources ?? []));
 }
 
 function counts<S extends string>(statuses: readonly S[], all: readonly S[]): Record<string, number> {
@@ -114,11 +117,7 @@ export function statesJson(command: "status" | "verify", states: readonly HostSt
 
 /** A refused run (nothing touched): the errors, located where they are language diagnostics. */
 export function refusalJson(command: JsonCommand, e: FleetRefusal): unknown {
-  const located = e.diagnostics.map((d) => {
-    const src = e.sources.find((s) => s.path === d.span.file);
-    const { line, col } = src ? lineColOf(src.text, d.span.offset) : { line: 1, col: 1 };
-    return { code: d.code, message: d.message, file: d.span.file, line, col };
-  });
+  const located = e.diagnostics.map((d) => diagnosticJson(d, e.sources));
   const plain = e.errors.map((x) => ({ code: x.code ?? null, message: x.message, file: null, line: null, col: null }));
   return { command, refused: true, errors: [...located, ...plain], hosts: [], summary: { total: 0 } };
 }

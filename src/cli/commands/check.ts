@@ -4,6 +4,7 @@ import { evaluateProgram, renderDiagnostics, type Diagnostic, type SourceFile } 
 import { resolve } from "node:path";
 import { checkFleet, isFleetFile } from "../../deploy/fleet-check.js";
 import { ExitCode } from "../exit-code.js";
+import { diagnosticJson, writeJson } from "../json-report.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 export interface CheckOutcome {
@@ -53,8 +54,15 @@ export function registerCheck(program: Command): void {
     .description("type-check PCL files (a directory means every .pcl file under it)")
     .argument("<paths...>", "PCL files or directories")
     .option("--scenario <name>", "apply a scenario (repeatable)", collectRepeatable, [] as string[])
-    .action((paths: string[], opts: { scenario: string[] }) => {
+    .option("--json", "print {ok, diagnostics, errors} as one JSON document")
+    .action((paths: string[], opts: { scenario: string[]; json?: boolean }) => {
       const outcome = checkProgramFiles(paths, opts.scenario);
+      if (opts.json) {
+        const ok = outcome.diagnostics.length === 0 && outcome.errors.length === 0;
+        writeJson({ ok, diagnostics: outcome.diagnostics.map((d) => diagnosticJson(d, outcome.files)), errors: outcome.errors });
+        if (!ok) throw new ExitCode(1);
+        return;
+      }
       if (outcome.diagnostics.length > 0 || outcome.errors.length > 0) {
         if (outcome.diagnostics.length > 0) process.stderr.write(renderDiagnostics(outcome.diagnostics, outcome.files));
         for (const e of outcome.errors) process.stderr.write(`fleet: error: ${e}\n`);

@@ -1,10 +1,10 @@
 /** `fleet why FILE... Module.field [--scenario S]...`: the value and its contributions, winner last. */
 import type { Command } from "commander";
 import { FleetError, UsageError } from "../../fleet-error.js";
-import { locationOf, renderDiagnostics, why } from "../../lang/index.js";
+import { evaluateProgram, locationOf, renderDiagnostics, why } from "../../lang/index.js";
 import { ExitCode } from "../exit-code.js";
+import { writeJson } from "../json-report.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
-import { evaluateProgram } from "../../lang/index.js";
 
 export function registerWhy(program: Command): void {
   program
@@ -12,7 +12,8 @@ export function registerWhy(program: Command): void {
     .description("explain where a field's value comes from")
     .argument("<args...>", "PCL files, then Module.field")
     .option("--scenario <name>", "apply a scenario (repeatable)", collectRepeatable, [] as string[])
-    .action((args: string[], opts: { scenario: string[] }) => {
+    .option("--json", "print {field, value, chain} as one JSON document")
+    .action((args: string[], opts: { scenario: string[]; json?: boolean }) => {
       const path = args[args.length - 1];
       const paths = args.slice(0, -1);
       if (paths.length === 0 || path === undefined || !/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(path)) {
@@ -26,6 +27,14 @@ export function registerWhy(program: Command): void {
         throw new ExitCode(1);
       }
       if (r.value === undefined) throw new FleetError("E2", `'${path}' is not defined; check the module and field names with fleet eval`);
+      if (opts.json) {
+        writeJson({
+          field: path,
+          value: r.value,
+          chain: r.chain.map((c) => ({ at: locationOf(c.span, files), origin: c.origin, priority: c.priority, value: c.value })),
+        });
+        return;
+      }
       const out = [`${path} = ${JSON.stringify(r.value)}`];
       r.chain.forEach((c, i) => {
         const winner = i === r.chain.length - 1 ? "  (winner)" : "";
