@@ -1,0 +1,172 @@
+/**
+ * Crash safety over SSH: `fleet apply` / `fleet rollback` SIGKILLed (FLEET_TEST_DIE_AT) at a
+ * representative set of steps while talking to a real sshd as the non-root TEST_USER. The kill
+ * drops the connection, so the flock held by its exec session must be free for the very next
+ * command, which must finish or undo the interrupted operation and land on one complete
+ * generation, byte for byte.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPLY_STEPS, ROLLBACK_STEPS } from "../../src/deploy/host-events.js";
+import { SshTransport } from "../../src/transport/ssh-transport.js";
+import { treeHash } from "../support/tree-hash.js";
+import { writeFleetDir, type HostDef } from "./pcl.js";
+import { HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
+import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+
+requireSshdUnderCi();
+
+const STACK = "CrashStack";
+const STATE = "crash";
+const ENV = { CRASH_TOKEN: "t0ken" };
+
+/** Covers every phase: before the marker, live writes, secret staging, deletions, the flip. */
+const APPLY_KILLS = [
+  "apply:pushed",
+  "apply:pending-written",
+  "apply:first-live-file-written",
+  "apply:secrets-staged",
+  "apply:first-stale-file-deleted",
+  "apply:flipped",
+] as const;
+const ROLLBACK_KILLS = ["rollback:pending-written", "rollback:first-file-restored", "rollback:first-file-removed", "rollback:flipped"] as const;
+
+function crashHost(rig: Rig, v: 1 | 2): HostDef[] {
+  const base = `${rig.managed}/${STATE}`;
+  const files =
+    v === 1
+      ? [
+          { path: `${base}/etc/crash/main.conf`, content: "v1" },
+          { path: `${base}/etc/crash/old/legacy.conf`, content: "legacy" },
+          { path: `${base}/etc/crash/other.conf`, content: "same" },
+        ]
+      : [
+          { path: `${base}/etc/crash/main.conf`, content: "v2" },
+          { path: `${base}/etc/crash/new/deep/added.conf`, content: "added" },
+          { path: `${base}/etc/crash/other.conf`, content: "same", mode: "0600" },
+        ];
+  files.push({ path: `${base}/etc/crash/secret`, content: '{ from_env = "CRASH_TOKEN" }', raw: true } as never);
+  return [{ stack: STACK, target: rig.targets[0]!, files, pkg: { version: `${v}.0` } }];
+}
+
+describe.skipIf(!HAVE_SSHD)("fleet killed mid-operation over SSH", () => {
+  let hosts: Hosts;
+  let rig: Rig;
+  let dir: string;
+  let snapshots: string;
+  let treeV1: string;
+  let treeV2: string;
+  const managed = (): string => `${rig.managed}/${STATE}`;
+  const deploymentsRoot = (): string => `${HOME}/.${tag}/${STATE}/deployments`;
+  const stackDir = (): string => join(deploymentsRoot(), STACK);
+  const tag = `fleet-crash-${process.pid}`;
+  const tree = (): string => treeHash(managed());
+  const current = (): string => readlinkSync(join(stackDir(), "current"));
+  const fleet = (cmd: "apply" | "rollback", dieAt?: string) =>
+    rig.fleet([cmd, join(dir, "fleet.pcl")], STATE, { ...ENV, ...(dieAt ? { FLEET_TEST_DIE_AT: dieAt } : {}) });
+
+  /** The host's whole fleet state (managed files and deployments root), copied with owners and modes. */
+  const save = (name: string): void => {
+    for (const [from, to] of [
+      [managed(), join(snapshots, name, "managed")],
+      [deploymentsRoot(), join(snapshots, name, "deployments")],
+    ] as const) {
+      execFileSync("mkdir", ["-p", join(snapshots, name)]);
+      execFileSync("cp", ["-a", from, to]);
+    }
+  };
+  const restore = (name: string): void => {
+    rmSync(managed(), { recursive: true, force: true });
+    rmSync(deploymentsRoot(), { recursive: true, force: true });
+    execFileSync("cp", ["-a", join(snapshots, name, "managed"), managed()]);
+    execFileSync("cp", ["-a", join(snapshots, name, "deployments"), deploymentsRoot()]);
+  };
+
+  beforeAll(async () => {
+    hosts = await startHosts(1);
+    rig = makeRig("ssh", hosts, tag);
+    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-crash-"));
+    snapshots = mkdtempSync(join(tmpdir(), "fleet-ssh-crash-snap-"));
+    writeFleetDir(dir, crashHost(rig, 1));
+    const a = fleet("apply");
+    expect(a.stderr).toBe("");
+    expect(a.code).toBe(0);
+    treeV1 = tree();
+    save("v1");
+    writeFleetDir(dir, crashHost(rig, 2));
+    const b = fleet("apply");
+    expect(b.stderr).toBe("");
+    expect(b.code).toBe(0);
+    treeV2 = tree();
+    expect(treeV2).not.toBe(treeV1);
+    save("v2");
+  });
+  afterAll(async () => {
+    await rig?.stop();
+    await hosts?.stop();
+    for (const d of [dir, snapshots]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.each(APPLY_KILLS.map((s) => [s]))("apply killed at %s: the next apply completes; rollback restores the previous generation", (step) => {
+    restore("v1");
+    const killed = fleet("apply", step);
+    expect(killed.code, killed.stderr).toBe(-1); // no exit status: SIGKILL
+    expect(["gen-001.json", "gen-002.json"]).toContain(current());
+
+    // Run at once, as an operator would: the dead run's flock went with its connection.
+    const again = fleet("apply");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/locked by/);
+    const at = APPLY_STEPS.indexOf(step);
+    if (at >= APPLY_STEPS.indexOf("apply:pending-written") && at < APPLY_STEPS.indexOf("apply:pending-removed")) {
+      expect(again.stderr).toMatch(/(finished|undid) interrupted apply to gen-002/);
+    } else {
+      expect(again.stderr).not.toMatch(/interrupted/);
+    }
+    expect(tree()).toBe(treeV2);
+    const latest = current();
+    expect(latest).toBe(at < APPLY_STEPS.indexOf("apply:manifest-written") ? "gen-002.json" : "gen-003.json");
+    // No temp file a kill inside an atomic write may have left survives recovery.
+    expect(execFileSync("find", [managed(), stackDir(), "-name", "*.fleet-tmp-*"]).toString()).toBe("");
+
+    const m = JSON.parse(readFileSync(join(stackDir(), latest), "utf8")) as { previous: number };
+    const back = fleet("rollback");
+    expect(back.code, back.stderr).toBe(0);
+    expect(current()).toBe(`gen-00${m.previous}.json`);
+    expect(tree()).toBe(m.previous === 1 ? treeV1 : treeV2);
+    expect(readdirSync(stackDir()).filter((n) => n === "pending" || n === "lock")).toEqual([]);
+  });
+
+  it.each(ROLLBACK_KILLS.map((s) => [s]))("rollback killed at %s: the next rollback ends at gen-001", (step) => {
+    restore("v2");
+    const killed = fleet("rollback", step);
+    expect(killed.code, killed.stderr).toBe(-1);
+    const back = fleet("rollback");
+    expect(back.stderr).not.toMatch(/locked by/);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(`↩ ${STACK} → gen-001 (was gen-002)`);
+    expect(current()).toBe("gen-001.json");
+    expect(tree()).toBe(treeV1);
+    expect(existsSync(join(stackDir(), "pending"))).toBe(false);
+  });
+
+  it("the flock of a killed run is free for a direct lock attempt right after the kill", async () => {
+    restore("v1");
+    const killed = fleet("apply", "apply:first-live-file-written");
+    expect(killed.code).toBe(-1);
+    const s = hosts.sshds[0]!;
+    const t = await SshTransport.connect({ target: s.target, key: hosts.key, knownHosts: hosts.knownHosts });
+    try {
+      const lock = await t.acquireLock(stackDir(), { host: "test", pid: 1, startedAt: "2026-11-25T00:00:00.000Z" });
+      await lock.release();
+    } finally {
+      await t.close();
+    }
+    const again = fleet("apply");
+    expect(again.code, again.stderr).toBe(0);
+    expect(tree()).toBe(treeV2);
+  });
+});
