@@ -8,7 +8,7 @@ import type { DiagnosticCode } from "./diagnostic.js";
 import type { Evaluator } from "./evaluate.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
-import { elemSpan, fieldNameSpan, fieldValueSpan, listOriginOf, originOf } from "./origins.js";
+import { elemSpan, fieldNameSpan, fieldValueSpan, listOriginOf, mixedAt, originOf } from "./origins.js";
 import { hasField } from "./record-keys.js";
 import { BACKENDS, fleetSchema, packageSchema, RECIPES, stackSchema, type Schema } from "./schemas.js";
 import type { Span } from "./source.js";
@@ -40,7 +40,7 @@ export class Checker {
 
   checkModule(name: string, rec: RecordValue, shape: ModuleShape): void {
     const ctx: Ctx = { shape, module: name, packageRefs: [] };
-    const span = originOf(rec)?.span ?? this.ev.modules.get(name)?.decl.nameSpan;
+    const span = originOf(rec) ?? this.ev.modules.get(name)?.decl.nameSpan;
     if (!span) return;
     if (shape === "data") {
       this.loose(rec, span, ctx);
@@ -157,7 +157,7 @@ export class Checker {
           this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, s.name.endsWith("module") ? () => `field '${k}'` : () => `field '${k}' of ${recordName()}`);
         }
         for (const [k, fs] of Object.entries(s.fields)) {
-          if (!fs.optional && !hasField(v, k) && !suggested.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), originOf(v)?.span ?? span);
+          if (!fs.optional && !hasField(v, k) && !suggested.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), originOf(v) ?? span);
         }
         return;
       }
@@ -195,7 +195,7 @@ export class Checker {
       return;
     }
     if (Array.isArray(v)) {
-      const mixed = listOriginOf(v)?.mixedAt;
+      const mixed = listOriginOf(v) ? mixedAt(v as readonly Value[]) : undefined;
       if (mixed !== undefined && !this.reportedMixed.has(v)) {
         this.reportedMixed.add(v);
         const items = v as readonly Value[];
@@ -223,7 +223,7 @@ export class Checker {
         const st = state.get(d);
         if (st === 1) {
           const cycle = [...path.slice(path.indexOf(d)), d];
-          const span = elemSpan(rec?.deps as Value, i, originOf(rec as Value)?.span as Span);
+          const span = elemSpan(rec?.deps as Value, i, originOf(rec as Value) as Span);
           this.ev.error("E7", messages.depCycle(cycle), span);
         } else if (st === undefined) visit(d);
       }

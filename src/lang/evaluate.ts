@@ -5,12 +5,12 @@
  * an expression is the type of its value. A failed sub-expression evaluates to POISON, which
  * propagates silently so that one mistake gives one diagnostic.
  */
-import type { Comprehension, Expr, Field, ModuleDecl, Override, Program, TypeExpr } from "./ast.js";
+import { fieldNameSpan, selectedFieldSpan, spanOf, type Comprehension, type Expr, type Field, type ModuleDecl, type Override, type Program, type TypeExpr } from "./ast.js";
 import type { Contribution, InjectedModule } from "./api.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticLabel } from "./diagnostic.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
-import { listOriginOf, ListOrigin, RecordOrigin, recordOriginOf, setOrigin } from "./origins.js";
+import { listOriginOf, mixedAt, originFieldNameSpan, originFieldValueSpan, recordOriginOf, setOrigin, type RecordOrigin } from "./origins.js";
 import { getField, hasField, setField } from "./record-keys.js";
 import { lineColOf, type SourceFile, type Span } from "./source.js";
 import { describe, firstMismatch, showTypeExpr, typeOf, unify } from "./types.js";
@@ -88,10 +88,10 @@ export class Evaluator {
             const key = o.path.join(".");
             const prev = seen.get(key);
             if (prev) {
-              this.error("E3", messages.duplicateOverride(key), o.span, [{ span: prev, message: messages.firstDefinedHere }]);
+              this.error("E3", messages.duplicateOverride(key), o, [{ span: prev, message: messages.firstDefinedHere }]);
               continue;
             }
-            seen.set(key, o.span);
+            seen.set(key, o);
             if (!active.has(d.name)) continue;
             const k = `${o.path[0] ?? ""}.${o.path[1] ?? ""}`;
             let list = this.overrides.get(k);
@@ -116,7 +116,7 @@ export class Evaluator {
     for (const f of d.fields) {
       const prev = fields.get(f.name);
       if (prev) {
-        this.error("E3", messages.duplicateField(f.name), f.nameSpan, [{ span: prev.nameSpan, message: messages.firstDefinedHere }]);
+        this.error("E3", messages.duplicateField(f.name), fieldNameSpan(f), [{ span: fieldNameSpan(prev), message: messages.firstDefinedHere }]);
         continue;
       }
       fields.set(f.name, f);
@@ -137,7 +137,10 @@ export class Evaluator {
     if (!mod.fields.has(f)) this.error("E2", messages.unknownField(f, `module '${m}'`), fSpan, [], this.hint(f, mod.fields.keys()));
   }
 
-  error(code: DiagnosticCode, message: string, span: Span, labels: readonly DiagnosticLabel[] = [], hint?: string): void {
+  /** Reports a diagnostic; its spans are copied, so that no syntax node leaves the front end. */
+  error(code: DiagnosticCode, message: string, at: Span, atLabels: readonly DiagnosticLabel[] = [], hint?: string): void {
+    const span = spanOf(at);
+    const labels = atLabels.map((l) => ({ span: spanOf(l.span), message: l.message }));
     this.diagnostics.push(hint === undefined ? { code, message, span, labels } : { code, message, span, labels, hint });
   }
 
@@ -171,14 +174,14 @@ export class Evaluator {
     const rec: Record<string, Value> = {};
     let bad = false;
     for (const key of [...mod.fields.keys()].sort()) {
-      const v = this.fieldValue(name, key, use ?? (mod.fields.get(key) as Field).nameSpan);
+      const v = this.fieldValue(name, key, use ?? fieldNameSpan(mod.fields.get(key) as Field));
       if (v instanceof Poison) {
         bad = true;
         continue;
       }
       setField(rec, key, v);
     }
-    if (!bad) setOrigin(rec, new RecordOrigin(mod.decl.nameSpan, [...mod.fields.values()], this.winnerSpans(name, mod.fields.keys())));
+    if (!bad) setOrigin(rec, this.moduleOrigin(mod, [...mod.fields.values()]));
     const result = bad ? POISON : rec;
     this.moduleCache.set(name, result);
     return result;
@@ -193,14 +196,21 @@ export class Evaluator {
     if (mod) {
       const sites: Field[] = [];
       for (const [key, f] of mod.fields) {
-        const fv = this.fieldValue(name, key, f.nameSpan);
+        const fv = this.fieldValue(name, key, fieldNameSpan(f));
         if (fv instanceof Poison) continue;
         setField(rec, key, fv);
         sites.push(f);
       }
-      setOrigin(rec, new RecordOrigin(mod.decl.nameSpan, sites, this.winnerSpans(name, sites.map((f) => f.name))));
+      setOrigin(rec, this.moduleOrigin(mod, sites));
     }
     return rec;
+  }
+
+  /** A module record's origin: its name, and where each of `fields` got its winning value. */
+  private moduleOrigin(mod: ModuleEntry, fields: readonly Field[]): RecordOrigin {
+    const valueSpans = this.winnerSpans(mod.decl.name, fields.map((f) => f.name));
+    const at = mod.decl.nameSpan;
+    return { kind: "record", fields, valueSpans, file: at.file, offset: at.offset, length: at.length };
   }
 
   /** Where the winning value of each module field was written (by "Module.field"). */
@@ -212,7 +222,7 @@ export class Evaluator {
     for (const key of keys) {
       const w = this.winnerSpan.get(`${module}.${key}`);
       const f = this.modules.get(module)?.fields.get(key);
-      if (w !== undefined && w !== f?.value.span) (spans ??= new Map()).set(key, w);
+      if (w !== undefined && w !== f?.value) (spans ??= new Map()).set(key, w);
     }
     return spans;
   }
@@ -231,8 +241,8 @@ export class Evaluator {
         const labels: DiagnosticLabel[] = [];
         for (const k of cycle) {
           const [m, f] = splitKey(k);
-          const span = this.modules.get(m)?.fields.get(f)?.nameSpan;
-          if (span) labels.push({ span, message: messages.cycleMember(k) });
+          const site = this.modules.get(m)?.fields.get(f);
+          if (site) labels.push({ span: fieldNameSpan(site), message: messages.cycleMember(k) });
         }
         this.error("E6", messages.cycle([...cycle, key]), use, labels);
       }
@@ -263,7 +273,7 @@ export class Evaluator {
     const active = this.overrides.get(path) ?? [];
     for (const a of active) {
       if (a.override.path.length !== 2) continue;
-      const c = this.contribution(a.override.value, `scenario ${a.scenario}`, 10, a.override.span);
+      const c = this.contribution(a.override.value, `scenario ${a.scenario}`, 10, a.override);
       if (!c) continue;
       if (base) this.checkOverrideType(path, base.value, c);
       candidates.push(c);
@@ -299,8 +309,8 @@ export class Evaluator {
   private contribution(e: Expr, origin: string, defaultPriority: number, span: Span | undefined): Candidate | undefined {
     const v = this.eval(e, undefined);
     if (v instanceof Poison) return undefined;
-    if (e.kind === "setting") return { span: span ?? e.span, priority: e.priority, origin: origin === "base" ? "Setting" : `${origin} (Setting)`, value: v };
-    return { span: span ?? e.span, priority: defaultPriority, origin, value: v };
+    if (e.kind === "setting") return { span: span ?? e, priority: e.priority, origin: origin === "base" ? "Setting" : `${origin} (Setting)`, value: v };
+    return { span: span ?? e, priority: defaultPriority, origin, value: v };
   }
 
   /** Highest priority wins; equal winners must agree (`[E4]`). The chain is recorded winner last. */
@@ -342,10 +352,11 @@ export class Evaluator {
       expr = expr?.kind === "record" ? expr.fields.find((f) => f.name === seg)?.value : undefined;
     }
     const candidates: Candidate[] = [];
-    const baseSpan = expr?.span ?? recordOriginOf(parents[parents.length - 1] as Value)?.fieldValueSpan(rest[rest.length - 1] as string) ?? first.span;
+    const parentOrigin = recordOriginOf(parents[parents.length - 1] as Value);
+    const baseSpan = expr ?? (parentOrigin && originFieldValueSpan(parentOrigin, rest[rest.length - 1] as string)) ?? first;
     candidates.push({ span: baseSpan, priority: expr?.kind === "setting" ? expr.priority : 0, origin: expr?.kind === "setting" ? "Setting" : "base", value: cur });
     for (const a of overrides) {
-      const c = this.contribution(a.override.value, `scenario ${a.scenario}`, 10, a.override.span);
+      const c = this.contribution(a.override.value, `scenario ${a.scenario}`, 10, a.override);
       if (!c) return POISON;
       this.checkOverrideType(path, cur, c);
       candidates.push(c);
@@ -362,9 +373,10 @@ export class Evaluator {
       const o = recordOriginOf(parent);
       const valueSpans = new Map(o?.valueSpans ?? []);
       valueSpans.set(seg, resultSpan);
-      setOrigin(copy, new RecordOrigin(o?.span ?? first.span, o?.fields ?? [], valueSpans));
+      const at: Span = o ?? first;
+      setOrigin(copy, { kind: "record", fields: o?.fields ?? [], valueSpans, file: at.file, offset: at.offset, length: at.length });
       result = copy;
-      resultSpan = o?.span ?? first.span;
+      resultSpan = at;
     }
     return result;
   }
@@ -374,7 +386,9 @@ export class Evaluator {
   eval(e: Expr, scope: Scope | undefined): V {
     switch (e.kind) {
       case "str":
-        return this.evalString(e.parts, e.span, scope);
+        return e.value;
+      case "interp":
+        return this.evalInterp(e.parts, scope);
       case "int":
       case "bool":
         return e.value;
@@ -382,32 +396,32 @@ export class Evaluator {
         if (e.ref === "from_artifact") {
           const slash = e.name.indexOf("/");
           if (slash <= 0 || slash === e.name.length - 1 || e.name.indexOf("/", slash + 1) >= 0) {
-            this.error("E6", messages.badArtifactName(e.name), e.span);
+            this.error("E6", messages.badArtifactName(e.name), e);
             return POISON;
           }
-          return new ArtifactRef(e.name.slice(0, slash), e.name.slice(slash + 1), e.span);
+          return new ArtifactRef(e.name.slice(0, slash), e.name.slice(slash + 1), spanOf(e));
         }
-        return new SecretRef(e.ref, e.name, e.span);
+        return new SecretRef(e.ref, e.name, spanOf(e));
       case "name":
-        return this.evalName(e.name, e.span, scope);
+        return this.evalName(e.name, e, scope);
       case "select":
         return this.evalSelect(e, scope);
       case "list":
-        return this.evalList(e.items, e.span, scope);
+        return this.evalList(e, scope);
       case "record":
-        return this.evalRecord(e.fields, e.span, scope);
+        return this.evalRecord(e, scope);
       case "if":
         return this.evalIf(e, scope);
       case "setting": {
         const v = this.eval(e.value, scope);
         if (v instanceof Poison) return v;
-        return this.checkAgainst(v, e.type, e.value.span) ? v : POISON;
+        return this.checkAgainst(v, e.type, e.value) ? v : POISON;
       }
       case "not": {
         const v = this.eval(e.operand, scope);
         if (v instanceof Poison) return v;
         if (typeof v !== "boolean") {
-          this.error("E1", messages.typeMismatch("the operand of '!'", "Bool", describe(v)), e.operand.span);
+          this.error("E1", messages.typeMismatch("the operand of '!'", "Bool", describe(v)), e.operand);
           return POISON;
         }
         return !v;
@@ -433,40 +447,40 @@ export class Evaluator {
       if (inj) {
         const u = inj.unavailable?.[e.field];
         if (u) {
-          this.error(u.code, u.message, e.span);
+          this.error(u.code, u.message, e);
           return POISON;
         }
-        return this.select(inj.value, e.field, e.fieldSpan, `module '${t.name}'`);
+        return this.select(inj.value, e, `module '${t.name}'`);
       }
       const mod = this.modules.get(t.name);
       if (mod) {
         if (!mod.fields.has(e.field)) {
-          this.error("E2", messages.unknownField(e.field, `module '${t.name}'`), e.fieldSpan, [], this.hint(e.field, mod.fields.keys()));
+          this.error("E2", messages.unknownField(e.field, `module '${t.name}'`), selectedFieldSpan(e), [], this.hint(e.field, mod.fields.keys()));
           return POISON;
         }
-        return this.fieldValue(t.name, e.field, e.span);
+        return this.fieldValue(t.name, e.field, e);
       }
     }
     const target = this.eval(t, scope);
     if (target instanceof Poison) return target;
-    return this.select(target, e.field, e.fieldSpan, "this record");
+    return this.select(target, e, "this record");
   }
 
-  private select(target: Value, field: string, fieldSpan: Span, on: string): V {
+  private select(target: Value, e: Extract<Expr, { kind: "select" }>, on: string): V {
+    const field = e.field;
     if (!isRecordValue(target)) {
-      this.error("E1", messages.cannotSelect(field, describe(target)), fieldSpan);
+      this.error("E1", messages.cannotSelect(field, describe(target)), selectedFieldSpan(e));
       return POISON;
     }
     if (!hasField(target, field)) {
-      this.error("E2", messages.unknownField(field, on), fieldSpan, [], this.hint(field, Object.keys(target)));
+      this.error("E2", messages.unknownField(field, on), selectedFieldSpan(e), [], this.hint(field, Object.keys(target)));
       return POISON;
     }
     return target[field] as Value;
   }
 
-  private evalString(parts: readonly (string | Expr)[], span: Span, scope: Scope | undefined): V {
-    if (parts.length === 0) return "";
-    if (parts.length === 1 && typeof parts[0] === "string") return parts[0];
+  /** A string with interpolations: a plain string, or a `Template` when it holds artifact references. */
+  private evalInterp(parts: readonly (string | Expr)[], scope: Scope | undefined): V {
     const out: (string | ArtifactRef)[] = [];
     let bad = false;
     const push = (p: string | ArtifactRef): void => {
@@ -484,10 +498,9 @@ export class Evaluator {
         bad = true;
         continue;
       }
-      if (!this.interpolate(v, part.span, push)) bad = true;
+      if (!this.interpolate(v, part, push)) bad = true;
     }
     if (bad) return POISON;
-    void span;
     if (out.every((p) => typeof p === "string")) return out.join("");
     return new Template(out);
   }
@@ -520,8 +533,23 @@ export class Evaluator {
     return true;
   }
 
-  private evalList(items: readonly (Expr | Comprehension)[], span: Span, scope: Scope | undefined): V {
-    const out: Value[] = [];
+  private evalList(e: Extract<Expr, { kind: "list" }>, scope: Scope | undefined): V {
+    const items = e.items;
+    // Without comprehensions every item gives one element: the list node is the origin as is.
+    let comprehensions = false;
+    for (const item of items) if (item.kind === "for") comprehensions = true;
+    const out: Value[] = new Array(comprehensions ? 0 : items.length);
+    if (!comprehensions) {
+      let bad = false;
+      for (let i = 0; i < items.length; i++) {
+        const v = this.eval(items[i] as Expr, scope);
+        if (v instanceof Poison) bad = true;
+        else out[i] = v;
+      }
+      if (bad) return POISON;
+      setOrigin(out, e);
+      return out;
+    }
     const elems: Span[] = [];
     let bad = false;
     for (const item of items) {
@@ -533,11 +561,11 @@ export class Evaluator {
       if (v instanceof Poison) bad = true;
       else {
         out.push(v);
-        elems.push(item.span);
+        elems.push(item);
       }
     }
     if (bad) return POISON;
-    setOrigin(out, new ListOrigin(span, elems, out));
+    setOrigin(out, { kind: "list", items: elems, file: e.file, offset: e.offset, length: e.length });
     return out;
   }
 
@@ -548,11 +576,11 @@ export class Evaluator {
     if (Array.isArray(src)) {
       values = src as readonly Value[];
       const o = listOriginOf(src);
-      const mixed = o?.mixedAt;
+      const mixed = o ? mixedAt(values) : undefined;
       if (mixed !== undefined) {
         const first = values[0] as Value;
         const other = values[mixed] as Value;
-        this.error("E1", messages.mixedList(describe(first), describe(other)), o?.elems[mixed] ?? c.source.span);
+        this.error("E1", messages.mixedList(describe(first), describe(other)), o?.items[mixed] ?? c.source);
         return false;
       }
     } else if (isRecordValue(src)) {
@@ -562,18 +590,19 @@ export class Evaluator {
       if (mixed !== undefined) {
         const first = values[0] as Value;
         const other = values[mixed] as Value;
-        const at = recordOriginOf(src)?.fieldValueSpan(keys[mixed] as string) ?? c.source.span;
+        const o = recordOriginOf(src);
+        const at = (o && originFieldValueSpan(o, keys[mixed] as string)) ?? c.source;
         this.error("E1", messages.mixedRecordValues(describe(first), describe(other)), at);
         return false;
       }
     } else {
-      if (src instanceof SecretRef) this.error("E6", messages.secretMisplaced("as the source of a 'for'"), c.source.span, [{ span: src.span, message: messages.referenceHere }]);
-      else this.error("E1", messages.cannotIterate(describe(src)), c.source.span);
+      if (src instanceof SecretRef) this.error("E6", messages.secretMisplaced("as the source of a 'for'"), c.source, [{ span: src.span, message: messages.referenceHere }]);
+      else this.error("E1", messages.cannotIterate(describe(src)), c.source);
       return false;
     }
     const secret = values.find((v) => v instanceof SecretRef);
     if (secret instanceof SecretRef) {
-      this.error("E6", messages.secretMisplaced("as the source of a 'for'"), c.source.span, [{ span: secret.span, message: messages.referenceHere }]);
+      this.error("E6", messages.secretMisplaced("as the source of a 'for'"), c.source, [{ span: secret.span, message: messages.referenceHere }]);
       return false;
     }
     for (const v of values) {
@@ -586,7 +615,7 @@ export class Evaluator {
       const b = this.eval(c.body, inner);
       if (b instanceof Poison) return false;
       out.push(b);
-      elems.push(c.body.span);
+      elems.push(c.body);
     }
     return true;
   }
@@ -596,20 +625,21 @@ export class Evaluator {
     const v = this.eval(e, scope);
     if (v instanceof Poison) return undefined;
     if (v instanceof SecretRef) {
-      this.error("E6", messages.secretMisplaced("as a condition"), e.span, [{ span: v.span, message: messages.referenceHere }]);
+      this.error("E6", messages.secretMisplaced("as a condition"), e, [{ span: v.span, message: messages.referenceHere }]);
       return undefined;
     }
     if (typeof v !== "boolean") {
-      this.error("E5", messages.nonBoolCondition(describe(v)), e.span);
+      this.error("E5", messages.nonBoolCondition(describe(v)), e);
       return undefined;
     }
     return v;
   }
 
-  private evalRecord(fields: readonly Field[], span: Span, scope: Scope | undefined): V {
+  private evalRecord(e: Extract<Expr, { kind: "record" }>, scope: Scope | undefined): V {
+    const fields = e.fields;
     const dup = firstDuplicate(fields);
     if (dup) {
-      this.error("E3", messages.duplicateField(dup.repeat.name), dup.repeat.nameSpan, [{ span: dup.first.nameSpan, message: messages.firstDefinedHere }]);
+      this.error("E3", messages.duplicateField(dup.repeat.name), fieldNameSpan(dup.repeat), [{ span: fieldNameSpan(dup.first), message: messages.firstDefinedHere }]);
       return POISON;
     }
     const rec: Record<string, Value> = {};
@@ -623,7 +653,7 @@ export class Evaluator {
       setField(rec, f.name, v);
     }
     if (bad) return POISON;
-    setOrigin(rec, new RecordOrigin(span, fields));
+    setOrigin(rec, e);
     return rec;
   }
 
@@ -636,7 +666,7 @@ export class Evaluator {
     const at = typeOf(a);
     const bt = typeOf(b);
     if (!at || !bt || !unify(at, bt)) {
-      this.error("E5", messages.branchMismatch(describe(a), describe(b)), e.else.span, [{ span: e.then.span, message: `'then' branch is ${describe(a)}` }]);
+      this.error("E5", messages.branchMismatch(describe(a), describe(b)), e.else, [{ span: e.then, message: `'then' branch is ${describe(a)}` }]);
       return POISON;
     }
     return c ? a : b;
@@ -647,7 +677,7 @@ export class Evaluator {
     const r = this.eval(e.right, scope);
     if (l instanceof Poison || r instanceof Poison) return POISON;
     if (e.op === "==" || e.op === "!=") {
-      for (const [v, span] of [[l, e.left.span], [r, e.right.span]] as const) {
+      for (const [v, span] of [[l, e.left], [r, e.right]] as const) {
         const s = findSecret(v);
         if (s) {
           this.error("E6", messages.secretMisplaced(`as an operand of '${e.op}'`), span, [{ span: s.span, message: messages.referenceHere }]);
@@ -657,14 +687,14 @@ export class Evaluator {
       const lt = typeOf(l);
       const rt = typeOf(r);
       if (!lt || !rt || !unify(lt, rt)) {
-        this.error("E1", messages.cannotCompare(describe(l), describe(r)), e.span);
+        this.error("E1", messages.cannotCompare(describe(l), describe(r)), e);
         return POISON;
       }
       const eq = deepEqual(l, r);
       return e.op === "==" ? eq : !eq;
     }
     let ok = true;
-    for (const [v, span] of [[l, e.left.span], [r, e.right.span]] as const) {
+    for (const [v, span] of [[l, e.left], [r, e.right]] as const) {
       if (typeof v !== "boolean") {
         this.error("E1", messages.typeMismatch(`an operand of '${e.op}'`, "Bool", describe(v)), span);
         ok = false;
@@ -701,7 +731,7 @@ export class Evaluator {
         if (!Array.isArray(v)) return fail();
         const items = v as readonly Value[];
         for (let i = 0; i < items.length; i++) {
-          const s = listOriginOf(v)?.elems[i] ?? span;
+          const s = listOriginOf(v)?.items[i] ?? span;
           if (!this.checkAgainst(items[i] as Value, t.elem, s)) return false;
         }
         return true;
@@ -712,7 +742,8 @@ export class Evaluator {
         const names = new Set(t.fields.map((f) => f.name));
         for (const k of Object.keys(v)) {
           if (!names.has(k)) {
-            this.error("E2", messages.unknownField(k, "this record"), recordOriginOf(v)?.fieldNameSpan(k) ?? span, [], this.hint(k, names));
+            const o = recordOriginOf(v);
+            this.error("E2", messages.unknownField(k, "this record"), (o && originFieldNameSpan(o, k)) ?? span, [], this.hint(k, names));
             return false;
           }
         }
@@ -721,7 +752,8 @@ export class Evaluator {
             this.error("E3", messages.missingField(f.name, "this record"), span);
             return false;
           }
-          if (!this.checkAgainst(v[f.name] as Value, f.type, recordOriginOf(v)?.fieldValueSpan(f.name) ?? span)) return false;
+          const o = recordOriginOf(v);
+          if (!this.checkAgainst(v[f.name] as Value, f.type, (o && originFieldValueSpan(o, f.name)) ?? span)) return false;
         }
         return true;
       }
@@ -731,7 +763,7 @@ export class Evaluator {
 
 function winnerExpr(f: Field, winner: Candidate, active: readonly ActiveOverride[]): Expr | undefined {
   if (winner.origin === "base" || winner.origin === "Setting") return f.value.kind === "setting" ? f.value.value : f.value;
-  const o = active.find((a) => a.override.span === winner.span)?.override.value;
+  const o = active.find((a) => a.override === winner.span)?.override.value;
   return o?.kind === "setting" ? o.value : o;
 }
 

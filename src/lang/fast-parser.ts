@@ -81,7 +81,12 @@ class FastParser {
 
   /** From `start` to the end of the last token consumed. */
   private spanFrom(start: number): Span {
-    return { file: this.file, offset: start, length: Math.max(0, this.lastEnd - start) };
+    return { file: this.file, offset: start, length: this.lengthFrom(start) };
+  }
+
+  /** The length of a node that starts at `start` and ends with the last token consumed. */
+  private lengthFrom(start: number): number {
+    return Math.max(0, this.lastEnd - start);
   }
 
   // ---- declarations ---------------------------------------------------------------------------
@@ -120,7 +125,7 @@ class FastParser {
       this.separator();
     }
     this.expect(Tok.RBrace);
-    return { kind: "scenario", name, nameSpan, overrides, span: this.spanFrom(start) };
+    return { kind: "scenario", name, nameSpan, overrides: overrides.slice(), span: this.spanFrom(start) };
   }
 
   /** An optional `;` or `,` after a field or an override. */
@@ -128,22 +133,24 @@ class FastParser {
     if (this.sc.kind === Tok.Semicolon || this.sc.kind === Tok.Comma) this.advance();
   }
 
+  /** The fields up to the closing brace, in an array of exactly their number (it is kept). */
   private fields(): Field[] {
     const fields: Field[] = [];
     while (this.sc.kind === Tok.Ident) {
       fields.push(this.field());
       this.separator();
     }
-    return fields;
+    // An array grown by push reserves room for 17 elements; the tree keeps a tight copy.
+    return fields.slice();
   }
 
   private field(): Field {
-    const nameSpan = this.tokSpan();
+    const offset = this.sc.start;
     const name = this.sc.image;
     this.advance();
     this.expect(Tok.Equals);
     const value = this.expr();
-    return { name, nameSpan, value, span: this.spanFrom(nameSpan.offset) };
+    return { name, value, file: this.file, offset, length: this.lengthFrom(offset) };
   }
 
   private override(): Override {
@@ -160,7 +167,7 @@ class FastParser {
     }
     this.expect(Tok.Equals);
     const value = this.expr();
-    return { path, pathSpans, value, span: this.spanFrom(start) };
+    return { path, pathSpans, value, file: this.file, offset: start, length: this.lengthFrom(start) };
   }
 
   // ---- expressions ----------------------------------------------------------------------------
@@ -193,20 +200,19 @@ class FastParser {
 
   private unary(): Expr {
     if (this.sc.kind !== Tok.Bang) return this.postfix();
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advance();
     const operand = this.unary();
-    return { kind: "not", operand, span: this.spanFrom(start) };
+    return { kind: "not", operand, file: this.file, offset, length: this.lengthFrom(offset) };
   }
 
   private postfix(): Expr {
     let target = this.primary();
     while (this.sc.kind === Tok.Dot) {
       this.advance();
-      const fieldSpan = this.tokSpan();
       const field = this.expectImage(Tok.Ident);
-      const offset = target.span.offset;
-      target = { kind: "select", target, field, fieldSpan, span: { file: this.file, offset, length: fieldSpan.offset + fieldSpan.length - offset } };
+      const offset = target.offset;
+      target = { kind: "select", target, field, file: this.file, offset, length: this.lastEnd - offset };
     }
     return target;
   }
@@ -216,23 +222,23 @@ class FastParser {
       case Tok.StringStart:
         return this.stringLit();
       case Tok.Int: {
-        const span = this.tokSpan();
+        const { start, end } = this.sc;
         const value = intLiteralValue(this.sc.image) ?? giveUp();
         this.advance();
-        return { kind: "int", value, span };
+        return { kind: "int", value, file: this.file, offset: start, length: end - start };
       }
       case Tok.True:
       case Tok.False: {
-        const span = this.tokSpan();
+        const { start, end } = this.sc;
         const value = this.sc.kind === Tok.True;
         this.advance();
-        return { kind: "bool", value, span };
+        return { kind: "bool", value, file: this.file, offset: start, length: end - start };
       }
       case Tok.Ident: {
-        const span = this.tokSpan();
+        const { start, end } = this.sc;
         const name = this.sc.image;
         this.advance();
-        return { kind: "name", name, span };
+        return { kind: "name", name, file: this.file, offset: start, length: end - start };
       }
       case Tok.LBracket:
         return this.listLit();
@@ -254,9 +260,19 @@ class FastParser {
   }
 
   private stringLit(): Expr {
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advanceInString();
-    const parts: StrPart[] = [];
+    // Most strings are one run of text (or none): they need no parts array.
+    let text = "";
+    if (this.sc.kind === Tok.StringChars) {
+      text = decodeEscapes(this.sc.image, this.sc.start, giveUp);
+      this.advanceInString();
+    }
+    if (this.kindNow() === Tok.StringEnd) {
+      this.advance();
+      return { kind: "str", value: text, file: this.file, offset, length: this.lengthFrom(offset) };
+    }
+    const parts: StrPart[] = text === "" ? [] : [text];
     for (;;) {
       const k = this.sc.kind;
       if (k === Tok.StringChars) {
@@ -270,13 +286,13 @@ class FastParser {
         this.advanceInString();
       } else if (k === Tok.StringEnd) {
         this.advance();
-        return { kind: "str", parts, span: this.spanFrom(start) };
+        return { kind: "interp", parts: parts.slice(), file: this.file, offset, length: this.lengthFrom(offset) };
       } else giveUp();
     }
   }
 
   private listLit(): Expr {
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advance();
     const items: (Expr | Comprehension)[] = [];
     while (this.sc.kind !== Tok.RBracket) {
@@ -284,13 +300,12 @@ class FastParser {
       if (this.sc.kind === Tok.Comma) this.advance();
     }
     this.advance();
-    return { kind: "list", items, span: this.spanFrom(start) };
+    return { kind: "list", items: items.slice(), file: this.file, offset, length: this.lengthFrom(offset) };
   }
 
   private comprehension(): Comprehension {
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advance();
-    const variableSpan = this.tokSpan();
     const variable = this.expectImage(Tok.Ident);
     this.expect(Tok.In);
     const source = this.expr();
@@ -301,36 +316,36 @@ class FastParser {
     }
     this.expect(Tok.Arrow);
     const body = this.expr();
-    return { kind: "for", variable, variableSpan, source, filter, body, span: this.spanFrom(start) };
+    return { kind: "for", variable, source, filter, body, file: this.file, offset, length: this.lengthFrom(offset) };
   }
 
   private recordLit(): Expr {
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advance();
     const fields = this.fields();
     this.expect(Tok.RBrace);
-    const span = this.spanFrom(start);
+    const length = this.lengthFrom(offset);
     const only = fields.length === 1 ? fields[0] : undefined;
     // `{ from_env = "X" }` with a plain literal is a reference, not a record (SPEC §1.2).
-    if (only && REF_KINDS.has(only.name) && only.value.kind === "str" && only.value.parts.length <= 1 && typeof (only.value.parts[0] ?? "") === "string") {
-      return { kind: "ref", ref: only.name as RefKind, name: (only.value.parts[0] as string | undefined) ?? "", span };
+    if (only && REF_KINDS.has(only.name) && only.value.kind === "str") {
+      return { kind: "ref", ref: only.name as RefKind, name: only.value.value, file: this.file, offset, length };
     }
-    return { kind: "record", fields, span };
+    return { kind: "record", fields, file: this.file, offset, length };
   }
 
   private ifExpr(): Expr {
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advance();
     const cond = this.expr();
     this.expect(Tok.Then);
     const then = this.expr();
     this.expect(Tok.Else);
     const otherwise = this.expr();
-    return { kind: "if", cond, then, else: otherwise, span: this.spanFrom(start) };
+    return { kind: "if", cond, then, else: otherwise, file: this.file, offset, length: this.lengthFrom(offset) };
   }
 
   private settingExpr(): Expr {
-    const start = this.sc.start;
+    const offset = this.sc.start;
     this.advance();
     this.expect(Tok.Less);
     const type = this.typeExpr();
@@ -342,7 +357,7 @@ class FastParser {
     this.expect(Tok.Equals);
     const priority = intLiteralValue(this.expectImage(Tok.Int)) ?? giveUp();
     this.expect(Tok.RParen);
-    return { kind: "setting", type, value, priority, span: this.spanFrom(start) };
+    return { kind: "setting", type, value, priority, file: this.file, offset, length: this.lengthFrom(offset) };
   }
 
   private typeExpr(): TypeExpr {
@@ -377,6 +392,5 @@ class FastParser {
 }
 
 function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
-  const offset = left.span.offset;
-  return { kind: "binary", op, left, right, span: { file: left.span.file, offset, length: right.span.offset + right.span.length - offset } };
+  return { kind: "binary", op, left, right, file: left.file, offset: left.offset, length: right.offset + right.length - left.offset };
 }

@@ -1,81 +1,66 @@
 /**
  * Where evaluated records and lists came from. Values are plain data (the contract of value.ts),
- * so spans live in a side table keyed by object identity; the checker uses them to locate schema
- * errors and misplaced references at the use that breaks a rule.
+ * so origins live in a side table keyed by object identity; the checker uses them to locate
+ * schema errors and misplaced references at the use that breaks a rule.
  *
- * Origins are cheap to make because most are never read (ADR 016): a record's origin points at
- * the fields it was evaluated from instead of copying their spans into maps, and a list works
- * out whether its elements share one type only when asked.
+ * Origins cost next to nothing because most are never read (ADR 016, ADR 017): the origin of a
+ * record literal's value is the record literal node itself (it has the fields, and it is its own
+ * span), and so is the origin of a list literal's value when every element came from one item.
+ * Only module records, records rebuilt by a nested override and lists filled by a comprehension
+ * get an origin object of their own. Whether a list mixes element types is worked out on request.
  */
+import { fieldNameSpan as nameSpanOf, type Field } from "./ast.js";
 import type { Span } from "./source.js";
 import { firstMismatch } from "./types.js";
 import type { Value } from "./value.js";
 
-/** Where one field was written: an AST `Field` is one. */
-export interface FieldSite {
-  readonly name: string;
-  readonly nameSpan: Span;
-  readonly value: { readonly span: Span };
+/** Where a record was written: a record literal node, or a module's fields. */
+export interface RecordOrigin extends Span {
+  readonly kind: "record";
+  /** Where each field was written (unique names). */
+  readonly fields: readonly Field[];
+  /** Fields whose value came from elsewhere (a scenario override that won). */
+  readonly valueSpans?: ReadonlyMap<string, Span>;
 }
 
-/** Records with more fields than this get an index by name on first lookup. */
-const LINEAR_LOOKUP_MAX = 8;
-
-export class RecordOrigin {
-  private index: Map<string, FieldSite> | undefined;
-
-  /**
-   * @param fields where each field was written (unique names)
-   * @param valueSpans fields whose value came from elsewhere (a scenario override that won)
-   */
-  constructor(
-    readonly span: Span,
-    readonly fields: readonly FieldSite[],
-    readonly valueSpans?: ReadonlyMap<string, Span>,
-  ) {}
-
-  /** The span of field `key`'s name, if the record has that field. */
-  fieldNameSpan(key: string): Span | undefined {
-    return this.site(key)?.nameSpan;
-  }
-
-  /** The span of the expression that gave field `key` its value, if the record has that field. */
-  fieldValueSpan(key: string): Span | undefined {
-    return this.valueSpans?.get(key) ?? this.site(key)?.value.span;
-  }
-
-  private site(key: string): FieldSite | undefined {
-    const fields = this.fields;
-    if (fields.length <= LINEAR_LOOKUP_MAX) {
-      for (const f of fields) if (f.name === key) return f;
-      return undefined;
-    }
-    if (!this.index) {
-      this.index = new Map();
-      for (const f of fields) this.index.set(f.name, f);
-    }
-    return this.index.get(key);
-  }
-}
-
-export class ListOrigin {
-  private mixed: number | undefined | null = null;
-
-  /** @param elems the span of each element's expression */
-  constructor(
-    readonly span: Span,
-    readonly elems: readonly Span[],
-    private readonly list: readonly Value[],
-  ) {}
-
-  /** The first element whose type differs from the ones before it, if the list mixes types. */
-  get mixedAt(): number | undefined {
-    if (this.mixed === null) this.mixed = firstMismatch(this.list);
-    return this.mixed;
-  }
+/** Where a list was written: a list literal node whose items are its elements, or a made-up one. */
+export interface ListOrigin extends Span {
+  readonly kind: "list";
+  /** Where each element came from, index for index. */
+  readonly items: readonly Span[];
 }
 
 export type Origin = RecordOrigin | ListOrigin;
+
+/** Records with more fields than this get an index by name on first lookup. */
+const LINEAR_LOOKUP_MAX = 8;
+const indexes = new WeakMap<RecordOrigin, Map<string, Field>>();
+
+function site(o: RecordOrigin, key: string): Field | undefined {
+  const fields = o.fields;
+  if (fields.length <= LINEAR_LOOKUP_MAX) {
+    for (const f of fields) if (f.name === key) return f;
+    return undefined;
+  }
+  let index = indexes.get(o);
+  if (!index) {
+    index = new Map();
+    for (const f of fields) index.set(f.name, f);
+    indexes.set(o, index);
+  }
+  return index.get(key);
+}
+
+/** The span of the expression that gave field `key` its value, if the record has that field. */
+export function originFieldValueSpan(o: RecordOrigin, key: string): Span | undefined {
+  return o.valueSpans?.get(key) ?? site(o, key)?.value;
+}
+
+/** The span of field `key`'s name, if the record has that field. */
+export function originFieldNameSpan(o: RecordOrigin, key: string): Span | undefined {
+  const f = site(o, key);
+  return f && nameSpanOf(f);
+}
 
 const table = new WeakMap<object, Origin>();
 
@@ -90,27 +75,40 @@ export function originOf(v: Value): Origin | undefined {
 /** The origin of a record, if it has one. */
 export function recordOriginOf(v: Value): RecordOrigin | undefined {
   const o = originOf(v);
-  return o instanceof RecordOrigin ? o : undefined;
+  return o?.kind === "record" ? o : undefined;
 }
 
 /** The origin of a list, if it has one. */
 export function listOriginOf(v: Value): ListOrigin | undefined {
   const o = originOf(v);
-  return o instanceof ListOrigin ? o : undefined;
+  return o?.kind === "list" ? o : undefined;
+}
+
+const mixed = new WeakMap<readonly Value[], number | undefined>();
+
+/**
+ * For a list with an origin (an evaluated list): the first element whose type differs from the
+ * ones before it, if the list mixes types. Worked out on first request, then remembered.
+ */
+export function mixedAt(list: readonly Value[]): number | undefined {
+  if (mixed.has(list)) return mixed.get(list);
+  const at = firstMismatch(list);
+  mixed.set(list, at);
+  return at;
 }
 
 /** Span of field `key` of a record (its value expression), else of the record, else `fallback`. */
 export function fieldValueSpan(rec: Value, key: string, fallback: Span): Span {
   const o = originOf(rec);
-  return (o instanceof RecordOrigin ? o.fieldValueSpan(key) : undefined) ?? o?.span ?? fallback;
+  return (o?.kind === "record" ? originFieldValueSpan(o, key) : undefined) ?? o ?? fallback;
 }
 
 export function fieldNameSpan(rec: Value, key: string, fallback: Span): Span {
   const o = originOf(rec);
-  return (o instanceof RecordOrigin ? o.fieldNameSpan(key) : undefined) ?? o?.span ?? fallback;
+  return (o?.kind === "record" ? originFieldNameSpan(o, key) : undefined) ?? o ?? fallback;
 }
 
 export function elemSpan(list: Value, index: number, fallback: Span): Span {
   const o = originOf(list);
-  return (o instanceof ListOrigin ? o.elems[index] : undefined) ?? o?.span ?? fallback;
+  return (o?.kind === "list" ? o.items[index] : undefined) ?? o ?? fallback;
 }

@@ -6,7 +6,7 @@
  * error recovery on, reports them all. The caller discards the tree of a file with a syntax error.
  */
 import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
-import type { Comprehension, Decl, Expr, Field, ModuleDecl, Override, Program, RefKind, ScenarioDecl, StrPart, TypeExpr } from "./ast.js";
+import { spanBetween, type Comprehension, type Decl, type Expr, type Field, type ModuleDecl, type Override, type Program, type RefKind, type ScenarioDecl, type StrPart, type TypeExpr } from "./ast.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { lex } from "./lexer.js";
 import { parseValid } from "./fast-parser.js";
@@ -51,7 +51,7 @@ const errorMessages: IParserErrorMessageProvider = {
 };
 
 const DUMMY_SPAN: Span = { file: "", offset: 0, length: 0 };
-const DUMMY_EXPR: Expr = { kind: "bool", value: false, span: DUMMY_SPAN };
+const DUMMY_EXPR: Expr = { kind: "bool", value: false, ...DUMMY_SPAN };
 
 class PclParser extends EmbeddedActionsParser {
   file = "";
@@ -129,9 +129,9 @@ class PclParser extends EmbeddedActionsParser {
       const name = this.CONSUME(T.Ident);
       this.CONSUME(T.Equals);
       const value = this.SUBRULE(this.expr);
-      return this.ACTION(() => ({ name: name.image, nameSpan: this.tokSpan(name), value, span: this.span(name) }));
+      return this.ACTION(() => ({ name: name.image, value, ...this.span(name) }));
     },
-    { recoveryValueFunc: () => ({ name: "", nameSpan: DUMMY_SPAN, value: DUMMY_EXPR, span: DUMMY_SPAN }) },
+    { recoveryValueFunc: () => ({ name: "", value: DUMMY_EXPR, ...DUMMY_SPAN }) },
   );
 
   private override = this.RULE(
@@ -150,10 +150,10 @@ class PclParser extends EmbeddedActionsParser {
         path: path.map((t) => t.image),
         pathSpans: path.map((t) => this.tokSpan(t)),
         value,
-        span: this.span(first),
+        ...this.span(first),
       }));
     },
-    { recoveryValueFunc: () => ({ path: [], pathSpans: [], value: DUMMY_EXPR, span: DUMMY_SPAN }) },
+    { recoveryValueFunc: () => ({ path: [], pathSpans: [], value: DUMMY_EXPR, ...DUMMY_SPAN }) },
   );
 
   public expr = this.RULE(
@@ -197,7 +197,7 @@ class PclParser extends EmbeddedActionsParser {
         ALT: () => {
           const bang = this.CONSUME(T.Bang);
           const operand = this.SUBRULE(this.unary);
-          return this.ACTION(() => ({ kind: "not", operand, span: this.span(bang) }) as Expr);
+          return this.ACTION(() => ({ kind: "not", operand, ...this.span(bang) }) as Expr);
         },
       },
       { ALT: () => this.SUBRULE(this.postfix) },
@@ -209,17 +209,7 @@ class PclParser extends EmbeddedActionsParser {
     this.MANY(() => {
       this.CONSUME(T.Dot);
       const f = this.CONSUME(T.Ident);
-      target = this.ACTION(() => {
-        const fieldSpan = this.tokSpan(f);
-        const offset = target.span.offset;
-        return {
-          kind: "select",
-          target,
-          field: f.image,
-          fieldSpan,
-          span: { file: this.file, offset, length: fieldSpan.offset + fieldSpan.length - offset },
-        } as Expr;
-      });
+      target = this.ACTION(() => ({ kind: "select", target, field: f.image, ...spanBetween(target, this.tokSpan(f)) }) as Expr);
     });
     return target;
   });
@@ -236,19 +226,19 @@ class PclParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const t = this.CONSUME(T.True);
-          return this.ACTION(() => ({ kind: "bool", value: true, span: this.tokSpan(t) }) as Expr);
+          return this.ACTION(() => ({ kind: "bool", value: true, ...this.tokSpan(t) }) as Expr);
         },
       },
       {
         ALT: () => {
           const t = this.CONSUME(T.False);
-          return this.ACTION(() => ({ kind: "bool", value: false, span: this.tokSpan(t) }) as Expr);
+          return this.ACTION(() => ({ kind: "bool", value: false, ...this.tokSpan(t) }) as Expr);
         },
       },
       {
         ALT: () => {
           const t = this.CONSUME(T.Ident);
-          return this.ACTION(() => ({ kind: "name", name: t.image, span: this.tokSpan(t) }) as Expr);
+          return this.ACTION(() => ({ kind: "name", name: t.image, ...this.tokSpan(t) }) as Expr);
         },
       },
       { ALT: () => this.SUBRULE(this.listLit) },
@@ -270,9 +260,9 @@ class PclParser extends EmbeddedActionsParser {
     const value = intLiteralValue(t.image);
     if (value === undefined) {
       this.extra.push({ code: "E8", message: messages.intOutOfRange(t.image), span: this.tokSpan(t), labels: [] });
-      return { kind: "int", value: 0, span: this.tokSpan(t) };
+      return { kind: "int", value: 0, ...this.tokSpan(t) };
     }
-    return { kind: "int", value, span: this.tokSpan(t) };
+    return { kind: "int", value, ...this.tokSpan(t) };
   }
 
   private stringLit = this.exprRule("stringLit", (): Expr => {
@@ -302,7 +292,11 @@ class PclParser extends EmbeddedActionsParser {
       ]);
     });
     this.CONSUME(T.StringEnd);
-    return this.ACTION(() => ({ kind: "str", parts, span: this.span(start) }) as Expr);
+    return this.ACTION((): Expr => {
+      const only = parts.length === 0 ? "" : parts.length === 1 ? parts[0] : undefined;
+      if (typeof only === "string") return { kind: "str", value: only, ...this.span(start) };
+      return { kind: "interp", parts, ...this.span(start) };
+    });
   });
 
   /** Decodes the escapes of one run of string text; a bad escape is `[E8]` at the escape. */
@@ -321,7 +315,7 @@ class PclParser extends EmbeddedActionsParser {
       this.OPTION(() => this.CONSUME(T.Comma));
     });
     this.CONSUME(T.RBracket);
-    return this.ACTION(() => ({ kind: "list", items, span: this.span(start) }) as Expr);
+    return this.ACTION(() => ({ kind: "list", items, ...this.span(start) }) as Expr);
   });
 
   private comprehension = this.RULE("comprehension", (): Comprehension => {
@@ -336,8 +330,8 @@ class PclParser extends EmbeddedActionsParser {
     });
     this.CONSUME(T.Arrow);
     const body = this.SUBRULE3(this.expr);
-    return this.ACTION(() => ({ kind: "for", variable: v.image, variableSpan: this.tokSpan(v), source, filter, body, span: this.span(start) }) as Comprehension);
-  }, { recoveryValueFunc: () => ({ kind: "for" as const, variable: "", variableSpan: DUMMY_SPAN, source: DUMMY_EXPR, filter: undefined, body: DUMMY_EXPR, span: DUMMY_SPAN }) });
+    return this.ACTION(() => ({ kind: "for", variable: v.image, source, filter, body, ...this.span(start) }) as Comprehension);
+  }, { recoveryValueFunc: () => ({ kind: "for" as const, variable: "", source: DUMMY_EXPR, filter: undefined, body: DUMMY_EXPR, ...DUMMY_SPAN }) });
 
   private recordLit = this.exprRule("recordLit", (): Expr => {
     const start = this.CONSUME(T.LBrace);
@@ -347,10 +341,10 @@ class PclParser extends EmbeddedActionsParser {
       const span = this.span(start);
       const only = fields.length === 1 ? fields[0] : undefined;
       // `{ from_env = "X" }` with a plain literal is a reference, not a record (SPEC §1.2).
-      if (only && REF_KINDS.has(only.name) && only.value.kind === "str" && only.value.parts.length <= 1 && typeof (only.value.parts[0] ?? "") === "string") {
-        return { kind: "ref", ref: only.name as RefKind, name: (only.value.parts[0] as string | undefined) ?? "", span } as Expr;
+      if (only && REF_KINDS.has(only.name) && only.value.kind === "str") {
+        return { kind: "ref", ref: only.name as RefKind, name: only.value.value, ...span } as Expr;
       }
-      return { kind: "record", fields, span } as Expr;
+      return { kind: "record", fields, ...span } as Expr;
     });
   });
 
@@ -361,7 +355,7 @@ class PclParser extends EmbeddedActionsParser {
     const then = this.SUBRULE2(this.expr);
     this.CONSUME(T.Else);
     const otherwise = this.SUBRULE3(this.expr);
-    return this.ACTION(() => ({ kind: "if", cond, then, else: otherwise, span: this.span(start) }) as Expr);
+    return this.ACTION(() => ({ kind: "if", cond, then, else: otherwise, ...this.span(start) }) as Expr);
   });
 
   private settingExpr = this.exprRule("settingExpr", (): Expr => {
@@ -378,7 +372,7 @@ class PclParser extends EmbeddedActionsParser {
     this.CONSUME(T.RParen);
     return this.ACTION(() => {
       const pr = this.intLiteral(p);
-      return { kind: "setting", type, value, priority: pr.kind === "int" ? pr.value : 0, span: this.span(start) } as Expr;
+      return { kind: "setting", type, value, priority: pr.kind === "int" ? pr.value : 0, ...this.span(start) } as Expr;
     });
   });
 
@@ -431,8 +425,7 @@ class PclParser extends EmbeddedActionsParser {
 }
 
 function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
-  const offset = left.span.offset;
-  return { kind: "binary", op, left, right, span: { file: left.span.file, offset, length: right.span.offset + right.span.length - offset } };
+  return { kind: "binary", op, left, right, ...spanBetween(left, right) };
 }
 
 // Recovery slows chevrotain down on valid input, so a file is parsed without it first and

@@ -3,7 +3,8 @@ import type { Contribution, EvaluateOptions, ModuleShape, ProgramResult, WhyResu
 import { Checker, shapeOf } from "./checker.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { Evaluator, Poison } from "./evaluate.js";
-import { recordOriginOf } from "./origins.js";
+import { spanOf } from "./ast.js";
+import { originFieldValueSpan, recordOriginOf } from "./origins.js";
 import { parse } from "./parser.js";
 import { getField } from "./record-keys.js";
 import type { Program } from "./ast.js";
@@ -121,10 +122,12 @@ export function why(files: readonly SourceFile[], path: string, options: Evaluat
         v = undefined;
         break;
       }
-      span = recordOriginOf(v)?.fieldValueSpan(seg) ?? span;
+      const o = recordOriginOf(v);
+      span = (o && originFieldValueSpan(o, seg)) ?? span;
       v = getField(v, seg);
     }
-    if (v !== undefined) chain.push({ ...c, value: v, span });
+    // Copied: a contribution's span may be a syntax node, which must not leave the front end.
+    if (v !== undefined) chain.push({ ...c, value: v, span: spanOf(span) });
   }
   let value: Value | undefined = result.modules.get(m);
   for (const seg of [f, ...rest]) value = isRecordValue(value) ? getField(value, seg) : undefined;

@@ -128,7 +128,20 @@ export class Scanner {
   /** The text of the current token when it is an Ident, Int or StringChars. */
   image = "";
 
+  /**
+   * One string per distinct identifier: a file names the same fields thousands of times, and
+   * the tree keeps every name it reads.
+   */
+  private readonly names = new Map<string, string>();
+
   constructor(readonly text: string) {}
+
+  private intern(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
+  }
 
   /** Scans the next token outside strings (the `top` and `interp` modes of tokens.ts). */
   next(): void {
@@ -150,8 +163,10 @@ export class Scanner {
       let end = pos + 1;
       while (isIdentPart(text.charCodeAt(end))) end++;
       const image = text.slice(pos, end);
-      this.image = image;
-      return this.set(KEYWORDS.get(image) ?? Tok.Ident, end);
+      const keyword = KEYWORDS.get(image);
+      if (keyword !== undefined) return this.set(keyword, end);
+      this.image = this.intern(image);
+      return this.set(Tok.Ident, end);
     }
     if (isDigit(c) || (c === Ch.Minus && isDigit(text.charCodeAt(pos + 1)))) {
       let end = pos + 1;

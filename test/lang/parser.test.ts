@@ -25,7 +25,7 @@ describe("parser", () => {
     const r = p('module A { s = "q\\"b\\\\n\\n\\t\\$\\u{1F600}$x" }');
     const d = r.program.decls[0];
     const v = d?.kind === "module" ? d.fields[0]?.value : undefined;
-    expect(v).toMatchObject({ kind: "str", parts: ['q"b\\n\n\t$\u{1F600}$x'] });
+    expect(v).toMatchObject({ kind: "str", value: 'q"b\\n\n\t$\u{1F600}$x' });
   });
 
   it("rejects unknown escapes, bad \\u and out-of-range integers as E8", () => {
