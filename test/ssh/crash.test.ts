@@ -5,13 +5,14 @@
  * command, which must finish or undo the interrupted operation and land on one complete
  * generation, byte for byte.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_STEPS, ROLLBACK_STEPS } from "../../src/deploy/host-events.js";
 import { SshTransport } from "../../src/transport/ssh-transport.js";
+import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
 import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir, type HostDef } from "./pcl.js";
 import { HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
@@ -170,5 +171,77 @@ describe.skipIf(!HAVE_SSHD)("fleet killed mid-operation over SSH", () => {
     const again = fleet("apply");
     expect(again.code, again.stderr).toBe(0);
     expect(tree()).toBe(treeV2);
+  });
+});
+
+describe.skipIf(!HAVE_SSHD)("fleet killed in the middle of a store push over SSH", () => {
+  let hosts: Hosts;
+  let rig: Rig;
+  let dir: string;
+  const tag = `fleet-crash-push-${process.pid}`;
+
+  beforeAll(async () => {
+    hosts = await startHosts(1);
+    rig = makeRig("ssh", hosts, tag);
+    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-crash-push-"));
+  });
+  afterAll(async () => {
+    await rig?.stop();
+    await hosts?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("leaves the store path absent, never half there; the next apply pushes it whole", async () => {
+    const fleet = writeFleetDir(dir, [
+      {
+        stack: "Big",
+        target: rig.targets[0]!,
+        files: [{ path: `${rig.managed}/big/etc/big.conf`, content: "big" }],
+        extra: `module BigPkg {
+  pname = "big"
+  version = "1.0"
+  recipe = "std.shell"
+  command = "mkdir -p $out/data && head -c 100000000 /dev/urandom > $out/data/blob"
+}`,
+        stackExtra: `  storeModules = ["BigPkg"]`,
+      },
+    ]);
+    const store = `${HOME}/.${tag}/store`;
+    const args = [
+      FLEET_BIN,
+      "apply",
+      fleet,
+      "--key",
+      hosts.key,
+      "--known-hosts",
+      hosts.knownHosts,
+      "--store-root",
+      `~/.${tag}/store`,
+      "--deployments-root",
+      `~/.${tag}/push/deployments`,
+    ];
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
+    const exited = new Promise<string | null>((r) => child.on("close", (_c, sig) => r(sig)));
+    // Kill as soon as the unpacking tar on the target has received part of the stream.
+    const pushing = (): boolean =>
+      existsSync(store) && readdirSync(store).some((n) => n.startsWith(".fleet-push-") && readdirSync(join(store, n)).length > 0);
+    for (let i = 0; i < 2400 && !pushing() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(pushing(), "the push never started").toBe(true);
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+
+    const big = (): string[] => readdirSync(store).filter((n) => n.endsWith("-big-1.0"));
+    // Absent or complete, never half there.
+    for (const n of big()) expect(existsSync(join(store, n, ".fleet-built"))).toBe(true);
+    expect(existsSync(`${HOME}/.${tag}/push/deployments/Big/current`)).toBe(false);
+
+    const again = rig.fleet(["apply", fleet], "push");
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(big()).toHaveLength(1);
+    expect(statSync(join(store, big()[0]!, "data", "blob")).size).toBe(100_000_000);
+    // The interrupted unpack cleaned up after itself once its stream ended.
+    for (let i = 0; i < 200 && readdirSync(store).some((n) => n.startsWith(".fleet-push-")); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(readdirSync(store).filter((n) => n.startsWith(".fleet-push-"))).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ export interface HostDef {
   readonly pkg?: { readonly version: string };
   /** Extra fields inside the stack module. */
   readonly stackExtra?: string;
+  /** Extra modules in the host file. */
+  readonly extra?: string;
 }
 
 function hostText(h: HostDef): string {
@@ -52,6 +54,7 @@ ${files}
   ]
 ${h.stackExtra ?? ""}
 }
+${h.extra ?? ""}
 `;
 }
 
