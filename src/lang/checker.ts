@@ -8,9 +8,9 @@ import type { DiagnosticCode } from "./diagnostic.js";
 import type { Evaluator } from "./evaluate.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
-import { elemSpan, fieldNameSpan, fieldValueSpan, listOriginOf, mixedAt, originOf } from "./origins.js";
+import { elemSpan, elemSpanIn, fieldNameSpan, fieldValueSpan, listOriginOf, mixedAt, originOf, valueSpanIn } from "./origins.js";
 import { hasField } from "./record-keys.js";
-import { BACKENDS, fleetSchema, packageSchema, RECIPES, stackSchema, type Schema } from "./schemas.js";
+import { BACKENDS, fleetSchema, packageSchema, RECIPES, stackSchema, type FieldSchema, type Schema } from "./schemas.js";
 import type { Span } from "./source.js";
 import { describe } from "./types.js";
 import { ArtifactRef, isRecordValue, SecretRef, Template, type RecordValue, type Value } from "./value.js";
@@ -71,13 +71,14 @@ export class Checker {
     if (!mod.fields.has("recipe")) this.ev.error("E7", messages.depNotPackage(ref.name), ref.span, [{ span: mod.decl.nameSpan, message: `module '${ref.name}' is defined here` }]);
   }
 
+  /** A value of the wrong type; a secret reference where it may not be is reported as such. */
+  private mismatch(v: Value, expected: string, span: Span, ctx: Ctx, what: () => string): void {
+    if (v instanceof SecretRef) this.misplacedSecret(v, span, ctx);
+    else this.ev.error(this.code(ctx, "E1"), messages.typeMismatch(what(), expected, describe(v)), span);
+  }
+
   /** `what` names the value in messages; it is a function so that it is built only for one. */
   private check(v: Value, s: Schema, span: Span, ctx: Ctx, what: () => string): void {
-    const mismatch = (expected: string): void => {
-      const sec = v instanceof SecretRef ? v : undefined;
-      if (sec) this.misplacedSecret(sec, span, ctx);
-      else this.ev.error(this.code(ctx, "E1"), messages.typeMismatch(what(), expected, describe(v)), span);
-    };
     switch (s.k) {
       case "any":
         this.loose(v, span, ctx);
@@ -92,7 +93,7 @@ export class Checker {
           this.artifactUse(v, span, ctx);
           return;
         }
-        mismatch("Str");
+        this.mismatch(v, "Str", span, ctx, what);
         return;
       case "secretOrStr":
         if (typeof v === "string" || v instanceof SecretRef) return;
@@ -100,7 +101,7 @@ export class Checker {
           this.artifactUse(v, span, ctx);
           return;
         }
-        mismatch("Str or a secret reference");
+        this.mismatch(v, "Str or a secret reference", span, ctx, what);
         return;
       case "scalar":
         if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return;
@@ -108,59 +109,67 @@ export class Checker {
           this.artifactUse(v, span, ctx);
           return;
         }
-        mismatch("Str, Int or Bool");
+        this.mismatch(v, "Str, Int or Bool", span, ctx, what);
         return;
       case "int":
-        if (typeof v !== "number") mismatch("Int");
+        if (typeof v !== "number") this.mismatch(v, "Int", span, ctx, what);
         return;
       case "bool":
-        if (typeof v !== "boolean") mismatch("Bool");
+        if (typeof v !== "boolean") this.mismatch(v, "Bool", span, ctx, what);
         return;
       case "list": {
         if (!Array.isArray(v)) {
-          mismatch(`a list`);
+          this.mismatch(v, "a list", span, ctx, what);
           return;
         }
         const items = v as readonly Value[];
-        for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpan(v, i, span), ctx, () => `element ${i + 1} of ${what()}`);
+        const o = originOf(v);
+        for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpanIn(o, i, span), ctx, () => `element ${i + 1} of ${what()}`);
         return;
       }
       case "anyRec": {
         if (!isRecordValue(v)) {
-          mismatch("a record");
+          this.mismatch(v, "a record", span, ctx, what);
           return;
         }
+        const o = originOf(v);
         for (const k of Object.keys(v)) {
-          const vs = fieldValueSpan(v, k, span);
+          const vs = valueSpanIn(o, k, span);
           if (s.values) this.check(v[k] as Value, s.values, vs, ctx, () => `field '${k}' of ${what()}`);
           else this.loose(v[k] as Value, vs, ctx);
         }
         return;
       }
-      case "rec": {
-        if (!isRecordValue(v)) {
-          mismatch(`a record (${s.name})`);
-          return;
-        }
-        const label = s.name === "host record" || ctx.shape !== "fleet" ? s.name : `${s.name}`;
-        // A misspelt field is reported once, as unknown with a hint, not also as missing.
-        const suggested = new Set<string>();
-        const recordName = (): string => this.recordName(label, what());
-        for (const k of Object.keys(v)) {
-          const fs = s.fields[k];
-          if (!fs || !Object.prototype.hasOwnProperty.call(s.fields, k)) {
-            const c = closest(k, Object.keys(s.fields).filter((f) => !hasField(v, f)));
-            if (c !== undefined) suggested.add(c);
-            this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, recordName()), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
-            continue;
-          }
-          this.check(v[k] as Value, fs.s, fieldValueSpan(v, k, span), ctx, s.name.endsWith("module") ? () => `field '${k}'` : () => `field '${k}' of ${recordName()}`);
-        }
-        for (const [k, fs] of Object.entries(s.fields)) {
-          if (!fs.optional && !hasField(v, k) && !suggested.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), originOf(v) ?? span);
-        }
+      case "rec":
+        this.checkRecord(v, s, span, ctx, what);
         return;
+    }
+  }
+
+  private checkRecord(v: Value, s: Extract<Schema, { k: "rec" }>, span: Span, ctx: Ctx, what: () => string): void {
+    if (!isRecordValue(v)) {
+      this.mismatch(v, `a record (${s.name})`, span, ctx, what);
+      return;
+    }
+    const fields = s.fields;
+    const recordName = (): string => this.recordName(s.name, what());
+    const fieldWhat = s.name.endsWith("module") ? (k: string) => () => `field '${k}'` : (k: string) => () => `field '${k}' of ${recordName()}`;
+    // A misspelt field is reported once, as unknown with a hint, not also as missing.
+    let suggested: Set<string> | undefined;
+    const o = originOf(v);
+    for (const k of Object.keys(v)) {
+      const fs = Object.prototype.hasOwnProperty.call(fields, k) ? fields[k] : undefined;
+      if (!fs) {
+        const c = closest(k, Object.keys(fields).filter((f) => !hasField(v, f)));
+        if (c !== undefined) (suggested ??= new Set()).add(c);
+        this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, recordName()), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
+        continue;
       }
+      this.check(v[k] as Value, fs.s, valueSpanIn(o, k, span), ctx, fieldWhat(k));
+    }
+    for (const k in fields) {
+      const fs = fields[k] as FieldSchema;
+      if (!fs.optional && !hasField(v, k) && !suggested?.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), o ?? span);
     }
   }
 
@@ -202,10 +211,21 @@ export class Checker {
         this.ev.error("E1", messages.mixedList(describe(items[0] as Value), describe(items[mixed] as Value)), elemSpan(v, mixed, span));
       }
       const items = v as readonly Value[];
-      for (let i = 0; i < items.length; i++) this.loose(items[i] as Value, elemSpan(v, i, span), ctx);
+      const o = originOf(v);
+      for (let i = 0; i < items.length; i++) {
+        const x = items[i] as Value;
+        // Scalars obey every rule here: skip them before working out their span.
+        if (typeof x === "object") this.loose(x, elemSpanIn(o, i, span), ctx);
+      }
       return;
     }
-    if (isRecordValue(v)) for (const k of Object.keys(v)) this.loose(v[k] as Value, fieldValueSpan(v, k, span), ctx);
+    if (isRecordValue(v)) {
+      const o = originOf(v);
+      for (const k of Object.keys(v)) {
+        const x = v[k] as Value;
+        if (typeof x === "object") this.loose(x, valueSpanIn(o, k, span), ctx);
+      }
+    }
   }
 
   /** `[E7]`: a cycle among package `deps`, reported once at the edge that closes it. */

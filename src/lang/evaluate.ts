@@ -644,7 +644,7 @@ export class Evaluator {
     }
     const rec: Record<string, Value> = {};
     let bad = false;
-    for (const f of [...fields].sort(byName)) {
+    for (const f of inNameOrder(fields)) {
       const v = this.eval(f.value, scope);
       if (v instanceof Poison) {
         bad = true;
@@ -770,6 +770,12 @@ function winnerExpr(f: Field, winner: Candidate, active: readonly ActiveOverride
 /** Records are built in name order (UTF-16 code units, like `Array.prototype.sort`). */
 function byName(a: Field, b: Field): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The fields sorted by name; the same array when they already are. */
+function inNameOrder(fields: readonly Field[]): readonly Field[] {
+  for (let i = 1; i < fields.length; i++) if (byName(fields[i - 1] as Field, fields[i] as Field) > 0) return fields.slice().sort(byName);
+  return fields;
 }
 
 /** The first field whose name repeats an earlier one, with that earlier one. */

@@ -99,7 +99,11 @@ export function mixedAt(list: readonly Value[]): number | undefined {
 
 /** Span of field `key` of a record (its value expression), else of the record, else `fallback`. */
 export function fieldValueSpan(rec: Value, key: string, fallback: Span): Span {
-  const o = originOf(rec);
+  return valueSpanIn(originOf(rec), key, fallback);
+}
+
+/** `fieldValueSpan` for a record whose origin `o` was already looked up. */
+export function valueSpanIn(o: Origin | undefined, key: string, fallback: Span): Span {
   return (o?.kind === "record" ? originFieldValueSpan(o, key) : undefined) ?? o ?? fallback;
 }
 
@@ -109,6 +113,10 @@ export function fieldNameSpan(rec: Value, key: string, fallback: Span): Span {
 }
 
 export function elemSpan(list: Value, index: number, fallback: Span): Span {
-  const o = originOf(list);
+  return elemSpanIn(originOf(list), index, fallback);
+}
+
+/** `elemSpan` for a list whose origin `o` was already looked up. */
+export function elemSpanIn(o: Origin | undefined, index: number, fallback: Span): Span {
   return (o?.kind === "list" ? o.items[index] : undefined) ?? o ?? fallback;
 }

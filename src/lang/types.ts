@@ -9,7 +9,8 @@ import { ArtifactRef, SecretRef, Template, type Value } from "./value.js";
 export type Ty =
   | { readonly k: "Bool" | "Int" | "Str" | "Path" }
   | { readonly k: "List"; readonly elem: Ty | undefined }
-  | { readonly k: "Rec"; readonly fields: ReadonlyMap<string, Ty> };
+  /** Field names in UTF-16 order, and the type of each, index for index. */
+  | { readonly k: "Rec"; readonly keys: readonly string[]; readonly types: readonly Ty[] };
 
 const BOOL: Ty = { k: "Bool" };
 const INT: Ty = { k: "Int" };
@@ -40,15 +41,18 @@ export function typeOf(v: Value): Ty | null {
     }
     if (ok) t = { k: "List", elem };
   } else {
-    const fields = new Map<string, Ty>();
-    t = { k: "Rec", fields };
-    for (const key of Object.keys(v).sort()) {
-      const ft = typeOf((v as Record<string, Value>)[key] as Value);
+    // Evaluated records are built in name order already: sort only what is not.
+    const keys = Object.keys(v);
+    if (!isSorted(keys)) keys.sort();
+    const types: Ty[] = new Array(keys.length);
+    t = { k: "Rec", keys, types };
+    for (let i = 0; i < keys.length; i++) {
+      const ft = typeOf((v as Record<string, Value>)[keys[i] as string] as Value);
       if (!ft) {
         t = null;
         break;
       }
-      fields.set(key, ft);
+      types[i] = ft;
     }
   }
   cache.set(v, t);
@@ -75,26 +79,27 @@ export function unify(a: Ty, b: Ty): Ty | null {
     return e === a.elem ? a : { k: "List", elem: e };
   }
   if (a.k === "Rec" && b.k === "Rec") {
-    if (a.fields.size !== b.fields.size) return null;
-    let fields: Map<string, Ty> | undefined;
-    for (const [k, at] of a.fields) {
-      const bt = b.fields.get(k);
-      if (!bt) return null;
-      const u = unify(at, bt);
+    // Both key lists are sorted: equal names means equal position by position.
+    const n = a.keys.length;
+    if (b.keys.length !== n) return null;
+    let types: Ty[] | undefined;
+    for (let i = 0; i < n; i++) {
+      if (a.keys[i] !== b.keys[i]) return null;
+      const at = a.types[i] as Ty;
+      const u = unify(at, b.types[i] as Ty);
       if (!u) return null;
-      if (u !== at && !fields) {
-        // First field that changes: copy the ones before it (Map order is a's order).
-        fields = new Map();
-        for (const [k2, t2] of a.fields) {
-          if (k2 === k) break;
-          fields.set(k2, t2);
-        }
-      }
-      fields?.set(k, u);
+      // First field that changes: copy the ones before it.
+      if (u !== at && !types) types = a.types.slice(0, i);
+      types?.push(u);
     }
-    return fields ? { k: "Rec", fields } : a;
+    return types ? { k: "Rec", keys: a.keys, types } : a;
   }
   return a;
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 /** The index of the first element whose type cannot join the ones before it, if any. */
@@ -118,7 +123,7 @@ export function showType(t: Ty | null | undefined): string {
     case "List":
       return `List<${t.elem ? showType(t.elem) : "…"}>`;
     case "Rec": {
-      const fs = [...t.fields].map(([k, ft]) => `${k}: ${showType(ft)}`);
+      const fs = t.keys.map((k, i) => `${k}: ${showType(t.types[i])}`);
       const shown = fs.length > 4 ? [...fs.slice(0, 4), "…"] : fs;
       return `Rec<${shown.join(", ")}>`;
     }
