@@ -46,6 +46,38 @@ export interface Hosts {
   stop(): Promise<void>;
 }
 
+/**
+ * Drop every connection to `sshd` the way a network failure would: SIGKILL the whole tree of
+ * per-connection processes (monitor, session process, the commands they run). Killing only the
+ * monitor (Sshd.killSessions) lets the session process send a last exit status first, which is
+ * not what a lost connection looks like.
+ */
+export function dropConnections(sshd: Sshd): number {
+  const main = Number(readFileSync(join(sshd.dir, "sshd.pid"), "utf8").trim());
+  const children = (pid: number): number[] => {
+    const out = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).toString();
+    return out.split("\n").filter(Boolean).map(Number);
+  };
+  const tree = (pid: number): number[] => {
+    let kids: number[] = [];
+    try {
+      kids = children(pid);
+    } catch {
+      /* pgrep exits 1 when there are none */
+    }
+    return kids.flatMap((k) => [k, ...tree(k)]);
+  };
+  const pids = tree(main);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  return pids.length;
+}
+
 export async function startHosts(count = 3): Promise<Hosts> {
   const sshds = await Promise.all(Array.from({ length: count }, () => startSshd({ user: TEST_USER })));
   const first = sshds[0]!;
