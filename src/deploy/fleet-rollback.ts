@@ -9,7 +9,7 @@ import { stableTopologicalOrder } from "../plan/artifact-graph.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
-import { chooseRoots, type Roots } from "./fleet-apply.js";
+import { chooseRoots, type Roots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
 import { rollbackHost } from "./host-rollback.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";

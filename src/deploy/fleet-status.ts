@@ -12,7 +12,7 @@ import type { HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
-import { chooseRoots } from "./fleet-apply.js";
+import { chooseRoots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";

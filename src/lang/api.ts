@@ -3,7 +3,7 @@
  * Implemented in ./evaluate.ts and friends; every other stage imports from here only.
  */
 import type { Diagnostic, DiagnosticCode } from "./diagnostic.js";
-import type { SourceFile, Span } from "./source.js";
+import type { Span } from "./source.js";
 import type { ModuleValues, RecordValue, Value } from "./value.js";
 
 /** Which schema of SPEC §1.6 a module was recognised as. */

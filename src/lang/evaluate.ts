@@ -17,7 +17,8 @@ import { describe, firstMismatch, showTypeExpr, typeOf, unify } from "./types.js
 import { ArtifactRef, isRecordValue, SecretRef, Template, type RecordValue, type Value } from "./value.js";
 
 export class Poison {
-  private readonly poison = true;
+  /** A brand, so that no other object is structurally a Poison. */
+  readonly isPoison = true;
 }
 export const POISON = new Poison();
 export type V = Value | Poison;
