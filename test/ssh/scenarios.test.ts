@@ -67,7 +67,7 @@ function statusFleet(rig: Rig, state: string): HostDef[] {
 }
 
 /** All three deploy; Dns waits for App's artifact; so --jobs 2 really overlaps App and Edge. */
-function happyFleet(rig: Rig, state: string): HostDef[] {
+function happyFleet(rig: Rig, state: string, endpoint = "10.0.0.7"): HostDef[] {
   const base = (i: number): string => `${rig.managed}/${state}/h${i}`;
   return [
     {
@@ -81,7 +81,7 @@ function happyFleet(rig: Rig, state: string): HostDef[] {
       target: rig.targets[0]!,
       machine: "app",
       files: [{ path: `${base(0)}/etc/app/conf`, content: "port 1" }],
-      stackExtra: `  producesArtifacts = [ { name = "endpoint" kind = "literal" value = "10.0.0.7" } ]`,
+      stackExtra: `  producesArtifacts = [ { name = "endpoint" kind = "literal" value = "${endpoint}" } ]`,
       pkg: { version: "1.0" },
     },
     { stack: "Edge", target: rig.targets[2]!, machine: "edge", files: [{ path: `${base(2)}/etc/edge`, content: "e" }], pkg: { version: "1.0" } },
@@ -197,6 +197,31 @@ describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
       }
       expect(results[1]).toBe(results[0]);
       trees.set(`${kind}:jobs`, results[0]!);
+    });
+
+    it("rollback goes consumer-first (reverse deploy order) and restores the consumer's artifact value", () => {
+      const r = rig();
+      const state = "order";
+      const dir = fleetDir();
+      const zone = r.onHost(1, `${r.managed}/${state}/h1/etc/dns/zone`);
+      const fleet = writeFleetDir(dir, happyFleet(r, state, "10.0.0.7"));
+      expect(r.fleet(["apply", fleet], state).code).toBe(0);
+      const trees1 = [0, 1, 2].map((i) => treeHash(r.onHost(i, `${r.managed}/${state}/h${i}`)));
+      writeFleetDir(dir, happyFleet(r, state, "10.0.0.8"));
+      expect(r.fleet(["apply", fleet, "--jobs", "2"], state).code).toBe(0);
+      expect(readFileSync(zone, "utf8")).toBe("app 10.0.0.8");
+      const back = r.fleet(["rollback", fleet], state);
+      expect(back.stderr).toBe("");
+      expect(back.code).toBe(0);
+      // Deploy order is App, Dns, Edge (producer first); rollback is its reverse.
+      expect(back.stdout).toBe(
+        "↩ Edge → gen-001 (was gen-002); 0 restored, 0 removed\n" +
+          "↩ Dns → gen-001 (was gen-002); 1 restored, 0 removed\n" +
+          "↩ App → gen-001 (was gen-002); 0 restored, 0 removed\n" +
+          "fleet: 3/3 host(s) rolled back\n",
+      );
+      expect(readFileSync(zone, "utf8")).toBe("app 10.0.0.7");
+      expect([0, 1, 2].map((i) => treeHash(r.onHost(i, `${r.managed}/${state}/h${i}`)))).toEqual(trees1);
     });
 
     it("a config path with '..' fails that host cleanly before anything is written", () => {
