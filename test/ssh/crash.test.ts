@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPLY_STEPS, ROLLBACK_STEPS } from "../../src/deploy/host-events.js";
+import { APPLY_STEPS } from "../../src/deploy/host-events.js";
 import { SshTransport } from "../../src/transport/ssh-transport.js";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
 import { treeHash } from "../support/tree-hash.js";
