@@ -1,7 +1,8 @@
 /**
  * Runs host jobs in plan order with up to `jobs` at once (SPEC §6): a host starts only after its
  * producers finished, two records sharing a target never run together, and results are reported
- * in plan order whatever the timing.
+ * in plan order whatever the timing. Work per finished host is proportional to its consumers and
+ * to the hosts ready at that moment, not to the size of the plan.
  */
 export interface SchedulerHooks<R> {
   /** Producers of a host (indexes). */
@@ -10,7 +11,7 @@ export interface SchedulerHooks<R> {
   readonly resource: (index: number) => string;
   /**
    * Decide, once every producer finished, whether the host runs (`undefined`) or is settled
-   * without running (blocked, not attempted).
+   * without running (blocked, not attempted). Asked again each time the host could start.
    */
   readonly settle: (index: number, results: ReadonlyMap<number, R>) => R | undefined;
   readonly run: (index: number, results: ReadonlyMap<number, R>) => Promise<R>;
@@ -18,51 +19,86 @@ export interface SchedulerHooks<R> {
   readonly report?: (index: number, result: R) => void;
 }
 
+/** Insert into an ascending array, keeping it ascending. */
+function insertSorted(a: number[], x: number): void {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  a.splice(lo, 0, x);
+}
+
 export async function runScheduled<R>(order: readonly number[], jobs: number, hooks: SchedulerHooks<R>): Promise<Map<number, R>> {
+  const position = new Map(order.map((host, i) => [host, i]));
+  const unfinishedProducers = new Map<number, number>();
+  const consumers = new Map<number, number[]>();
+  for (const host of order) {
+    const producers = [...new Set(hooks.producers(host))].filter((p) => position.has(p));
+    unfinishedProducers.set(host, producers.length);
+    for (const p of producers) (consumers.get(p) ?? consumers.set(p, []).get(p)!).push(host);
+  }
+  /** Plan positions of hosts whose producers all finished and that have not started. */
+  const ready: number[] = [];
+  for (const host of order) if (unfinishedProducers.get(host) === 0) ready.push(position.get(host)!);
+
   const results = new Map<number, R>();
   const running = new Map<number, Promise<void>>();
   const busy = new Set<string>();
-  const started = new Set<number>();
   let reported = 0;
   const flush = (): void => {
     while (reported < order.length && results.has(order[reported]!)) {
-      const i = order[reported]!;
-      hooks.report?.(i, results.get(i)!);
+      const host = order[reported]!;
+      hooks.report?.(host, results.get(host)!);
       reported++;
     }
   };
-  for (;;) {
+  const finish = (host: number, result: R): void => {
+    results.set(host, result);
+    for (const c of consumers.get(host) ?? []) {
+      const left = unfinishedProducers.get(c)! - 1;
+      unfinishedProducers.set(c, left);
+      if (left === 0) insertSorted(ready, position.get(c)!);
+    }
+  };
+
+  while (results.size < order.length) {
     let progressed = false;
-    for (const i of order) {
-      if (started.has(i)) continue;
-      if (!hooks.producers(i).every((p) => results.has(p))) continue;
-      const settled = hooks.settle(i, results);
+    let i = 0;
+    while (i < ready.length) {
+      const host = order[ready[i]!]!;
+      const settled = hooks.settle(host, results);
       if (settled !== undefined) {
-        started.add(i);
-        results.set(i, settled);
+        ready.splice(i, 1);
+        finish(host, settled);
         progressed = true;
         continue;
       }
-      if (running.size >= Math.max(1, jobs)) continue;
-      const res = hooks.resource(i);
-      if (busy.has(res)) continue;
-      started.add(i);
-      busy.add(res);
+      if (running.size >= Math.max(1, jobs)) break;
+      const resource = hooks.resource(host);
+      if (busy.has(resource)) {
+        i++;
+        continue;
+      }
+      ready.splice(i, 1);
       progressed = true;
+      busy.add(resource);
       running.set(
-        i,
-        hooks.run(i, results).then((r) => {
-          results.set(i, r);
-          busy.delete(res);
-          running.delete(i);
+        host,
+        hooks.run(host, results).then((r) => {
+          running.delete(host);
+          busy.delete(resource);
+          finish(host, r);
         }),
       );
     }
     flush();
-    if (started.size === order.length && running.size === 0) break;
+    if (results.size === order.length) break;
     if (running.size === 0) {
-      if (!progressed) throw new Error("scheduler stalled: a host waits on a producer outside the plan");
-      continue;
+      if (progressed) continue;
+      throw new Error("scheduler stalled: a host waits on a producer that can never finish");
     }
     await Promise.race(running.values());
   }

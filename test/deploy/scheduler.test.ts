@@ -78,4 +78,19 @@ describe("runScheduled", () => {
       [2, "blocked"],
     ]);
   });
+
+  it("runs a 10,000-host plan with chains and fan-out, reporting every host once in order", async () => {
+    const n = 10_000;
+    const order = Array.from({ length: n }, (_, i) => i);
+    const reported: number[] = [];
+    const results = await runScheduled(order, 8, {
+      producers: (i) => (i % 10 === 0 || i < 10 ? [] : [i - 10, i - (i % 10)]),
+      resource: (i) => `t${i % 50}`,
+      settle: () => undefined,
+      run: async (i) => i,
+      report: (i) => reported.push(i),
+    });
+    expect(results.size).toBe(n);
+    expect(reported).toEqual(order);
+  });
 });
