@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseValid } from "../../src/lang/fast-parser.js";
 import { parseDiagnosing } from "../../src/lang/parser.js";
 import { REPO_ROOT } from "../support/cli.js";
+import { mutate, rng } from "../support/pcl-mutator.js";
 
 const FRAGMENTS = ['"', "${", "}", "{", "[", "]", "(", ")", "=", "==", "!=", "!", "&&", "||", ".", ",", ";", "\\", "\\u{", "\n", "\r\n", "\t", "#", "$", "@", "é", "for", "in", "if", "then", "else", "=>", "module", "scenario", "Setting<Int>(", "Setting<Rec<a: Int, b: List<Str>>>(", "priority", "-", "-0", "9007199254740993", "{ from_env = \"X\" }", "{ from_artifact = \"m/a\" }", "A.x", "true", "Fleet"];
 
@@ -20,32 +21,6 @@ function pclFiles(dir: string, out: string[]): string[] {
   return out;
 }
 
-/** Mulberry32: a deterministic generator, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(text: string, r: () => number): string {
-  let s = text;
-  const n = 1 + Math.floor(r() * 3);
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (s.length + 1));
-    const op = Math.floor(r() * 4);
-    if (op === 0) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-    else if (op === 1) s = s.slice(0, at) + (FRAGMENTS[Math.floor(r() * FRAGMENTS.length)] ?? "") + s.slice(at);
-    else if (op === 2) {
-      const from = Math.floor(r() * s.length);
-      s = s.slice(0, at) + s.slice(from, from + Math.floor(r() * 30)) + s.slice(at);
-    } else s = s.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + s.slice(at + 1);
-  }
-  return s;
-}
 
 /** Both parsers on one text: the same tree when valid, and the fast one gives up otherwise. */
 function agree(text: string): boolean {
@@ -86,7 +61,7 @@ describe("fast parser", () => {
   it("agrees with the reference parser on 5,000 mutated files", () => {
     const r = rng(15);
     let valid = 0;
-    for (let i = 0; i < 5000; i++) if (agree(mutate(seeds[i % seeds.length] ?? "", r))) valid++;
+    for (let i = 0; i < 5000; i++) if (agree(mutate(seeds[i % seeds.length] ?? "", r, FRAGMENTS, 3))) valid++;
     // Enough of the mutants stay valid for the tree comparison to mean something.
     expect(valid).toBeGreaterThan(500);
   });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalModulesJson, evaluateProgram, renderDiagnostics } from "../../src/lang/index.js";
 import { REPO_ROOT } from "../support/cli.js";
+import { mutate, rng } from "../support/pcl-mutator.js";
 
 const CODES = new Set(["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E14"]);
 const FRAGMENTS = ['"', "${", "}", "{", "[", "]", "(", ")", "=", "==", "!=", "!", "&&", "||", ".", ",", ";", "\\", "\\u{", "\n", "#", "for", "in", "if", "then", "else", "=>", "module", "scenario", "Setting<Int>(", "priority", "-", "9007199254740993", "{ from_env = \"X\" }", "{ from_artifact = \"m/a\" }", "A.x", "true", "Fleet"];
@@ -19,32 +20,6 @@ function seeds(): string[] {
   return out;
 }
 
-/** Mulberry32: a deterministic generator, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(text: string, r: () => number): string {
-  let s = text;
-  const n = 1 + Math.floor(r() * 4);
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (s.length + 1));
-    const op = Math.floor(r() * 4);
-    if (op === 0) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-    else if (op === 1) s = s.slice(0, at) + (FRAGMENTS[Math.floor(r() * FRAGMENTS.length)] ?? "") + s.slice(at);
-    else if (op === 2) {
-      const from = Math.floor(r() * s.length);
-      s = s.slice(0, at) + s.slice(from, from + Math.floor(r() * 30)) + s.slice(at);
-    } else s = s.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + s.slice(at + 1);
-  }
-  return s;
-}
 
 describe("fuzz", () => {
   it("never throws and every diagnostic is located inside its file", () => {
@@ -52,7 +27,7 @@ describe("fuzz", () => {
     const total = 20_000;
     const r = rng(20261125);
     for (let i = 0; i < total; i++) {
-      const text = mutate(inputs[i % inputs.length] ?? "", r);
+      const text = mutate(inputs[i % inputs.length] ?? "", r, FRAGMENTS, 4);
       const files = [{ path: "f.pcl", text }];
       let result;
       try {
