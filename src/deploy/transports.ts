@@ -1,4 +1,5 @@
 /** Chooses and opens the transport of each host record: a folder under --transport-root, or SSH. */
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
@@ -29,6 +30,9 @@ export function checkTargets(hosts: readonly HostRecord[], options: TransportOpt
     return;
   }
   for (const h of hosts) parseTarget(h.target);
+  if (options.key !== undefined && !existsSync(options.key)) {
+    throw new UsageError(`--key ${options.key}: no such file; give the path of an SSH private key`);
+  }
 }
 
 /** Directory a target maps to under --transport-root (a relative root is taken from the cwd). */
