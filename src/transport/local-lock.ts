@@ -3,7 +3,7 @@
  * The file is written complete beside the lock and hard-linked into place, so the lock appears
  * atomically with its content (link(2) fails with EEXIST when another process got there first).
  */
-import { promises as fs } from "node:fs";
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
 import type { LockHandle, LockHolder } from "./transport.js";
@@ -39,26 +39,28 @@ function parseHolder(text: string): LockHolder | null {
   return null;
 }
 
-async function readText(path: string): Promise<string | null> {
+// Synchronous file calls: each takes microseconds locally, and a thread-pool round trip per call
+// was most of the lock's cost at fleet scale (ADR 082).
+function readText(path: string): string | null {
   try {
-    return await fs.readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw e;
   }
 }
 
-async function tryCreate(lockFile: string, content: string): Promise<boolean> {
+function tryCreate(lockFile: string, content: string): boolean {
   const tmp = `${lockFile}.new-${process.pid}`;
-  await fs.writeFile(tmp, content, { mode: 0o644 });
+  writeFileSync(tmp, content, { mode: 0o644 });
   try {
-    await fs.link(tmp, lockFile);
+    linkSync(tmp, lockFile);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
   } finally {
-    await fs.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -68,15 +70,15 @@ export async function acquireLocalLock(req: LocalLockRequest): Promise<LockHandl
     ...(takeover === undefined ? {} : { takeover }),
     release: async () => {
       // Remove the lock only while it is still ours (never a successor's).
-      if ((await readText(req.lockFile)) === content) await fs.rm(req.lockFile, { force: true });
+      if (readText(req.lockFile) === content) rmSync(req.lockFile, { force: true });
     },
   });
 
   let takeover: string | undefined;
   // A few rounds: each failed link means another process changed the lock between our reads.
   for (let round = 0; round < 5; round++) {
-    if (await tryCreate(req.lockFile, content)) return handle(takeover);
-    const text = await readText(req.lockFile);
+    if (tryCreate(req.lockFile, content)) return handle(takeover);
+    const text = readText(req.lockFile);
     if (text === null) continue; // released meanwhile: try again
     const held = parseHolder(text);
     const stale = held === null || (held.host === hostname() && held.pid !== process.pid && !processAlive(held.pid));
@@ -90,13 +92,13 @@ export async function acquireLocalLock(req: LocalLockRequest): Promise<LockHandl
     // Move the stale file aside (atomic: only one contender wins), and check we moved what we judged.
     const aside = `${req.lockFile}.stale-${process.pid}`;
     try {
-      await fs.rename(req.lockFile, aside);
+      renameSync(req.lockFile, aside);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw e;
     }
-    const moved = await readText(aside);
-    await fs.rm(aside, { force: true });
+    const moved = readText(aside);
+    rmSync(aside, { force: true });
     if (moved !== text) continue;
     takeover =
       held === null

@@ -4,7 +4,25 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { constants as fsc, lstatSync, promises as fs, readFileSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  constants as fsc,
+  fsync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  promises as fs,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
@@ -31,6 +49,26 @@ export interface LocalTransportOptions {
 
 /** The marker a complete store path holds (SPEC §2). */
 const BUILT_MARKER = ".fleet-built";
+
+/** fsync(2) on the thread pool: the one call per write that waits on the disk (ADR 082). */
+function fsyncOnPool(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+/**
+ * Create an entry in `dir`, making `dir` (mkdir -p) only when the first attempt finds it missing:
+ * on a re-deploy every directory exists, and even a mkdir that finds its directory costs a
+ * path walk per ancestor.
+ */
+function inParentDir<T>(dir: string, create: () => T): T {
+  try {
+    return create();
+  } catch (e) {
+    if (errno(e) !== "ENOENT") throw e;
+  }
+  mkdirSync(dir, { recursive: true });
+  return create();
+}
 
 function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
@@ -81,7 +119,7 @@ export class LocalTransport implements Transport {
 
   async stat(path: string): Promise<FileStat | null> {
     try {
-      const st = await fs.lstat(this.localPath(path));
+      const st = lstatSync(this.localPath(path));
       const type = st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : "other";
       return { type, mode: st.mode & 0o7777, size: st.size };
     } catch (e) {
@@ -92,7 +130,7 @@ export class LocalTransport implements Transport {
 
   async readFile(path: string): Promise<Buffer | null> {
     try {
-      return await fs.readFile(this.localPath(path));
+      return readFileSync(this.localPath(path));
     } catch (e) {
       if (isAbsent(e)) return null;
       throw e;
@@ -101,7 +139,7 @@ export class LocalTransport implements Transport {
 
   async readlink(path: string): Promise<string | null> {
     try {
-      return await fs.readlink(this.localPath(path));
+      return readlinkSync(this.localPath(path));
     } catch (e) {
       // EINVAL: it exists but is not a symlink — for a pointer that is as good as absent.
       if (isAbsent(e) || errno(e) === "EINVAL") return null;
@@ -111,7 +149,7 @@ export class LocalTransport implements Transport {
 
   async readdir(path: string): Promise<string[] | null> {
     try {
-      return (await fs.readdir(this.localPath(path))).sort();
+      return readdirSync(this.localPath(path)).sort();
     } catch (e) {
       if (isAbsent(e)) return null;
       throw e;
@@ -119,46 +157,50 @@ export class LocalTransport implements Transport {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await fs.mkdir(this.localPath(path), { recursive: true });
+    mkdirSync(this.localPath(path), { recursive: true });
   }
 
+  // The metadata calls below are synchronous and only fsync(2) goes to the thread pool (ADR 082):
+  // each of these syscalls takes microseconds on a local file system, while a thread-pool round
+  // trip per call cost more CPU and latency than the call itself. The order of the steps (write,
+  // chmod, fsync, close, rename) is unchanged, so a crash leaves the same states as before.
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
     const dest = this.localPath(path);
-    await fs.mkdir(dirname(dest), { recursive: true });
-    const tmp = join(dirname(dest), `.${basename(dest)}.fleet-tmp-${process.pid}`);
-    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+    const dir = dirname(dest);
+    const tmp = join(dir, `.${basename(dest)}.fleet-tmp-${process.pid}`);
+    const fd = inParentDir(dir, () => openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600));
     try {
-      await fh.writeFile(data);
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
       // chmod after creation: the requested mode is exact, whatever the umask.
-      await fh.chmod(mode);
-      await fh.sync();
+      fchmodSync(fd, mode);
+      await fsyncOnPool(fd);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     try {
-      await fs.rename(tmp, dest);
+      renameSync(tmp, dest);
     } catch (e) {
-      await fs.rm(tmp, { force: true });
+      rmSync(tmp, { force: true });
       throw e;
     }
   }
 
   async symlinkAtomic(path: string, target: string): Promise<void> {
     const dest = this.localPath(path);
-    await fs.mkdir(dirname(dest), { recursive: true });
-    const tmp = join(dirname(dest), `.${basename(dest)}.fleet-tmp-${process.pid}`);
-    await fs.rm(tmp, { force: true });
-    await fs.symlink(target, tmp);
-    await fs.rename(tmp, dest);
+    const dir = dirname(dest);
+    const tmp = join(dir, `.${basename(dest)}.fleet-tmp-${process.pid}`);
+    rmSync(tmp, { force: true });
+    inParentDir(dir, () => symlinkSync(target, tmp));
+    renameSync(tmp, dest);
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await fs.rename(this.localPath(from), this.localPath(to));
+    renameSync(this.localPath(from), this.localPath(to));
   }
 
   async remove(path: string): Promise<void> {
     try {
-      await fs.unlink(this.localPath(path));
+      unlinkSync(this.localPath(path));
     } catch (e) {
       if (isAbsent(e)) return;
       throw e;
@@ -172,7 +214,7 @@ export class LocalTransport implements Transport {
 
   async rmdirIfEmpty(path: string): Promise<boolean> {
     try {
-      await fs.rmdir(this.localPath(path));
+      rmdirSync(this.localPath(path));
       return true;
     } catch (e) {
       const c = errno(e);
