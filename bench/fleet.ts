@@ -106,13 +106,17 @@ ${table}
 | 1,000 hosts \`--jobs 8\` vs \`--jobs 1\` | ${ms(big8)} | ${ms(r1000.apply)} | ${ratio(big8 / r1000.apply)} |
 
 - Where the time goes: at 1,000 hosts the apply used ${ms(r1000.cpu / 1000)} of CPU per host (user + system,
-  all threads; the main thread's share is JS, the rest is the thread pool's file-system syscalls)
+  all threads: JS and the file-system syscalls, most of them on the main thread since ADR 082)
   against ${ms(r1000.apply / 1000)} of wall time per host, so the run is CPU-bound on a machine whose
   other processes keep both cores busy. Disk in the same run: one fsync'd atomic small-file write (what
   LocalTransport.writeFileAtomic does) took a median ${ms(fsyncMs)} (${ms(fsyncBefore.withFsync)} before the fleets, ${ms(fsyncAfter.withFsync)}
   after), ${ms(plainMs)} without the fsync; a host's first deploy waits on five such steps in sequence
   (ADR 041/043), ≈ ${ms(5 * fsyncMs)} per host — not the bottleneck (ADR 081). \`--jobs N\` overlaps
   those waits across hosts.
+- Most of that CPU is kernel time, not JS: \`perf\` attributes it to fsync and to ext4 inode allocation,
+  which on this no-journal ext4 skips every inode freed in the last 12 hours, so runs get slower the
+  more files the machine's other work recently deleted (ADR 082). LocalTransport makes its metadata
+  calls synchronously and sends only fsync to the thread pool (ADR 082).
 - Growth 1,000 vs 100 hosts: ${ratio(growth)} (linear would be 10×).
 - Target 1,000 hosts under 20 s: \`--jobs 1\` ${r1000.apply < 20_000 ? "meets" : "misses"} (${ms(r1000.apply)}); \`--jobs 8\` ${big8 < 20_000 ? "meets" : "misses"} (${ms(big8)}).
 `;
