@@ -15,7 +15,7 @@ import { SshTransport } from "../../src/transport/ssh-transport.js";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
 import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir, type HostDef } from "./pcl.js";
-import { HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
+import { HOME, makeRig, startHosts, useOneSshHost, type Hosts, type Rig } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
 
 requireSshdUnderCi();
@@ -175,23 +175,11 @@ describe.skipIf(!HAVE_SSHD)("fleet killed mid-operation over SSH", () => {
 });
 
 describe.skipIf(!HAVE_SSHD)("fleet killed in the middle of a store push over SSH", () => {
-  let hosts: Hosts;
-  let rig: Rig;
-  let dir: string;
   const tag = `fleet-crash-push-${process.pid}`;
-
-  beforeAll(async () => {
-    hosts = await startHosts(1);
-    rig = makeRig("ssh", hosts, tag);
-    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-crash-push-"));
-  });
-  afterAll(async () => {
-    await rig?.stop();
-    await hosts?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const ctx = useOneSshHost(tag, "fleet-ssh-crash-push-");
 
   it("leaves the store path absent, never half there; the next apply pushes it whole", async () => {
+    const { hosts, rig, dir } = ctx;
     const fleet = writeFleetDir(dir, [
       {
         stack: "Big",

@@ -5,13 +5,12 @@
  * further; the next apply completes.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
 import { writeFleetDir } from "./pcl.js";
-import { dropConnections, HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
+import { dropConnections, HOME, useOneSshHost } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
 
 requireSshdUnderCi();
@@ -19,23 +18,11 @@ requireSshdUnderCi();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!HAVE_SSHD)("a connection dropped mid-apply", () => {
-  let hosts: Hosts;
-  let rig: Rig;
-  let dir: string;
   const tag = `fleet-drop-${process.pid}`;
-
-  beforeAll(async () => {
-    hosts = await startHosts(1);
-    rig = makeRig("ssh", hosts, tag);
-    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-drop-"));
-  });
-  afterAll(async () => {
-    await rig?.stop();
-    await hosts?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const ctx = useOneSshHost(tag, "fleet-ssh-drop-");
 
   it("during the health check fails the host as a dropped connection; the next apply deploys", async () => {
+    const { hosts, rig, dir } = ctx;
     const target = rig.targets[0]!;
     const started = `${rig.managed}/check-started`;
     const release = `${rig.managed}/release`;

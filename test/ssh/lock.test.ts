@@ -5,14 +5,13 @@
  * The first run's health check waits for a file the test creates, so nothing depends on timing.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
 import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir } from "./pcl.js";
-import { HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
+import { HOME, useOneSshHost } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
 
 requireSshdUnderCi();
@@ -21,23 +20,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const escape = (s: string): string => s.replace(/[.[\]()^$*+?{}|\\]/g, "\\$&");
 
 describe.skipIf(!HAVE_SSHD)("a second fleet process over SSH", () => {
-  let hosts: Hosts;
-  let rig: Rig;
-  let dir: string;
   const tag = `fleet-lock-${process.pid}`;
-
-  beforeAll(async () => {
-    hosts = await startHosts(1);
-    rig = makeRig("ssh", hosts, tag);
-    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-lock-"));
-  });
-  afterAll(async () => {
-    await rig?.stop();
-    await hosts?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const ctx = useOneSshHost(tag, "fleet-ssh-lock-");
 
   it("fails at once naming the holder while the first still runs the host's health check", async () => {
+    const { hosts, rig, dir } = ctx;
     const target = rig.targets[0]!;
     const release = `${rig.managed}/release`;
     const fleet = writeFleetDir(dir, [

@@ -6,6 +6,7 @@
  * machine), or the path under that host's --transport-root directory.
  */
 import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll } from "vitest";
 import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,4 +135,26 @@ export function makeRig(kind: TransportKind, hosts: Hosts, tag: string): Rig {
       for (const d of [managed, root, localStore, `${HOME}/.${tag}`]) rmSync(d, { recursive: true, force: true });
     },
   };
+}
+
+/** One sshd host, its SSH rig and a scratch directory, set up before and torn down after a describe block. */
+export interface OneHost {
+  hosts: Hosts;
+  rig: Rig;
+  dir: string;
+}
+
+export function useOneSshHost(tag: string, dirPrefix: string): OneHost {
+  const ctx = {} as OneHost;
+  beforeAll(async () => {
+    ctx.hosts = await startHosts(1);
+    ctx.rig = makeRig("ssh", ctx.hosts, tag);
+    ctx.dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  });
+  afterAll(async () => {
+    await ctx.rig?.stop();
+    await ctx.hosts?.stop();
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
+  });
+  return ctx;
 }
