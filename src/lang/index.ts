@@ -8,3 +8,4 @@ export type { SourceFile, Span, LineCol } from "./source.js";
 export { lineColOf } from "./source.js";
 export type { Diagnostic, DiagnosticCode, DiagnosticLabel } from "./diagnostic.js";
 export type { EvaluateOptions, InjectedModule, ModuleShape, ProgramResult, Contribution, WhyResult } from "./api.js";
+export { formatSource, type FormatResult } from "./format.js";
