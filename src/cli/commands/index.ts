@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
+import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
 import { registerFmt } from "./fmt.js";
 import { registerPlan } from "./plan.js";
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerVerify(program);
   registerFmt(program);
+  registerCompletion(program);
 }
