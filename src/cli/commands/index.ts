@@ -5,6 +5,7 @@ import { registerCheck } from "./check.js";
 import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
 import { registerFmt } from "./fmt.js";
+import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerFmt(program);
   registerCompletion(program);
+  registerLsp(program);
 }
