@@ -68,5 +68,13 @@ describe("the npm tarball", () => {
     expect(r.stdout).toBe("✓ WebStack → ssh://deploy@web.example.com\n✓ DbStack → ssh://deploy@db.example.com\nfleet: 2/2 host(s) deployed\n");
     expect(r.code).toBe(0);
     expect(readdirSync(join(cwd, "out")).sort()).toEqual(["deploy@db.example.com", "deploy@web.example.com"]);
+    // The bundled language tools run from the installed package too.
+    expect(runInstalled(["fmt", "--check", "quickstart"], cwd)).toMatchObject({ code: 0, stdout: "" });
+    expect(runInstalled(["completion", "bash"], cwd).stdout).toContain("complete -o default -F _fleet fleet");
+  });
+
+  it("depends at run time on ssh2 alone: everything else is in the bundle", () => {
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).toEqual(["ssh2"]);
   });
 });
