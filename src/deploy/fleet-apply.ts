@@ -46,8 +46,6 @@ export interface ApplyOptions extends TransportOptions {
   readonly rollbackOnHalt?: boolean;
   /** Waves starting, rollback on halt, and the rollout's end (only when there is a rollout). */
   readonly onRollout?: (e: RolloutEvent) => void;
-  /** Waits for the soak; tests may pass a faster one. */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 function holder(): LockHolder {

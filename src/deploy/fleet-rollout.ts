@@ -51,7 +51,7 @@ function countsAsFailed(o: HostOutcome | undefined): boolean {
   return o !== undefined && (o.status === "failed" || o.status === "rolled-back");
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The hosts a rollout deploys (the `--only` selection in plan order), its waves and its budget in
@@ -116,7 +116,7 @@ async function soakWave(run: ApplyRun, wave: readonly number[], results: Map<num
   const soaking = wave.filter((i) => soaks(fleet.hosts[i]!, results.get(i)!, options.dryRun));
   if (soaking.length > 0) {
     for (const i of soaking) options.onProgress?.({ host: fleet.hosts[i]!.record, stage: `soaking ${soak}s` });
-    await (options.sleep ?? realSleep)(soak * 1000);
+    await sleep(soak * 1000);
   }
   const soaked = new Set(soaking);
   await runScheduled<HostOutcome>(
@@ -131,7 +131,10 @@ async function soakWave(run: ApplyRun, wave: readonly number[], results: Map<num
     },
     new Map(),
   ).then((rechecked) => {
-    for (const [i, o] of rechecked) results.set(i, o);
+    for (const [i, o] of rechecked) {
+      if (o.status !== "ok") run.failedOnce = true; // --fail-fast counts a failed re-check too
+      results.set(i, o);
+    }
   });
 }
 
