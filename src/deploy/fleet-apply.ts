@@ -4,18 +4,21 @@
  */
 import { homedir, hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
+import type { ArtifactEdge } from "../plan/artifact-graph.js";
+import type { HostRecord } from "../plan/fleet-model.js";
 import { planHash } from "../plan/plan-doc.js";
 import { chooseRollout, type RolloutFlags } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { LockHolder } from "../transport/transport.js";
-import type { RunContext } from "./fleet-apply-host.js";
-import { applyHooks, type ApplyRun } from "./fleet-apply-run.js";
-import { prepareApply } from "./fleet-prepare.js";
+import { deployOne, errorOutcome, type RunContext } from "./fleet-apply-host.js";
+import type { LoadedFleet } from "./fleet-load.js";
+import { prepareApply, splitArtifact } from "./fleet-prepare.js";
+import { readCurrentManifest } from "./host-bridge.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
 import { runRollout, type RolloutEvent } from "./fleet-rollout.js";
-import { runScheduled } from "./scheduler.js";
-import type { TransportOptions } from "./transports.js";
+import { runScheduled, type SchedulerHooks } from "./scheduler.js";
+import { openTransport, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -44,12 +47,17 @@ export interface ApplyOptions extends TransportOptions {
   readonly rollout?: RolloutFlags;
   /** `--rollback-on-halt`: a halted rollout rolls back every host it moved to a new generation. */
   readonly rollbackOnHalt?: boolean;
-  /** Waves starting, rollback on halt, and the rollout's end (only when there is a rollout). */
+  /** Waves starting, the rollback on halt, and the rollout's end (only when there is a rollout). */
   readonly onRollout?: (e: RolloutEvent) => void;
 }
 
 function holder(): LockHolder {
   return { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+}
+
+/** The first upstream edge whose producer did not end ok, for the `blocked` line. */
+function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, HostOutcome>): ArtifactEdge | undefined {
+  return edges.find((e) => results.get(e.producer)?.status !== "ok");
 }
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
@@ -64,11 +72,64 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   }
   const selected = selectHosts(fleet.model.hosts, options.only);
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
+  let failedOnce = false;
   const lockHolder = holder();
   const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
-  const run: ApplyRun = { fleet, selected, ctx, failedOnce: false };
-  if (rollout !== undefined) return runRollout(run, rollout);
-  const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, applyHooks(run, (o) => options.onReport?.(o)));
+  // The scheduler hooks of this run: a plain apply uses them once, a rollout once per wave.
+  const hooks = (report: (o: HostOutcome) => void): SchedulerHooks<HostOutcome> => ({
+    producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
+    resource: (i) => fleet.hosts[i]!.record.target,
+    settle: (i, done) => {
+      const host = fleet.hosts[i]!.record;
+      if (!selected.has(i) && !feedsSelection(fleet, i, selected)) return { host, status: "ok", warnings: [] };
+      const edge = blockedBy(fleet.graph.incoming.get(i) ?? [], done);
+      if (edge) {
+        const [machine, name] = splitArtifact(edge.artifact);
+        return { host, status: "blocked", reason: `blocked — upstream ${machine}:${name} unavailable`, warnings: [] };
+      }
+      if (options.failFast && failedOnce) return { host, status: "not-attempted", reason: "not attempted (fail-fast)", warnings: [] };
+      return undefined;
+    },
+    run: async (i, done) => {
+      if (!selected.has(i)) return currentArtifacts(fleet.hosts[i]!.record, ctx);
+      const outcome = await deployOne(fleet.hosts[i]!, fleet, done, ctx);
+      if (outcome.status !== "ok") failedOnce = true;
+      return outcome;
+    },
+    report: (i: number, o: HostOutcome) => {
+      if (selected.has(i)) report(o);
+    },
+  });
+  if (rollout !== undefined) {
+    return runRollout({ fleet, selected, ctx, hooks, markFailed: () => void (failedOnce = true) }, rollout);
+  }
+  const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, hooks((o) => options.onReport?.(o)));
   return fleet.graph.order.filter((i) => selected.has(i)).map((i) => results.get(i)!);
+}
+
+/** Does an unselected host produce an artifact a selected host consumes? */
+function feedsSelection(fleet: LoadedFleet, index: number, selected: ReadonlySet<number>): boolean {
+  return fleet.graph.edges.some((e) => e.producer === index && selected.has(e.consumer));
+}
+
+/**
+ * A producer outside `--only` is not redeployed: its artifacts are read from its current manifest
+ * (SPEC §7). Without one, its consumers are blocked.
+ */
+async function currentArtifacts(host: HostRecord, ctx: RunContext): Promise<HostOutcome> {
+  try {
+    const transport = await openTransport(host.target, ctx.options);
+    try {
+      const home = await transport.home();
+      const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+      const manifest = await readCurrentManifest(transport, deploymentsRoot, host.stack);
+      if (!manifest) return { host, status: "failed", reason: "not selected and never deployed", warnings: [] };
+      return { host, status: "ok", warnings: [], artifacts: manifest.artifacts };
+    } finally {
+      await transport.close();
+    }
+  } catch (e) {
+    return errorOutcome(host, e);
+  }
 }
 

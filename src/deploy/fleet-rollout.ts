@@ -9,15 +9,27 @@ import { FleetError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { cutWaves, failureBudget, type RolloutSpec } from "../plan/rollout.js";
 import { expandRoot } from "../store/roots.js";
-import { applyHooks, type ApplyRun } from "./fleet-apply-run.js";
+import type { RunContext } from "./fleet-apply-host.js";
 import type { LoadedFleet } from "./fleet-load.js";
 import { hostEventSink } from "./host-bridge.js";
 import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
 import { activate } from "./post-deploy.js";
-import { runScheduled } from "./scheduler.js";
+import { runScheduled, type SchedulerHooks } from "./scheduler.js";
 import { soakRecheck, soaks } from "./soak.js";
 import { openTransport } from "./transports.js";
+
+/** What a rollout shares with a plain apply (fleet-apply.ts builds it). */
+export interface RolloutRun {
+  readonly fleet: LoadedFleet;
+  /** The `--only` selection (every host without it). */
+  readonly selected: ReadonlySet<number>;
+  readonly ctx: RunContext;
+  /** The apply's scheduler hooks; `report` gets each selected host's outcome in plan order. */
+  readonly hooks: (report: (o: HostOutcome) => void) => SchedulerHooks<HostOutcome>;
+  /** A host did not end ok after all (a failed soak re-check), for `--fail-fast`. */
+  readonly markFailed: () => void;
+}
 
 /** Why a rollout stopped before its end. */
 export interface RolloutHalt {
@@ -65,7 +77,7 @@ export function rolloutWaves(fleet: LoadedFleet, selected: ReadonlySet<number>, 
   return { order, waves: cutWaves(order, spec.waves, producers), budget: failureBudget(spec.maxFailed, order.length) };
 }
 
-export async function runRollout(run: ApplyRun, spec: RolloutSpec): Promise<HostOutcome[]> {
+export async function runRollout(run: RolloutRun, spec: RolloutSpec): Promise<HostOutcome[]> {
   const { fleet, selected, ctx } = run;
   const { options } = ctx;
   const emit = (e: RolloutEvent): void => options.onRollout?.(e);
@@ -99,18 +111,18 @@ export async function runRollout(run: ApplyRun, spec: RolloutSpec): Promise<Host
  * Deploy one wave through the scheduler. Producers outside `--only` that feed a host of this wave
  * and were not read yet run with it (their artifacts come from their current manifests).
  */
-async function deployWave(run: ApplyRun, wave: readonly number[], results: Map<number, HostOutcome>, report: (o: HostOutcome) => void): Promise<void> {
+async function deployWave(run: RolloutRun, wave: readonly number[], results: Map<number, HostOutcome>, report: (o: HostOutcome) => void): Promise<void> {
   const { fleet, selected } = run;
   const members = new Set(wave);
   for (const i of wave) {
     for (const e of fleet.graph.incoming.get(i) ?? []) if (!selected.has(e.producer) && !results.has(e.producer)) members.add(e.producer);
   }
   const waveOrder = fleet.graph.order.filter((i) => members.has(i));
-  await runScheduled(waveOrder, run.ctx.options.jobs, applyHooks(run, report), results);
+  await runScheduled(waveOrder, run.ctx.options.jobs, run.hooks(report), results);
 }
 
 /** Wait the soak, then re-run every health check of the wave's ok hosts (`--jobs` at once). */
-async function soakWave(run: ApplyRun, wave: readonly number[], results: Map<number, HostOutcome>, soak: number, report: (o: HostOutcome) => void): Promise<void> {
+async function soakWave(run: RolloutRun, wave: readonly number[], results: Map<number, HostOutcome>, soak: number, report: (o: HostOutcome) => void): Promise<void> {
   const { fleet, ctx } = run;
   const { options } = ctx;
   const soaking = wave.filter((i) => soaks(fleet.hosts[i]!, results.get(i)!, options.dryRun));
@@ -132,7 +144,7 @@ async function soakWave(run: ApplyRun, wave: readonly number[], results: Map<num
     new Map(),
   ).then((rechecked) => {
     for (const [i, o] of rechecked) {
-      if (o.status !== "ok") run.failedOnce = true; // --fail-fast counts a failed re-check too
+      if (o.status !== "ok") run.markFailed(); // --fail-fast counts a failed re-check too
       results.set(i, o);
     }
   });
@@ -143,7 +155,7 @@ async function soakWave(run: ApplyRun, wave: readonly number[], results: Map<num
  * current), rolled back in the reverse of plan order — consumers before their producers — and
  * re-activated when the apply activated. Hosts that rolled back already are left alone.
  */
-async function rollbackOnHalt(run: ApplyRun, order: readonly number[], results: Map<number, HostOutcome>, halt: RolloutHalt): Promise<void> {
+async function rollbackOnHalt(run: RolloutRun, order: readonly number[], results: Map<number, HostOutcome>, halt: RolloutHalt): Promise<void> {
   const { fleet, ctx } = run;
   const { options } = ctx;
   const moved = order.filter((i) => {
