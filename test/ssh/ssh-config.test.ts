@@ -5,7 +5,7 @@
  * and faults of a hop as per-host ✗ lines naming the hop, a malformed -F file as exit 2.
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -220,6 +220,26 @@ describe.skipIf(!HAVE_SSHD)("ssh_config and ssh-agent through the CLI (bastion i
       expect(r.stdout).toBe(`✓ Web → ssh://${TEST_USER}@web\nfleet: 1/1 host(s) deployed\n`);
       expect(r.code).toBe(0);
       expect(readFileSync(join(managed, "etc/app.conf"), "utf8")).toBe("v2\n");
+
+      // IdentitiesOnly: the agent offers only keys named by IdentityFile (here by their .pub alone).
+      const only = (keys: readonly string[]): string => {
+        const f = join(work, `only-${keys.length}.config`);
+        const ids = keys.map((k, i) => {
+          const pubOnly = join(work, `pub-only-${keys.length}-${i}`);
+          writeFileSync(`${pubOnly}.pub`, readFileSync(`${k}.pub`));
+          return `  IdentityFile ${pubOnly}`;
+        });
+        writeFileSync(f, `Host *\n  IdentitiesOnly yes\n${ids.join("\n")}\n${sshConfig({ identities: false })}`);
+        return f;
+      };
+      const wrong = fleet(["status", join(work, "v1", "fleet.pcl"), "-F", only([topo.target.strangerKeyPath])], { SSH_AUTH_SOCK: sock });
+      expect(wrong.stderr + wrong.stdout).toContain(`jump host bastion (${TEST_USER}@127.0.0.1:${topo.bastion.port}) refused the keys of ssh-agent`);
+      expect(wrong.code).toBe(1);
+      const right = fleet(["status", join(work, "v1", "fleet.pcl"), "-F", only([topo.bastion.clientKeyPath, topo.target.clientKeyPath])], {
+        SSH_AUTH_SOCK: sock,
+      });
+      expect(right.stderr).toBe("");
+      expect(right.code).toBe(0);
     } finally {
       process.kill(pid);
     }
@@ -236,6 +256,5 @@ describe.skipIf(!HAVE_SSHD)("ssh_config and ssh-agent through the CLI (bastion i
     expect(lines).toEqual(
       [`[127.0.0.1]:${topo.bastion.port} ${key(`${topo.bastion.hostKeyPath}.pub`)}`, `[127.0.0.1]:${topo.target.port} ${key(`${topo.target.hostKeyPath}.pub`)}`].sort(),
     );
-    appendFileSync(fresh, "");
   });
 });
