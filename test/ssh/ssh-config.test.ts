@@ -175,6 +175,21 @@ describe.skipIf(!HAVE_SSHD)("ssh_config and ssh-agent through the CLI (bastion i
     expect(r.code).toBe(1);
   });
 
+  it("ConnectTimeout of ssh_config applies when --connect-timeout is not given, and the flag wins", async () => {
+    const silent = createServer(() => undefined);
+    const port = await new Promise<number>((r) => silent.listen(0, "127.0.0.1", () => r((silent.address() as { port: number }).port)));
+    try {
+      const cfg = join(work, "slow.config");
+      writeFileSync(cfg, `Host bastion\n  ConnectTimeout 1\n${sshConfig({ bastionPort: port })}`);
+      const r = fleet(["status", join(work, "v1", "fleet.pcl"), "-F", cfg]);
+      expect(r.stderr).toContain(`cannot reach jump host bastion (${TEST_USER}@127.0.0.1:${port}): no SSH session within 1000 ms`);
+      const flag = fleet(["status", join(work, "v1", "fleet.pcl"), "-F", cfg, "--connect-timeout", "2"]);
+      expect(flag.stderr).toContain(`no SSH session within 2000 ms`);
+    } finally {
+      silent.close();
+    }
+  });
+
   it("a configuration line fleet cannot honour fails the hosts it applies to, located file:line", () => {
     const cfg = join(work, "lax.config");
     writeFileSync(cfg, `Host web-lax\n  StrictHostKeyChecking no\n${sshConfig()}`);
