@@ -3,7 +3,7 @@
  * one per variant, checked from the outside with the OpenSSH client as a user would.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -226,8 +226,14 @@ describe.skipIf(rigSkipReason)("systemd rig teardown", () => {
   it("leaves no mount, process, cgroup, netns or directory behind", async () => {
     const r = await startSystemdRig([{ name: "gw", bastion: true }, { name: "app", behindBastion: "gw" }]);
     expect(leftovers(r.runId, r.dir).length).toBeGreaterThan(0);
+    const locks = r.machines.map((m) => {
+      const st = statSync(m.root);
+      return `/run/systemd/nspawn/locks/inode-${st.dev}:${st.ino}`;
+    });
+    expect(locks.filter(existsSync)).toEqual(locks);
     await r.stop();
     expect(leftovers(r.runId, r.dir)).toEqual([]);
+    expect(locks.filter(existsSync)).toEqual([]);
     await r.stop(); // idempotent
   });
 
