@@ -67,7 +67,7 @@ function ssh(m: RigMachine, command: string, extra: readonly string[] = [], user
   return run("ssh", ["-F", sshConfig(), ...extra, "-p", String(m.port), `${user}@${m.host}`, command]);
 }
 
-describe.skipIf(rigSkipReason)("systemd rig", () => {
+describe.skipIf(rigSkipReason)("systemd rig", { timeout: 120_000 }, () => {
   it("boots real systemd on every machine, each with its own identity", async () => {
     const ids = new Set<string>();
     for (const m of rig.rig.machines) {
@@ -222,7 +222,7 @@ function leftovers(runId: string, dir: string): string[] {
   ];
 }
 
-describe.skipIf(rigSkipReason)("systemd rig teardown", () => {
+describe.skipIf(rigSkipReason)("systemd rig teardown", { timeout: 180_000 }, () => {
   it("leaves no mount, process, cgroup, netns or directory behind", async () => {
     const r = await startSystemdRig([{ name: "gw", bastion: true }, { name: "app", behindBastion: "gw" }]);
     expect(leftovers(r.runId, r.dir).length).toBeGreaterThan(0);
