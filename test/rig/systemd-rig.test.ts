@@ -2,7 +2,7 @@
  * Smoke test of the real-hosts rig (test/support/systemd-rig.ts): one shared set of machines,
  * one per variant, checked from the outside with the OpenSSH client as a user would.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +179,21 @@ describe.skipIf(rigSkipReason)("systemd rig", { timeout: 120_000 }, () => {
     expect(fill.code).not.toBe(0);
     expect(fill.stderr).toMatch(/No space left on device/);
     expect(ssh(web, "findmnt -n -o TARGET /srv/small").stdout).toBe("/srv/small\n");
+  });
+
+  it("writes files inside with owner and mode, and drops ssh sessions like a broken link", async () => {
+    const web = rig.get("web");
+    await web.writeFile("/srv/owned", "data\n", { owner: "deploy:deploy", mode: "0640" });
+    expect((await web.exec("stat -c '%U:%G %a' /srv/owned")).stdout).toBe("deploy:deploy 640\n");
+    expect(await web.readFile("/srv/owned")).toBe("data\n");
+    const session = spawn("ssh", ["-F", sshConfig(), "-p", String(web.port), "deploy@127.0.0.1", "echo up; sleep 60"]);
+    const out: Buffer[] = [];
+    session.stdout.on("data", (d: Buffer) => out.push(d));
+    const exited = new Promise<number | null>((r) => session.on("exit", (code) => r(code)));
+    while (!Buffer.concat(out).toString().includes("up")) await new Promise((r) => setTimeout(r, 50));
+    expect(await web.dropSshSessions()).toBeGreaterThan(0);
+    expect(await exited).toBe(255);
+    expect(ssh(web, "echo again").stdout).toBe("again\n"); // the listener is still there
   });
 
   it("boots a rebooted machine again on the same root and port, with a new boot id", async () => {
