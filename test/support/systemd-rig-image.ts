@@ -166,11 +166,20 @@ export function prepareImage(root: string, spec: ImageSpec): void {
 
   const shell = spec.loginShell === "fish" ? "/usr/bin/fish" : "/bin/bash";
   const sudoers = spec.sudoPassword ? `${DEPLOY_USER} ALL=(ALL:ALL) ALL\n` : `${DEPLOY_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
-  write(join(root, "etc/sudoers.d/fleet-rig-deploy"), sudoers, 0o440);
-  // Inside the machine: the account (with its skeleton files), its password, /bin/sh = dash.
+  // Only the rig's sudo rule: one the machine running the tests may have must not leak in.
+  const sudoersDir = join(root, "etc/sudoers.d");
+  for (const f of existsSync(sudoersDir) ? readdirSync(sudoersDir) : []) {
+    if (f !== "README") rmSync(join(sudoersDir, f), { force: true, recursive: true });
+  }
+  write(join(sudoersDir, "fleet-rig-deploy"), sudoers, 0o440);
+  // Inside the machine: a fresh account (a `deploy` of the machine running the tests, with its
+  // dotfiles, is replaced), its password, /bin/sh = dash.
   const script = [
     "set -e",
-    `if id ${DEPLOY_USER} >/dev/null 2>&1; then usermod -s ${shell} ${DEPLOY_USER}; else useradd -m -s ${shell} ${DEPLOY_USER}; fi`,
+    `if id ${DEPLOY_USER} >/dev/null 2>&1; then userdel -f ${DEPLOY_USER} 2>/dev/null || true; fi`,
+    `rm -rf /home/${DEPLOY_USER}`,
+    `if getent group ${DEPLOY_USER} >/dev/null; then g="-g ${DEPLOY_USER}"; else g="-U"; fi`,
+    `useradd -m $g -s ${shell} ${DEPLOY_USER}`,
     spec.sudoPassword ? `echo '${DEPLOY_USER}:${SUDO_PASSWORD}' | chpasswd` : `usermod -p '*' ${DEPLOY_USER}`,
     "ln -sfn dash /usr/bin/sh",
     "grep -qx /usr/bin/fish /etc/shells || echo /usr/bin/fish >> /etc/shells",
