@@ -194,18 +194,18 @@ export function rigUnavailableReason(): string | undefined {
   return undefined;
 }
 
-let warned = false;
+/** Under CI a missing prerequisite never skips: the suite runs and startSystemdRig throws. */
+export function skipReasonFor(ci: boolean, unavailable: string | undefined): string | undefined {
+  return ci ? undefined : unavailable;
+}
+
 /**
  * Reason to skip real-host suites; always undefined under CI=true, where a missing prerequisite
- * must fail the suite (startSystemdRig throws) instead.
+ * must fail the suite (startSystemdRig throws) instead. Printed once when set.
  */
 export const rigSkipReason: string | undefined = (() => {
-  if (process.env.CI === "true") return undefined;
-  const reason = rigUnavailableReason();
-  if (reason && !warned) {
-    warned = true;
-    console.warn(`systemd rig: skipping real-host tests: ${reason}`);
-  }
+  const reason = skipReasonFor(process.env.CI === "true", rigUnavailableReason());
+  if (reason) console.warn(`systemd rig: skipping real-host tests: ${reason}`);
   return reason;
 })();
 
