@@ -109,6 +109,8 @@ export function describeSchema(s: Schema): string {
       return "Str or a secret reference";
     case "scalar":
       return "Str, Int or Bool";
+    case "count":
+      return s.percent ? 'Int or a percentage ("25%")' : "Int";
     case "list":
       return `List<${describeSchema(s.elem)}>`;
     case "rec":
