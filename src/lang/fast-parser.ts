@@ -7,6 +7,7 @@
  * file again. A differential test (test/lang/fast-parser.test.ts) holds the two to one tree.
  */
 import type { Comprehension, Decl, Expr, Field, ModuleDecl, Override, Program, RefKind, ScenarioDecl, StrPart, TypeExpr } from "./ast.js";
+import { LIMITS } from "./limits.js";
 import { decodeEscapes, intLiteralValue } from "./literals.js";
 import { Scanner, Tok } from "./scanner.js";
 import type { Span } from "./source.js";
@@ -21,7 +22,22 @@ function giveUp(): never {
   throw GIVE_UP;
 }
 
-/** The program of a file without any mistake, or undefined when the file needs diagnosing. */
+/**
+ * Thrown when expressions (or type arguments) nest deeper than LIMITS.nesting; `offset` is the
+ * token that opens the level too many. Both parsers throw it, and parser.ts reports it.
+ */
+export class NestingTooDeep {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+    readonly inType: boolean,
+  ) {}
+}
+
+/**
+ * The program of a file without any mistake, or undefined when the file needs diagnosing.
+ * Throws NestingTooDeep for a file that nests too deep, whatever else is wrong with it.
+ */
 export function parseValid(path: string, text: string): Program | undefined {
   try {
     return new FastParser(path, text).program();
@@ -35,6 +51,9 @@ class FastParser {
   private readonly sc: Scanner;
   /** End offset of the last token consumed (Chevrotain's `LA(0)`): where spans end. */
   private lastEnd = 0;
+  /** Nesting of `unary` (every expression level passes there) and of type arguments. */
+  private depth = 0;
+  private typeDepth = 0;
 
   constructor(
     private readonly file: string,
@@ -199,11 +218,17 @@ class FastParser {
   }
 
   private unary(): Expr {
-    if (this.sc.kind !== Tok.Bang) return this.postfix();
-    const offset = this.sc.start;
-    this.advance();
-    const operand = this.unary();
-    return { kind: "not", operand, file: this.file, offset, length: this.lengthFrom(offset) };
+    if (++this.depth > LIMITS.nesting) throw new NestingTooDeep(this.sc.start, this.sc.end - this.sc.start, false);
+    let e: Expr;
+    if (this.sc.kind !== Tok.Bang) e = this.postfix();
+    else {
+      const offset = this.sc.start;
+      this.advance();
+      const operand = this.unary();
+      e = { kind: "not", operand, file: this.file, offset, length: this.lengthFrom(offset) };
+    }
+    this.depth--;
+    return e;
   }
 
   private postfix(): Expr {
@@ -361,6 +386,13 @@ class FastParser {
   }
 
   private typeExpr(): TypeExpr {
+    if (++this.typeDepth > LIMITS.nesting) throw new NestingTooDeep(this.sc.start, this.sc.end - this.sc.start, true);
+    const t = this.typeExprInner();
+    this.typeDepth--;
+    return t;
+  }
+
+  private typeExprInner(): TypeExpr {
     const start = this.sc.start;
     const nameSpan = this.tokSpan();
     const name = this.expectImage(Tok.Ident);
