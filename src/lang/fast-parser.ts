@@ -51,6 +51,8 @@ class FastParser {
   private readonly sc: Scanner;
   /** End offset of the last token consumed (Chevrotain's `LA(0)`): where spans end. */
   private lastEnd = 0;
+  /** Start offset of the last token consumed: the opener of a level too many is reported there. */
+  private lastStart = 0;
   /** Nesting of `unary` (every expression level passes there) and of type arguments. */
   private depth = 0;
   private typeDepth = 0;
@@ -66,12 +68,14 @@ class FastParser {
   // ---- tokens ---------------------------------------------------------------------------------
 
   private advance(): void {
+    this.lastStart = this.sc.start;
     this.lastEnd = this.sc.end;
     this.sc.next();
   }
 
   /** Consumes the current token when it opens or continues a string literal. */
   private advanceInString(): void {
+    this.lastStart = this.sc.start;
     this.lastEnd = this.sc.end;
     this.sc.nextStringPart();
   }
@@ -218,7 +222,8 @@ class FastParser {
   }
 
   private unary(): Expr {
-    if (++this.depth > LIMITS.nesting) throw new NestingTooDeep(this.sc.start, this.sc.end - this.sc.start, false);
+    // The field's own expression is level 0; each opener inside it adds one.
+    if (++this.depth > LIMITS.nesting + 1) throw new NestingTooDeep(this.lastStart, this.lastEnd - this.lastStart, false);
     let e: Expr;
     if (this.sc.kind !== Tok.Bang) e = this.postfix();
     else {
@@ -386,7 +391,7 @@ class FastParser {
   }
 
   private typeExpr(): TypeExpr {
-    if (++this.typeDepth > LIMITS.nesting) throw new NestingTooDeep(this.sc.start, this.sc.end - this.sc.start, true);
+    if (++this.typeDepth > LIMITS.nesting + 1) throw new NestingTooDeep(this.lastStart, this.lastEnd - this.lastStart, true);
     const t = this.typeExprInner();
     this.typeDepth--;
     return t;

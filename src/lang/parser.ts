@@ -64,8 +64,9 @@ class PclParser extends EmbeddedActionsParser {
   /** Enters one level of `unary` (or of a type); throws past the limit, before recursing again. */
   private enter(inType: boolean): void {
     const d = inType ? ++this.typeDepth : ++this.depth;
-    if (d > LIMITS.nesting) {
-      const t = this.LA(1);
+    if (d > LIMITS.nesting + 1) {
+      // At the opener just consumed, as the fast parser reports it.
+      const t = this.LA(0);
       const offset = Number.isFinite(t.startOffset) ? t.startOffset : 0;
       throw new NestingTooDeep(offset, t.tokenType === EOF ? 0 : t.image.length, inType);
     }
