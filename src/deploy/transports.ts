@@ -1,5 +1,5 @@
 /** Chooses and opens the transport of each host record: a folder under --transport-root, or SSH. */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
@@ -17,7 +17,11 @@ export interface TransportOptions {
 
 /** Usage errors about targets, raised before any host is contacted (exit 2). */
 export function checkTargets(hosts: readonly HostRecord[], options: TransportOptions): void {
+  // The same rule in both modes (ADR 133): a target that could not be reached over SSH is not
+  // accepted hermetically either.
+  for (const h of hosts) parseTarget(h.target);
   if (options.transportRoot !== undefined) {
+    checkTransportRoot(options.transportRoot);
     const byDir = new Map<string, string>();
     for (const h of hosts) {
       const dir = sanitiseTarget(h.target);
@@ -29,9 +33,23 @@ export function checkTargets(hosts: readonly HostRecord[], options: TransportOpt
     }
     return;
   }
-  for (const h of hosts) parseTarget(h.target);
   if (options.key !== undefined && !existsSync(options.key)) {
     throw new UsageError(`--key ${options.key}: no such file; give the path of an SSH private key`);
+  }
+}
+
+/** `--transport-root` must be a directory when it exists (it is created otherwise). */
+function checkTransportRoot(root: string): void {
+  let st;
+  try {
+    st = statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    if (code !== "ENOTDIR") throw new UsageError(`--transport-root ${root}: cannot use it (${code ?? "error"})`);
+  }
+  if (st === undefined || !st.isDirectory()) {
+    throw new UsageError(`--transport-root ${root} is not a directory; give a directory (it is created when missing)`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
+import { dieAtOption } from "../kill-points.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
 import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
@@ -66,7 +67,7 @@ export function registerApply(program: Command): void {
           ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
           clock: () => new Date(),
-          ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
+          ...dieAtOption(),
           onProgress: (e) => progress.update(e),
           onReport: (o) => {
             progress.done(o.host);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
+import { dieAtOption } from "../kill-points.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
 import { addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
@@ -36,7 +37,7 @@ export function registerRollback(program: Command): void {
         ...transportOptions(flags),
         failFast: Boolean(flags.failFast),
         ...(flags.only !== undefined ? { only: flags.only } : {}),
-        ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
+        ...dieAtOption(),
         onProgress: (e) => progress.update(e),
         onReport: (o) => progress.done(o.host),
       });
