@@ -67,8 +67,30 @@ function inParentDir<T>(dir: string, create: () => T): T {
   } catch (e) {
     if (errno(e) !== "ENOENT") throw e;
   }
-  mkdirSync(dir, { recursive: true });
+  mkdirAll(dir);
   return create();
+}
+
+/**
+ * mkdir -p. Node's recursive mkdir reports ENOENT where the parent it could not create failed
+ * with EROFS or EACCES; one directory at a time then finds the real error to report.
+ */
+function mkdirAll(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return;
+  } catch (e) {
+    if (errno(e) !== "ENOENT") throw e;
+  }
+  let at = "";
+  for (const seg of dir.split("/").filter((s) => s !== "")) {
+    at += `/${seg}`;
+    try {
+      mkdirSync(at);
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e;
+    }
+  }
 }
 
 function errno(e: unknown): string | undefined {
@@ -213,7 +235,7 @@ export class LocalTransport implements Transport {
 
   async mkdirp(path: string): Promise<void> {
     try {
-      mkdirSync(this.contained(path, true), { recursive: true });
+      mkdirAll(this.contained(path, true));
     } catch (e) {
       throw this.ioError(`cannot create directory ${path}`, e);
     }
@@ -241,9 +263,13 @@ export class LocalTransport implements Transport {
       // chmod after creation: the requested mode is exact, whatever the umask.
       fchmodSync(fd, mode);
       await fsyncOnPool(fd);
-    } finally {
+    } catch (e) {
+      // A full disk must not stay fuller for the half-written temp file.
       closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw e;
     }
+    closeSync(fd);
     try {
       renameSync(tmp, dest);
     } catch (e) {
