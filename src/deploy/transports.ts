@@ -5,7 +5,7 @@ import { UsageError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { LocalTransport } from "../transport/local.js";
 import { parseTarget, sanitiseTarget, targetUser } from "../transport/target.js";
-import type { Transport } from "../transport/transport.js";
+import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
 
 export interface TransportOptions {
   readonly transportRoot?: string;
@@ -59,6 +59,38 @@ export function hermeticDir(transportRoot: string, target: string): string {
 }
 
 export async function openTransport(target: string, options: TransportOptions): Promise<Transport> {
+  return trackLocks(await openUntracked(target, options));
+}
+
+/** Every host lock this process holds right now, so an interrupted run can release them. */
+const heldLocks = new Set<LockHandle>();
+
+/** Release every lock still held (SIGINT/SIGTERM); each release is tried, errors are ignored. */
+export async function releaseHeldLocks(): Promise<number> {
+  const locks = [...heldLocks];
+  heldLocks.clear();
+  await Promise.all(locks.map((l) => l.release().catch(() => undefined)));
+  return locks.length;
+}
+
+function trackLocks(t: Transport): Transport {
+  const acquire = t.acquireLock.bind(t);
+  t.acquireLock = async (dir: string, holder: LockHolder): Promise<LockHandle> => {
+    const lock = await acquire(dir, holder);
+    const tracked: LockHandle = {
+      ...(lock.takeover !== undefined ? { takeover: lock.takeover } : {}),
+      release: async () => {
+        heldLocks.delete(tracked);
+        await lock.release();
+      },
+    };
+    heldLocks.add(tracked);
+    return tracked;
+  };
+  return t;
+}
+
+async function openUntracked(target: string, options: TransportOptions): Promise<Transport> {
   if (options.transportRoot !== undefined) {
     return new LocalTransport({ root: hermeticDir(options.transportRoot, target), target, user: targetUser(target) });
   }

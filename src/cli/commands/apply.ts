@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
+import { watchInterrupts } from "../interrupt.js";
 import { dieAtOption } from "../kill-points.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
 import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
@@ -48,6 +49,7 @@ export function registerApply(program: Command): void {
       const json = Boolean(flags.json);
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
+      const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o)), { beforeReport: () => progress.stop(), json });
       let outcomes;
       try {
         outcomes = await applyFleet({
@@ -68,8 +70,14 @@ export function registerApply(program: Command): void {
           ...(flags.only !== undefined ? { only: flags.only } : {}),
           clock: () => new Date(),
           ...dieAtOption(),
-          onProgress: (e) => progress.update(e),
+          onPlan: watch.plan,
+          onFinish: watch.finished,
+          onProgress: (e) => {
+            watch.progress(e);
+            progress.update(e);
+          },
           onReport: (o) => {
+            watch.reported(o);
             progress.done(o.host);
             if (!json) reportApplied(out, o);
           },
@@ -80,6 +88,7 @@ export function registerApply(program: Command): void {
         handleRefusal(out, e);
       } finally {
         progress.stop();
+        watch.stop();
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
       if (json) writeJson(outcomesJson("apply", outcomes));
