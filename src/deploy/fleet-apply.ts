@@ -43,6 +43,10 @@ export interface ApplyOptions extends TransportOptions {
   readonly onProgress?: (e: ProgressEvent) => void;
   /** Called in plan order as each host's outcome becomes final. */
   readonly onReport?: (o: HostOutcome) => void;
+  /** The selected hosts in plan order, before the first starts (for an interrupt report). */
+  readonly onPlan?: (hosts: readonly HostRecord[]) => void;
+  /** Called as soon as a selected host finishes, in finishing order. */
+  readonly onFinish?: (o: HostOutcome) => void;
   /** `--waves`, `--max-failed`, `--soak` (ADR 160); each overrides the Fleet module's `rollout`. */
   readonly rollout?: RolloutFlags;
   /** `--rollback-on-halt`: a halted rollout rolls back every host it moved to a new generation. */
@@ -75,6 +79,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   let failedOnce = false;
   const lockHolder = holder();
   const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
+  options.onPlan?.(fleet.graph.order.filter((i) => selected.has(i)).map((i) => fleet.hosts[i]!.record));
   // The scheduler hooks of this run: a plain apply uses them once, a rollout once per wave.
   const hooks = (report: (o: HostOutcome) => void): SchedulerHooks<HostOutcome> => ({
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
@@ -93,6 +98,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
     run: async (i, done) => {
       if (!selected.has(i)) return currentArtifacts(fleet.hosts[i]!.record, ctx);
       const outcome = await deployOne(fleet.hosts[i]!, fleet, done, ctx);
+      options.onFinish?.(outcome);
       if (outcome.status !== "ok") failedOnce = true;
       return outcome;
     },

@@ -30,6 +30,10 @@ export interface RollbackOptions extends TransportOptions {
   readonly only?: readonly string[];
   readonly dieAt?: string;
   readonly onReport?: (o: HostOutcome) => void;
+  /** The selected hosts in rollback order, before the first starts (for an interrupt report). */
+  readonly onPlan?: (hosts: readonly HostRecord[]) => void;
+  /** Called as soon as a host finishes, in finishing order. */
+  readonly onFinish?: (o: HostOutcome) => void;
   /** Stages of the host being rolled back, for the TTY's live lines. */
   readonly onProgress?: (e: ProgressEvent) => void;
 }
@@ -114,6 +118,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
       }
     };
     // In rollback a host waits for its consumers (they go first); unselected hosts are not waited on.
+    options.onPlan?.(selectedOrder.map((i) => views[i]!.record));
     const results = await runScheduled<HostOutcome>(selectedOrder, options.jobs, {
       // Only consumers placed earlier count, so hosts left in a cycle by old manifests cannot stall.
       producers: (i) => [...(consumersOf.get(i) ?? [])].filter((c) => position.get(c)! < position.get(i)!),
@@ -124,6 +129,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
       },
       run: async (i) => {
         const outcome = await rollbackOne(views[i]!);
+        options.onFinish?.(outcome);
         if (outcome.status !== "ok") failedOnce = true;
         return outcome;
       },

@@ -34,7 +34,7 @@ const listOf = (elem: Schema): Schema => ({ k: "list", elem });
 const fileEntry = (name: string, content: Schema): Schema => ({
   k: "rec",
   name,
-  fields: { path: req(str), content: req(content), mode: opt(str) },
+  fields: { path: req(str), content: req(content), mode: opt(str), allowSpecialBits: opt(bool) },
 });
 
 export const RECIPES = ["std.files", "std.shell"] as const;

@@ -11,6 +11,7 @@ import { execCommand, shellQuote, type ExecResult } from "./ssh-exec.js";
 import { LOCK_BUSY, lockScript, parseHolder } from "./ssh-lock.js";
 import { coalescer, groupByRemoteParent, packStorePaths, unpackScript } from "./ssh-push.js";
 import { isNoSuchFile, Sftp, SFTP_FAILURE, SFTP_NO_SUCH_FILE, sftpCode } from "./ssh-sftp.js";
+import { parseFailureProbe, SFTP_FAILURE_PROBE, sftpReason } from "./io-error-message.js";
 import type {
   FileDigest,
   FileStat,
@@ -98,6 +99,19 @@ export class SshTransport implements Transport {
     if (e instanceof FleetError) return e;
     if (this.dropped !== undefined) return this.droppedError(e);
     return new FleetError(undefined, `${what} on ${this.target}: ${reason(e)}`, { host: this.target, cause: e });
+  }
+
+  /**
+   * OpenSSH's sftp-server reports ENOSPC, EROFS, EDQUOT and more as the generic FAILURE status;
+   * repeat the write with the target's shell to learn which (ADR 131), so the host's ✗ line says
+   * "no space left on device" rather than "Failure".
+   */
+  private async explainFailure(what: string, dir: string, bytes: number, e: unknown): Promise<FleetError> {
+    if (e instanceof FleetError || sftpCode(e) !== SFTP_FAILURE || this.dropped !== undefined) return this.fail(what, e);
+    const n = Math.max(1, Math.min(bytes, 1 << 20));
+    const probe = await execCommand(this.client, `sh -c ${shellQuote(SFTP_FAILURE_PROBE)} sh ${shellQuote(dir)} ${n}`, {}).catch(() => null);
+    const why = probe === null ? undefined : parseFailureProbe(probe.stdout.toString("utf8"));
+    return new FleetError(undefined, `${what} on ${this.target}: ${why ?? sftpReason(SFTP_FAILURE)}`, { host: this.target, cause: e });
   }
 
   private alive(): void {
@@ -213,7 +227,7 @@ export class SshTransport implements Transport {
       } catch (e) {
         // Another writer may have created it meanwhile.
         if ((await isDir(p)) === true) return;
-        throw this.fail(`cannot create directory ${p}`, e);
+        throw await this.explainFailure(`cannot create directory ${p}`, parent, 1, e);
       }
     };
     await make(path);
@@ -228,7 +242,7 @@ export class SshTransport implements Transport {
       await s.posixRename(tmp, path);
     } catch (e) {
       await s.unlink(tmp).catch(() => undefined);
-      throw this.fail(`cannot write ${path}`, e);
+      throw await this.explainFailure(`cannot write ${path}`, posix.dirname(path), data.length, e);
     }
   }
 
