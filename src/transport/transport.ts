@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Kill the command after this long; the result then has code 124. */
   readonly timeoutMs?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** A step that needs root (systemctl): through `sudo -n` on a host deployed with sudo. */
+  readonly privileged?: boolean;
 }
 
 /** Who holds a host's lock, as reported to a second `fleet` process. */
