@@ -21,7 +21,9 @@ export function addTargetFlags(cmd: Command): Command {
     .option("--key <path>", "SSH private key for ssh:// targets (default: ssh-agent)")
     .option("--known-hosts <path>", "host-key pin file for ssh:// targets (default ~/.ssh/known_hosts)")
     .option("--accept-new-host-keys", "trust and record the host key of a host seen for the first time")
-    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds", positiveInt("--connect-timeout"), 10);
+    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds", positiveInt("--connect-timeout"), 10)
+    .option("--keepalive <seconds>", "SSH keepalive interval; a host missing 3 in a row counts as dropped", positiveInt("--keepalive"), 10)
+    .option("--sudo", "on ssh:// targets, do every privileged step through 'sudo -n' (a record's sudo field overrides)");
 }
 
 export function addScenarioFlag(cmd: Command): Command {
@@ -40,6 +42,8 @@ export interface TargetFlagValues {
   knownHosts?: string;
   acceptNewHostKeys?: boolean;
   connectTimeout: number;
+  keepalive: number;
+  sudo?: boolean;
 }
 
 export function transportOptions(o: TargetFlagValues) {
@@ -49,6 +53,8 @@ export function transportOptions(o: TargetFlagValues) {
     ...(o.knownHosts !== undefined ? { knownHosts: o.knownHosts } : {}),
     acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
     connectTimeoutMs: o.connectTimeout * 1000,
+    keepaliveMs: o.keepalive * 1000,
+    sudo: Boolean(o.sudo),
   };
 }
 

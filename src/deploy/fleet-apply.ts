@@ -16,7 +16,7 @@ import { prepareApply, splitArtifact } from "./fleet-prepare.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
 import { runScheduled } from "./scheduler.js";
-import { openTransport, type TransportOptions } from "./transports.js";
+import { openTransport, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -65,7 +65,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
-  const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
+  const ctx: RunContext = { options: withHostSudo(fleet.model.hosts, options), localStore, roots, vault, lockHolder };
   const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, {
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
     resource: (i) => fleet.hosts[i]!.record.target,

@@ -18,7 +18,7 @@ import { prepareApply, type Roots } from "./fleet-prepare.js";
 import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
-import { openTransport, type TransportOptions } from "./transports.js";
+import { openTransport, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface PlanOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -52,8 +52,9 @@ export async function planFor(
   fleet: LoadedFleet,
   roots: Roots,
   vault: ReadonlyMap<string, string> | undefined,
-  options: PlanOptions,
+  planOptions: PlanOptions,
 ): Promise<PlanDoc> {
+  const options = withHostSudo(fleet.model.hosts, planOptions);
   const selected = selectHosts(fleet.model.hosts, options.only);
   const sources = [fleet.fleetSource, ...fleet.hosts.flatMap((h) => h.sources)];
   const producers = (i: number) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))];

@@ -16,7 +16,7 @@ import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface RollbackOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -65,7 +65,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
   const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
-  const pool = new TransportPool(options);
+  const pool = new TransportPool(withHostSudo(model.hosts, options));
   try {
     const views: HostView[] = [];
     for (const record of model.hosts) views.push(await viewHost(pool, record, roots));

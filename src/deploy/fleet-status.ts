@@ -15,7 +15,7 @@ import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface StatusOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -58,11 +58,12 @@ export async function fleetStatus(options: StatusOptions): Promise<HostState[]> 
   const { model } = loadFleetFile(options.fleetFile, options.scenarios);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
+  const topts = withHostSudo(model.hosts, options);
   const transports = new Map<string, Promise<Transport>>();
   const transportFor = (target: string): Promise<Transport> => {
     let t = transports.get(target);
     if (!t) {
-      t = openTransport(target, options);
+      t = openTransport(target, topts);
       transports.set(target, t);
     }
     return t;

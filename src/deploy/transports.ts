@@ -13,10 +13,34 @@ export interface TransportOptions {
   readonly knownHosts?: string;
   readonly acceptNewHostKeys?: boolean;
   readonly connectTimeoutMs?: number;
+  /** SSH keepalive period; 3 missed in a row count as a dropped connection. */
+  readonly keepaliveMs?: number;
+  /** `--sudo`: the default of every host record without a `sudo` field (ADR 107). */
+  readonly sudo?: boolean;
+  /** Per target, whether it is deployed through sudo (set by `withHostSudo`). */
+  readonly sudoTargets?: ReadonlyMap<string, boolean>;
+}
+
+/**
+ * Options that know, per target, whether it goes through sudo: a record's `sudo` field, else the
+ * `--sudo` flag. Records sharing a target must agree (one host, one way in): else exit 2.
+ */
+export function withHostSudo<T extends TransportOptions>(hosts: readonly HostRecord[], options: T): T {
+  const byTarget = new Map<string, boolean>();
+  for (const h of hosts) {
+    const sudo = h.sudo ?? options.sudo ?? false;
+    const other = byTarget.get(h.target);
+    if (other !== undefined && other !== sudo) {
+      throw new UsageError(`host records for '${h.target}' disagree on sudo; give every record of that target the same 'sudo' value`);
+    }
+    byTarget.set(h.target, sudo);
+  }
+  return { ...options, sudoTargets: byTarget };
 }
 
 /** Usage errors about targets, raised before any host is contacted (exit 2). */
 export function checkTargets(hosts: readonly HostRecord[], options: TransportOptions): void {
+  withHostSudo(hosts, options);
   if (options.transportRoot !== undefined) {
     const byDir = new Map<string, string>();
     for (const h of hosts) {
@@ -51,5 +75,7 @@ export async function openTransport(target: string, options: TransportOptions): 
     knownHosts: options.knownHosts ?? join(process.env["HOME"] ?? "/root", ".ssh", "known_hosts"),
     acceptNewHostKeys: options.acceptNewHostKeys ?? false,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    ...(options.keepaliveMs !== undefined ? { keepaliveIntervalMs: options.keepaliveMs } : {}),
+    sudo: options.sudoTargets?.get(target) ?? options.sudo ?? false,
   });
 }
