@@ -16,7 +16,7 @@ import { prepareApply, splitArtifact } from "./fleet-prepare.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
 import { runScheduled } from "./scheduler.js";
-import { openTransport, withHostSudo, type TransportOptions } from "./transports.js";
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -107,7 +107,7 @@ async function currentArtifacts(host: HostRecord, ctx: RunContext): Promise<Host
     const transport = await openTransport(host.target, ctx.options);
     try {
       const home = await transport.home();
-      const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+      const deploymentsRoot = targetRoot(ctx.roots.deployments, home, transport);
       const manifest = await readCurrentManifest(transport, deploymentsRoot, host.stack);
       if (!manifest) return { host, status: "failed", reason: "not selected and never deployed", warnings: [] };
       return { host, status: "ok", warnings: [], artifacts: manifest.artifacts };

@@ -10,12 +10,11 @@ import { stackDir } from "../manifest/layout.js";
 import { readPending, type PendingOperation } from "../manifest/pending.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
-import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, withHostSudo, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface StatusOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -97,7 +96,7 @@ async function readHostState(
   try {
     progress("connect");
     const transport = await transportFor(host.target);
-    const deploymentsRoot = expandRoot(deployments.raw, await transport.home(), deployments.origin);
+    const deploymentsRoot = targetRoot(deployments, await transport.home(), transport);
     const dir = stackDir(deploymentsRoot, host.stack);
     progress("read manifest");
     const pending = await readPending(transport, dir);

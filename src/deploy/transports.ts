@@ -6,6 +6,22 @@ import type { HostRecord } from "../plan/fleet-model.js";
 import { LocalTransport } from "../transport/local.js";
 import { parseTarget, sanitiseTarget, targetUser } from "../transport/target.js";
 import type { Transport } from "../transport/transport.js";
+import { expandRoot, type ChosenRoot } from "../store/roots.js";
+
+/** Where the default roots live on a host deployed through sudo: root's, not the user's (ADR 107). */
+export const SUDO_ROOTS_DIR = "/var/lib/fleet";
+
+/**
+ * A store or deployments root as the target sees it: `~` expanded with the target's home; on a
+ * sudo host the defaults (`~/.fleet/…`) become root-owned directories under /var/lib/fleet, which
+ * services running as other users can traverse.
+ */
+export function targetRoot(root: ChosenRoot, home: string, transport: Transport): string {
+  if (transport.sudo === true && root.origin === "default" && root.raw.startsWith("~/.fleet/")) {
+    return `${SUDO_ROOTS_DIR}/${root.raw.slice("~/.fleet/".length)}`;
+  }
+  return expandRoot(root.raw, home, root.origin);
+}
 
 export interface TransportOptions {
   readonly transportRoot?: string;

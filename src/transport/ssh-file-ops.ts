@@ -243,9 +243,11 @@ export class ShellOps implements FileOps {
 
   async writeFileAtomic(path: string, tmp: string, data: Buffer, mode: number): Promise<void> {
     const t = shellQuote(tmp);
-    // umask 077 on the server: the temp file is private until its mode is set. dd fsyncs it.
+    // umask 077: the temp file is private until its mode is set (each request runs in a subshell,
+    // so directories keep the server's 022). dd fsyncs it.
     await this.run(
       [
+        "umask 077",
         `if dd of=${t} bs=65536 conv=fsync status=none && chmod ${octal(mode)} -- ${t} && mv -f -T -- ${t} ${shellQuote(path)}; then exit 0; fi`,
         `rm -f -- ${t}`,
         "exit 1",

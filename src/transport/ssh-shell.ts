@@ -35,7 +35,8 @@ export class ShellGone extends Error {
 function serverScript(marker: string): string {
   return [
     `M=${marker}`,
-    "umask 077",
+    "umask 022",
+    // Private: request data (secret files too) passes through it.
     't=$(mktemp -d "${TMPDIR:-/tmp}/fleet-ops.XXXXXX") || exit 1',
     "trap 'rm -rf \"$t\"' EXIT",
     "trap 'exit 1' HUP INT TERM PIPE",

@@ -57,6 +57,8 @@ export interface Transport {
   readonly target: string;
   /** The user the target is reached as (for `~` and hooks). */
   readonly user: string;
+  /** Every privileged step goes through `sudo -n`; the default roots are root's (ADR 107). */
+  readonly sudo?: boolean;
 
   /** Home of the target user, for `~` expansion of the store and deployments roots (SPEC §2). */
   home(): Promise<string>;
