@@ -403,7 +403,7 @@ export class SshTransport implements Transport {
       backstop = options.timeoutMs + 5000;
     }
     const sudo = this.sudo && options.privileged === true;
-    const r = await this.exec(`cannot run '${command}'`, line, { ...(backstop === undefined ? {} : { timeoutMs: backstop }), sudo });
+    const r = await this.exec(`cannot run '${shortCommand(command)}'`, line, { ...(backstop === undefined ? {} : { timeoutMs: backstop }), sudo });
     return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
   }
 
@@ -468,6 +468,12 @@ export class SshTransport implements Transport {
       this.client.end();
     });
   }
+}
+
+/** A command as messages name it: its first line, cut to 60 characters. */
+function shortCommand(command: string): string {
+  const first = command.split("\n", 1)[0]!;
+  return first.length > 60 || first.length < command.length ? `${first.slice(0, 60)}…` : first;
 }
 
 function nulJoin(paths: readonly string[]): Buffer {

@@ -130,6 +130,15 @@ describe.skipIf(rigSkipReason)("the quickstart on real systemd machines, as depl
     expect(back.code).toBe(0);
     expect(managedTree(web, "WebStack")).toBe(gen1.web);
     expect(managedTree(db, "DbStack")).toBe(gen1.db);
+
+    // The read-only commands reach the root-owned deployments the same way.
+    const verify = fleet(["verify", file, "--sudo"]);
+    expect(verify.stderr).toBe("");
+    expect(verify.stdout).toMatch(/fleet: 2\/2 host\(s\) verified\n$/);
+    expect(verify.code).toBe(0);
+    const plan = fleet(["plan", file, "--sudo", "--json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout)).toHaveProperty("plan_hash");
   }
 
   it("two plain machines (dash as /bin/sh)", async () => {
