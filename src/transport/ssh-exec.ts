@@ -15,7 +15,7 @@ export interface ExecResult {
   readonly stdout: Buffer;
   readonly stderr: Buffer;
   /**
-   * False when the script never started: the marker never came on stdout (no /bin/sh or base64,
+   * False when the script never started: the marker never came on stdout (no /bin/sh,
    * a sudo that refused, …). Then `stderr` holds everything the channel printed on stderr.
    */
   readonly started: boolean;

@@ -5,10 +5,11 @@
  * So COMMAND must mean the same thing to sh, bash, dash, zsh, fish and csh, and whatever those
  * start-up files print must never be taken for fleet's output. COMMAND is therefore always
  *
- *     /bin/sh -c 'eval "$(printf %s BASE64 | base64 -d)"'        (sudo -n before it when asked)
+ *     exec /bin/sh -c 'eval "$(printf "ENCODED")"'        (sudo -n before /bin/sh when asked)
  *
- * whose single-quoted part holds only base64 characters, which no shell's quoting rules treat
- * specially (fish, unlike sh, reads `\` and `'` inside single quotes). The decoded script first
+ * where ENCODED is the script as a printf format of plain characters and octal escapes, which no
+ * shell's quoting rules treat specially (fish, unlike sh, reads `\\` and `\'` inside single
+ * quotes; ENCODED never holds either). The decoded script first
  * prints a marker line, unguessable and new for every connection, on stdout and on stderr; a
  * `MarkerGate` on each stream drops everything before it.
  */
@@ -19,11 +20,32 @@ export function newMarker(): string {
   return `FLEET-${randomBytes(12).toString("hex")}`;
 }
 
+/** Bytes that mean nothing to any shell inside `'…"…"…'` nor to printf's format. */
+const PLAIN = /[A-Za-z0-9 ,._/=+:-]/;
+
+/**
+ * `script` as a printf format that reproduces it byte for byte: plain characters as they are,
+ * `%` doubled, every other byte as a three-digit octal escape. The result holds no `'`, no `"`,
+ * no `$` and no backslash followed by anything but a digit, so sh, dash, bash, zsh, fish and csh
+ * all pass it through a single-quoted word unchanged.
+ */
+export function printfEncode(script: string): string {
+  let out = "";
+  for (const b of Buffer.from(script, "utf8")) {
+    const c = String.fromCharCode(b);
+    if (b < 0x80 && PLAIN.test(c)) out += c;
+    else if (c === "%") out += "%%";
+    else out += `\\${b.toString(8).padStart(3, "0")}`;
+  }
+  return out;
+}
+
 /** The exec request line for `script` (POSIX sh, run by /bin/sh), optionally through `sudo -n`. */
 export function wrapScript(script: string, marker: string, sudo = false): string {
   const body = `printf '%s\\n' ${marker}; printf '%s\\n' ${marker} >&2\n${script}\n`;
-  const b64 = Buffer.from(body, "utf8").toString("base64");
-  return `${sudo ? "sudo -n " : ""}/bin/sh -c 'eval "$(printf %s ${b64} | base64 -d)"'`;
+  // printf is a builtin of every /bin/sh: decoding costs no process of its own.
+  // `exec`: the login shell is replaced, not kept waiting (sh, bash, zsh, fish and csh all have it).
+  return `exec ${sudo ? "sudo -n " : ""}/bin/sh -c 'eval "$(printf "${printfEncode(body)}")"'`;
 }
 
 /**
