@@ -91,7 +91,15 @@ export async function freePort(): Promise<number> {
 /** nspawn refuses to start without a writable /run/systemd/nspawn; without a system bus it is a tmpfs. */
 export function ensureNspawnStateDir(): void {
   mkdirSync(NSPAWN_STATE, { recursive: true });
-  if (!isMountpoint(NSPAWN_STATE)) sh("mount", ["-t", "tmpfs", "-o", "mode=0755,size=16m", "tmpfs", NSPAWN_STATE]);
+  if (isMountpoint(NSPAWN_STATE)) return;
+  mkdirSync(RIG_BASE, { recursive: true });
+  // Under a lock: two runs starting together must not stack two tmpfs there.
+  sh("flock", [
+    join(RIG_BASE, ".nspawn-state.lock"),
+    "sh",
+    "-c",
+    `mountpoint -q ${NSPAWN_STATE} || mount -t tmpfs -o mode=0755,size=16m tmpfs ${NSPAWN_STATE}`,
+  ]);
 }
 
 interface MountEntry {
@@ -268,7 +276,7 @@ export function teardownRun(runId: string, machineNames: readonly string[] = [])
 export function sweepStaleRuns(): string[] {
   const runs = new Set<string>();
   if (existsSync(RIG_BASE)) {
-    for (const e of readdirSync(RIG_BASE)) runs.add(e.replace(/\.owner$/, ""));
+    for (const e of readdirSync(RIG_BASE)) if (!e.startsWith(".")) runs.add(e.replace(/\.owner$/, ""));
   }
   for (const h of cgroupHierarchies()) {
     const d = join(h, "fleet-rig");

@@ -579,7 +579,7 @@ export async function startSystemdRig(specs: readonly MachineSpec[]): Promise<Sy
     writeFileSync(knownHostsPath, knownAll.join(""));
     for (const m of machines) {
       if (!m.spec.bastion) continue;
-      const cgroups = runCgroupDirs(runId).map((c) => join(c, `${m.name}-forward`));
+      const cgroups = runCgroupDirs(runId).map((c) => join(c, `_forward-${m.name}`));
       for (const c of cgroups) mkdirSync(c, { recursive: true });
       launch(forwarderScript(cgroups, m.port, netnsName(runId, m.name)), join(dir, m.name, "forward.sh"));
     }

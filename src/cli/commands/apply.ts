@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
-import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
@@ -33,10 +33,10 @@ export function registerApply(program: Command): void {
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addJobsFlag(cmd, "deploy");
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
     .option("--fail-fast", "stop launching new deploys at the first failing host")
-    .option("--jobs <n>", "deploy up to N hosts at once", positiveInt("--jobs"), 1)
     .option("--tls-certs <dir>", "pre-supplied certificates: DIR/<domain>/{fullchain,privkey}.pem")
     .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
     .option("--activate", "after each flip, daemon-reload and restart that host's units")

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { computePlan } from "../../deploy/fleet-plan.js";
 import { planDot, planHash, planJson } from "../../plan/plan-doc.js";
-import { addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { explainHost, renderPlan } from "../plan-render.js";
 import { handleRefusal } from "../refusal.js";
@@ -9,6 +9,7 @@ import { handleRefusal } from "../refusal.js";
 interface PlanFlags extends TargetFlagValues {
   scenario: string[];
   only: string[];
+  jobs: number;
   json?: boolean;
   dot?: boolean;
   explain?: string;
@@ -24,6 +25,7 @@ export function registerPlan(program: Command): void {
   addTargetFlags(cmd);
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
+  addJobsFlag(cmd, "read");
   cmd
     .option("--json", "the plan as canonical JSON with its plan_hash")
     .option("--dot", "the host graph in Graphviz dot")
@@ -38,6 +40,7 @@ export function registerPlan(program: Command): void {
           fleetFile: file,
           scenarios: flags.scenario,
           only: flags.only,
+          jobs: flags.jobs,
           ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
           ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
           ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),

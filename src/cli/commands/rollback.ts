@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
-import { addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
@@ -11,6 +11,7 @@ import { reportRolledBack } from "../report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
+  jobs: number;
   only?: string[];
   json?: boolean;
 }
@@ -23,6 +24,7 @@ export function registerRollback(program: Command): void {
   addTargetFlags(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addJobsFlag(cmd, "roll back");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -35,6 +37,7 @@ export function registerRollback(program: Command): void {
         ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
         ...transportOptions(flags),
         failFast: Boolean(flags.failFast),
+        jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
         onProgress: (e) => progress.update(e),
