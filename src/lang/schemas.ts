@@ -92,7 +92,7 @@ export const stackSchema: Schema = {
 export const hostSchema: Schema = {
   k: "rec",
   name: "host record",
-  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)) },
+  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)), sudo: opt(bool) },
 };
 
 /** `rollout = { waves = [1, "10%"] maxFailed = "5%" soak = 30 }` (ADR 160). */
