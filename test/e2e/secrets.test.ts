@@ -205,7 +205,8 @@ describe("secrets and --json output", () => {
       env: { API_TOKEN: r.env["API_TOKEN"]!, HOME: r.home },
     });
     expect(e11.code).toBe(1);
-    expect(e11.stdout).toContain("[E11] secret(s) not set: from_vault:db_pw");
+    expect(e11.stdout).toContain('"message": "secret(s) not set: from_vault:db_pw');
+    expect(e11.stdout).toContain('"code": "E11"');
     expect(e11.stdout + e11.stderr).not.toContain(PREFIX);
   });
 });

@@ -1,11 +1,10 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
-import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
+import { writeOutcomes } from "../json-report.js";
 import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
 import { reportApplied } from "../report.js";
 
@@ -22,6 +21,12 @@ interface ApplyFlags extends TargetFlagValues {
   only?: string[];
   scenario: string[];
   json?: boolean;
+}
+
+/** A plan_hash is 64 hex digits; anything shorter could never match, so it is a usage error. */
+function planHashArg(v: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError("give the full 64-hex-digit plan_hash printed by 'fleet plan --json'");
+  return v;
 }
 
 export function registerApply(program: Command): void {
@@ -41,7 +46,7 @@ export function registerApply(program: Command): void {
     .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
-    .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash")
+    .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash", planHashArg)
     .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
@@ -75,13 +80,12 @@ export function registerApply(program: Command): void {
         });
       } catch (e) {
         progress.stop();
-        if (json && e instanceof FleetRefusal) writeJson(refusalJson("apply", e));
         handleRefusal(out, e);
       } finally {
         progress.stop();
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
-      if (json) writeJson(outcomesJson("apply", outcomes));
+      if (json) writeOutcomes("apply", outcomes);
       else out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
       if (ok !== outcomes.length) throw new ExitCode(1);
     });

@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
-import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
+import { writeOutcomes } from "../json-report.js";
 import { addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
 import { reportRolledBack } from "../report.js";
 
@@ -42,13 +41,12 @@ export function registerRollback(program: Command): void {
       });
     } catch (e) {
       progress.stop();
-      if (json && e instanceof FleetRefusal) writeJson(refusalJson("rollback", e));
       handleRefusal(out, e);
     } finally {
       progress.stop();
     }
     if (json) {
-      writeJson(outcomesJson("rollback", outcomes));
+      writeOutcomes("rollback", outcomes);
       if (outcomes.some((o) => o.status !== "ok")) throw new ExitCode(1);
       return;
     }
