@@ -7,7 +7,7 @@
 import type { FileDrift } from "../manifest/drift.js";
 import { FleetRefusal } from "../deploy/fleet-load.js";
 import type { HostState } from "../deploy/fleet-status.js";
-import type { HostOutcome, HostStatus } from "../deploy/outcome.js";
+import type { CapturedOutput, HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { writeJsonDocument, writeJsonError } from "./json-contract.js";
 import { diagnosticJson, fleetErrorJson, plainProblem, type JsonProblem } from "./json-problem.js";
@@ -31,6 +31,10 @@ function outcomeError(o: HostOutcome): JsonProblem | null {
   return plainProblem(o.code ?? null, o.reason !== undefined && o.reason !== "" ? o.reason : o.status);
 }
 
+function outputJson(c: CapturedOutput) {
+  return { step: c.step, stdout: c.stdout, stderr: c.stderr, exit_code: c.exitCode, failed: c.failed, truncated: c.truncated };
+}
+
 function diagnosticsOf(o: HostOutcome): JsonProblem[] {
   return (o.diagnostics ?? []).map((d) => diagnosticJson(d, o.sources ?? []));
 }
@@ -52,6 +56,7 @@ export function outcomeJson(command: "apply" | "rollback", o: HostOutcome): Reco
     error: outcomeError(o),
     diagnostics: diagnosticsOf(o),
     warnings: [...o.warnings],
+    output: (o.output ?? []).map(outputJson),
     ...(command === "rollback" && o.status === "ok" ? { restored: o.restored ?? 0, removed: o.removed ?? 0, secret_skipped: o.secretSkipped ?? 0 } : {}),
   };
 }

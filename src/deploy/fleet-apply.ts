@@ -10,11 +10,11 @@ import { planHash } from "../plan/plan-doc.js";
 import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { LockHolder } from "../transport/transport.js";
-import { deployOne, errorOutcome, type RunContext } from "./fleet-apply-host.js";
+import { deployOne, errorOutcome, fleetSecretValues, type RunContext } from "./fleet-apply-host.js";
 import type { LoadedFleet } from "./fleet-load.js";
 import { prepareApply, splitArtifact } from "./fleet-prepare.js";
 import { readCurrentManifest } from "./host-bridge.js";
-import type { HostOutcome, ProgressEvent } from "./outcome.js";
+import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { runScheduled } from "./scheduler.js";
 import { openTransport, type TransportOptions } from "./transports.js";
 
@@ -39,6 +39,8 @@ export interface ApplyOptions extends TransportOptions {
   readonly clock: () => Date;
   readonly dieAt?: string;
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** Output of hooks, builds, activation and health checks as it arrives (`-v`), secrets redacted. */
+  readonly onOutput?: (c: OutputChunk) => void;
   /** Called in plan order as each host's outcome becomes final. */
   readonly onReport?: (o: HostOutcome) => void;
 }
@@ -65,7 +67,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
-  const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
+  const ctx: RunContext = { options, localStore, roots, vault, lockHolder, secretValues: fleetSecretValues(fleet, vault) };
   const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, {
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
     resource: (i) => fleet.hosts[i]!.record.target,

@@ -14,8 +14,9 @@ import { loadFleetFile } from "./fleet-load.js";
 import { rollbackHost } from "./host-rollback.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
+import type { CapturedOutput } from "../captured-output.js";
 import { selectHosts } from "../plan/selection.js";
-import type { HostOutcome, ProgressEvent } from "./outcome.js";
+import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
 
 export interface RollbackOptions extends TransportOptions {
@@ -28,6 +29,8 @@ export interface RollbackOptions extends TransportOptions {
   readonly onReport?: (o: HostOutcome) => void;
   /** Stages of the host being rolled back, for the TTY's live lines. */
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** Hook output as it arrives (`-v`). */
+  readonly onOutput?: (c: OutputChunk) => void;
 }
 
 /** Open transports once per target and close them all at the end. */
@@ -81,10 +84,12 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
       } else if (view.error) {
         outcome = failure(view.record, view.error);
       } else {
+        const hookOutput: CapturedOutput[] = [];
         try {
           const pre = model.hooks.rollback.pre;
-          const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir) : { ok: true, detail: "" };
-          if (!preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
+          const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir, "rollback pre hook", options.onOutput) : undefined;
+          if (preResult) hookOutput.push(preResult.output);
+          if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
           const transport = await pool.get(view.record.target);
           const warnings: string[] = [];
           const r = await rollbackHost({
@@ -107,12 +112,14 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
             secretSkipped: r.secretSkipped,
           };
           const post = model.hooks.rollback.post;
-          const postResult = post !== undefined ? await runHook(post, view.record, fleetDir) : { ok: true, detail: "" };
-          if (!postResult.ok) outcome = { ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] };
+          const postResult = post !== undefined ? await runHook(post, view.record, fleetDir, "rollback post hook", options.onOutput) : undefined;
+          if (postResult) hookOutput.push(postResult.output);
+          if (postResult && !postResult.ok) outcome = { ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] };
         } catch (e) {
           if (!(e instanceof FleetError)) throw e;
           outcome = failure(view.record, e);
         }
+        if (hookOutput.length > 0) outcome = { ...outcome, output: hookOutput };
       }
       if (outcome.status !== "ok") failedOnce = true;
       outcomes.set(i, outcome);

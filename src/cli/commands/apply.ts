@@ -1,12 +1,13 @@
 import { InvalidArgumentError, type Command } from "commander";
+import type { OutputChunk } from "../../deploy/outcome.js";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
 import { writeOutcomes } from "../json-report.js";
-import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { reportApplied } from "../report.js";
+import { reportApplied, verboseLines } from "../report.js";
 
 interface ApplyFlags extends TargetFlagValues {
   dryRun?: boolean;
@@ -21,6 +22,7 @@ interface ApplyFlags extends TargetFlagValues {
   only?: string[];
   scenario: string[];
   json?: boolean;
+  verbose?: boolean;
 }
 
 /** A plan_hash is 64 hex digits; anything shorter could never match, so it is a usage error. */
@@ -38,6 +40,7 @@ export function registerApply(program: Command): void {
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addVerboseFlag(cmd);
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
     .option("--fail-fast", "stop launching new deploys at the first failing host")
@@ -73,6 +76,7 @@ export function registerApply(program: Command): void {
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
           onProgress: (e) => progress.update(e),
+          ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
           onReport: (o) => {
             progress.done(o.host);
             if (!json) reportApplied(out, o);

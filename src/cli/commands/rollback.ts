@@ -1,17 +1,19 @@
 import type { Command } from "commander";
+import type { OutputChunk } from "../../deploy/outcome.js";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
 import { writeOutcomes } from "../json-report.js";
-import { addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addVerboseFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { reportRolledBack } from "../report.js";
+import { reportRolledBack, verboseLines } from "../report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
   only?: string[];
   json?: boolean;
+  verbose?: boolean;
 }
 
 export function registerRollback(program: Command): void {
@@ -22,6 +24,7 @@ export function registerRollback(program: Command): void {
   addTargetFlags(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addVerboseFlag(cmd);
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -37,6 +40,7 @@ export function registerRollback(program: Command): void {
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
         onProgress: (e) => progress.update(e),
+        ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
         onReport: (o) => progress.done(o.host),
       });
     } catch (e) {
