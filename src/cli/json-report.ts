@@ -10,6 +10,7 @@ import type { HostState } from "../deploy/fleet-status.js";
 import type { CapturedOutput, HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { writeJsonDocument, writeJsonError } from "./json-contract.js";
+import type { RunLog } from "./run-log.js";
 import { diagnosticJson, fleetErrorJson, plainProblem, type JsonProblem } from "./json-problem.js";
 
 export { diagnosticJson };
@@ -47,8 +48,9 @@ export function counts<S extends string>(statuses: readonly S[], all: readonly S
 }
 
 /** One host of `fleet apply --json` / `fleet rollback --json`. */
-export function outcomeJson(command: "apply" | "rollback", o: HostOutcome): Record<string, unknown> {
+export function outcomeJson(command: "apply" | "rollback", o: HostOutcome, durationMs: number | null = null): Record<string, unknown> {
   return {
+    duration_ms: durationMs,
     ...hostFields(o.host),
     status: o.status,
     generation: o.generation ?? null,
@@ -62,9 +64,15 @@ export function outcomeJson(command: "apply" | "rollback", o: HostOutcome): Reco
 }
 
 /** `fleet apply --json` / `fleet rollback --json`. */
-export function outcomesJson(command: "apply" | "rollback", outcomes: readonly HostOutcome[]): Record<string, unknown> {
+export function outcomesJson(
+  command: "apply" | "rollback",
+  outcomes: readonly HostOutcome[],
+  durationOf: (h: HostRecord) => number | null = () => null,
+  runId: string | null = null,
+): Record<string, unknown> {
   return {
-    hosts: outcomes.map((o) => outcomeJson(command, o)),
+    run: runId,
+    hosts: outcomes.map((o) => outcomeJson(command, o, durationOf(o.host))),
     summary: counts(
       outcomes.map((o) => o.status),
       OUTCOME_STATUSES,
@@ -72,11 +80,11 @@ export function outcomesJson(command: "apply" | "rollback", outcomes: readonly H
   };
 }
 
-export function writeOutcomes(command: "apply" | "rollback", outcomes: readonly HostOutcome[]): void {
+export function writeOutcomes(command: "apply" | "rollback", outcomes: readonly HostOutcome[], log?: RunLog): void {
   writeJsonDocument(
     command,
     outcomes.every((o) => o.status === "ok"),
-    outcomesJson(command, outcomes),
+    outcomesJson(command, outcomes, (h) => log?.durationOf(h) ?? null, log?.id ?? null),
   );
 }
 

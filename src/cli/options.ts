@@ -61,3 +61,8 @@ export function addOnlyFlag(cmd: Command): Command {
 export function addVerboseFlag(cmd: Command): Command {
   return cmd.option("-v, --verbose", "stream the output of hooks, builds, activation and health checks, prefixed by host");
 }
+
+/** `--runs-dir`: where apply and rollback write their run logs, and `fleet log` reads them. */
+export function addRunsDirFlag(cmd: Command): Command {
+  return cmd.option("--runs-dir <path>", "run logs directory (default ~/.fleet/runs, or FLEET_RUNS_DIR)");
+}

@@ -90,3 +90,24 @@ export function verboseLines(c: OutputChunk): string[] {
   const who = c.host.machine ?? c.host.stack;
   return lastLines(c.text, Number.MAX_SAFE_INTEGER).map((l) => `[${who}] ${c.step}: ${l}`);
 }
+
+const BREAKDOWN: readonly [HostOutcome["status"], string][] = [
+  ["rolled-back", "rolled back"],
+  ["failed", "failed"],
+  ["blocked", "blocked"],
+  ["not-attempted", "not attempted"],
+];
+
+/**
+ * The seed's summary `fleet: N/M host(s) deployed`; when not every host succeeded, followed by
+ * what became of the others: `fleet: 4/6 host(s) deployed (1 rolled back, 1 failed)`.
+ */
+export function summaryLine(outcomes: readonly HostOutcome[], verb: "deployed" | "rolled back"): string {
+  const ok = outcomes.filter((o) => o.status === "ok").length;
+  const line = `fleet: ${ok}/${outcomes.length} host(s) ${verb}`;
+  if (ok === outcomes.length) return line;
+  const parts = BREAKDOWN.map(([s, word]) => [outcomes.filter((o) => o.status === s).length, word] as const)
+    .filter(([n]) => n > 0)
+    .map(([n, word]) => `${n} ${word}`);
+  return `${line} (${parts.join(", ")})`;
+}

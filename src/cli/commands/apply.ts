@@ -3,11 +3,13 @@ import type { OutputChunk } from "../../deploy/outcome.js";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
 import { writeOutcomes } from "../json-report.js";
-import { addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { reportApplied, verboseLines } from "../report.js";
+import { reportApplied, summaryLine, verboseLines } from "../report.js";
+import { openRunLog } from "../run-log.js";
+import { counts } from "../json-report.js";
 
 interface ApplyFlags extends TargetFlagValues {
   dryRun?: boolean;
@@ -23,6 +25,7 @@ interface ApplyFlags extends TargetFlagValues {
   scenario: string[];
   json?: boolean;
   verbose?: boolean;
+  runsDir?: string;
 }
 
 /** A plan_hash is 64 hex digits; anything shorter could never match, so it is a usage error. */
@@ -41,6 +44,7 @@ export function registerApply(program: Command): void {
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
   addVerboseFlag(cmd);
+  addRunsDirFlag(cmd);
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
     .option("--fail-fast", "stop launching new deploys at the first failing host")
@@ -55,6 +59,7 @@ export function registerApply(program: Command): void {
       const json = Boolean(flags.json);
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
+      const log = openRunLog("apply", file, flags.runsDir, (l) => out.err(l));
       let outcomes;
       try {
         outcomes = await applyFleet({
@@ -75,22 +80,28 @@ export function registerApply(program: Command): void {
           ...(flags.only !== undefined ? { only: flags.only } : {}),
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
-          onProgress: (e) => progress.update(e),
+          onProgress: (e) => {
+          log.phase(e);
+          progress.update(e);
+        },
           ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
           onReport: (o) => {
+            log.hostDone(o);
             progress.done(o.host);
             if (!json) reportApplied(out, o);
           },
         });
       } catch (e) {
         progress.stop();
+        log.end({ total: 0 }, 1);
         handleRefusal(out, e);
       } finally {
         progress.stop();
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
-      if (json) writeOutcomes("apply", outcomes);
-      else out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
+      log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), ok === outcomes.length ? 0 : 1);
+      if (json) writeOutcomes("apply", outcomes, log);
+      else out.out(summaryLine(outcomes, "deployed"));
       if (ok !== outcomes.length) throw new ExitCode(1);
     });
 }

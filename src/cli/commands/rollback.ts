@@ -3,17 +3,20 @@ import type { OutputChunk } from "../../deploy/outcome.js";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
 import { writeOutcomes } from "../json-report.js";
-import { addVerboseFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { reportRolledBack, verboseLines } from "../report.js";
+import { reportRolledBack, summaryLine, verboseLines } from "../report.js";
+import { openRunLog } from "../run-log.js";
+import { counts } from "../json-report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
   only?: string[];
   json?: boolean;
   verbose?: boolean;
+  runsDir?: string;
 }
 
 export function registerRollback(program: Command): void {
@@ -25,10 +28,12 @@ export function registerRollback(program: Command): void {
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
   addVerboseFlag(cmd);
+  addRunsDirFlag(cmd);
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
     const out = progress.wrap(processOutput());
+    const log = openRunLog("rollback", file, flags.runsDir, (l) => out.err(l));
     let outcomes;
     try {
       outcomes = await rollbackFleet({
@@ -39,18 +44,26 @@ export function registerRollback(program: Command): void {
         failFast: Boolean(flags.failFast),
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
-        onProgress: (e) => progress.update(e),
+        onProgress: (e) => {
+          log.phase(e);
+          progress.update(e);
+        },
         ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
-        onReport: (o) => progress.done(o.host),
+        onReport: (o) => {
+          log.hostDone(o);
+          progress.done(o.host);
+        },
       });
     } catch (e) {
       progress.stop();
+      log.end({ total: 0 }, 1);
       handleRefusal(out, e);
     } finally {
       progress.stop();
     }
+    log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), outcomes.every((o) => o.status === "ok") ? 0 : 1);
     if (json) {
-      writeOutcomes("rollback", outcomes);
+      writeOutcomes("rollback", outcomes, log);
       if (outcomes.some((o) => o.status !== "ok")) throw new ExitCode(1);
       return;
     }
@@ -58,7 +71,7 @@ export function registerRollback(program: Command): void {
     for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
     for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1);
     const ok = outcomes.filter((o) => o.status === "ok").length;
-    out.out(`fleet: ${ok}/${outcomes.length} host(s) rolled back`);
+    out.out(summaryLine(outcomes, "rolled back"));
     if (ok !== outcomes.length) throw new ExitCode(1);
   });
 }
