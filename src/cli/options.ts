@@ -8,6 +8,16 @@ export function positiveInt(what: string) {
   };
 }
 
+/**
+ * Hosts worked on at once when `--jobs` is not given (ADR 170: colmena's 10). Order rules and the
+ * report do not depend on it: output off a TTY is byte-identical for every value.
+ */
+export const DEFAULT_JOBS = 10;
+
+export function addJobsFlag(cmd: Command, what: string): Command {
+  return cmd.option("--jobs <n>", `${what} up to N hosts at once (default ${DEFAULT_JOBS})`, positiveInt("--jobs"), DEFAULT_JOBS);
+}
+
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }

@@ -20,6 +20,7 @@ import { prepareApply, type Roots } from "./fleet-prepare.js";
 import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
+import { runScheduled } from "./scheduler.js";
 import { openTransport, type TransportOptions } from "./transports.js";
 
 export interface PlanOptions extends TransportOptions {
@@ -32,6 +33,8 @@ export interface PlanOptions extends TransportOptions {
   readonly only?: readonly string[];
   /** Also read the live bytes of every changed non-secret file and diff them (`plan --diff`). */
   readonly diff?: boolean;
+  /** Hosts read at once (default 1). */
+  readonly jobs?: number;
 }
 
 /**
@@ -79,23 +82,29 @@ export async function planFor(
   const level = levelsOf(fleet.graph.order, producers);
   const produced = new Map<number, Readonly<Record<string, string>>>();
   const status = new Map<number, PlanHost["status"]>();
-  const hosts: PlanHost[] = [];
-  for (const i of fleet.graph.order) {
-    const loaded = fleet.hosts[i]!;
-    if (!selected.has(i)) {
-      // Producers outside --only are read from their current manifests, never redeployed.
-      const m = await withTransport(loaded.record.target, options, async (t) => {
-        const home = await t.home();
-        return readCurrentManifest(t, expandRoot(roots.deployments.raw, home, roots.deployments.origin), loaded.record.stack);
-      }).catch(() => null);
-      if (m) produced.set(i, m.artifacts);
-      status.set(i, m ? "ready" : "failed");
-      continue;
-    }
-    const host = await planHost(fleet, loaded, level.get(i) ?? 0, roots, vault, options, produced, status, sources, details);
-    status.set(i, host.status);
-    hosts.push(host);
-  }
+  // Hosts are read concurrently (a consumer after its producers); the document is in plan order.
+  const planned = await runScheduled<PlanHost | null>(fleet.graph.order, options.jobs ?? 1, {
+    producers,
+    resource: (i) => fleet.hosts[i]!.record.target,
+    settle: () => undefined,
+    run: async (i) => {
+      const loaded = fleet.hosts[i]!;
+      if (!selected.has(i)) {
+        // Producers outside --only are read from their current manifests, never redeployed.
+        const m = await withTransport(loaded.record.target, options, async (t) => {
+          const home = await t.home();
+          return readCurrentManifest(t, expandRoot(roots.deployments.raw, home, roots.deployments.origin), loaded.record.stack);
+        }).catch(() => null);
+        if (m) produced.set(i, m.artifacts);
+        status.set(i, m ? "ready" : "failed");
+        return null;
+      }
+      const host = await planHost(fleet, loaded, level.get(i) ?? 0, roots, vault, options, produced, status, sources, details);
+      status.set(i, host.status);
+      return host;
+    },
+  });
+  const hosts = fleet.graph.order.map((i) => planned.get(i)).filter((h): h is PlanHost => h !== null && h !== undefined);
   const edges: PlanEdge[] = fleet.graph.edges
     .filter((e) => selected.has(e.consumer))
     .map((e) => ({ producer: id(fleet.hosts[e.producer]!), consumer: id(fleet.hosts[e.consumer]!), artifact: e.artifact, at: spanLocation(e.span, sources) }));

@@ -18,12 +18,16 @@ import type { CapturedOutput } from "../captured-output.js";
 import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { mapLimit } from "./map-limit.js";
+import { runScheduled } from "./scheduler.js";
 
 export interface RollbackOptions extends TransportOptions {
   readonly fleetFile: string;
   readonly storeRoot?: string;
   readonly deploymentsRoot?: string;
   readonly failFast: boolean;
+  /** Hosts rolled back (and read) at once; consumers still go before their producers. */
+  readonly jobs: number;
   readonly only?: readonly string[];
   readonly dieAt?: string;
   readonly onReport?: (o: HostOutcome) => void;
@@ -70,62 +74,69 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
   const selected = selectHosts(model.hosts, options.only);
   const pool = new TransportPool(options);
   try {
-    const views: HostView[] = [];
-    for (const record of model.hosts) views.push(await viewHost(pool, record, roots));
-    const order = rollbackOrder(views).filter((i) => selected.has(i));
-    const outcomes = new Map<number, HostOutcome>();
+    const views = await mapLimit(model.hosts, options.jobs, (record) => viewHost(pool, record, roots));
+    const { order, consumersOf } = rollbackOrder(views);
+    const selectedOrder = order.filter((i) => selected.has(i));
+    const position = new Map(order.map((host, at) => [host, at]));
     let failedOnce = false;
     const holder = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
-    for (const i of order) {
-      const view = views[i]!;
-      let outcome: HostOutcome;
-      if (options.failFast && failedOnce) {
-        outcome = { host: view.record, status: "not-attempted", reason: "not attempted (fail-fast)", warnings: [] };
-      } else if (view.error) {
-        outcome = failure(view.record, view.error);
-      } else {
-        const hookOutput: CapturedOutput[] = [];
-        try {
-          const pre = model.hooks.rollback.pre;
-          const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir, "rollback pre hook", options.onOutput) : undefined;
-          if (preResult) hookOutput.push(preResult.output);
-          if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
-          const transport = await pool.get(view.record.target);
-          const warnings: string[] = [];
-          const r = await rollbackHost({
-            onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host: view.record, stage })),
-            transport,
-            stack: view.record.stack,
-            target: view.record.target,
-            deploymentsRoot: view.deploymentsRoot!,
-            holder,
-            ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
-          });
-          outcome = {
-            host: view.record,
-            status: "ok",
-            warnings,
-            generation: r.generation,
-            previous: r.was,
-            restored: r.restored,
-            removed: r.removed,
-            secretSkipped: r.secretSkipped,
-          };
-          const post = model.hooks.rollback.post;
-          const postResult = post !== undefined ? await runHook(post, view.record, fleetDir, "rollback post hook", options.onOutput) : undefined;
-          if (postResult) hookOutput.push(postResult.output);
-          if (postResult && !postResult.ok) outcome = { ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] };
-        } catch (e) {
-          if (!(e instanceof FleetError)) throw e;
-          outcome = failure(view.record, e);
-        }
-        if (hookOutput.length > 0) outcome = { ...outcome, output: hookOutput };
+    const rollbackOne = async (view: HostView): Promise<HostOutcome> => {
+      if (view.error) return failure(view.record, view.error);
+      const hookOutput: CapturedOutput[] = [];
+      const withOutput = (o: HostOutcome): HostOutcome => (hookOutput.length > 0 ? { ...o, output: hookOutput } : o);
+      try {
+        const pre = model.hooks.rollback.pre;
+        const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir, "rollback pre hook", options.onOutput) : undefined;
+        if (preResult) hookOutput.push(preResult.output);
+        if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
+        const transport = await pool.get(view.record.target);
+        const warnings: string[] = [];
+        const r = await rollbackHost({
+          onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host: view.record, stage })),
+          transport,
+          stack: view.record.stack,
+          target: view.record.target,
+          deploymentsRoot: view.deploymentsRoot!,
+          holder,
+          ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
+        });
+        const outcome: HostOutcome = {
+          host: view.record,
+          status: "ok",
+          warnings,
+          generation: r.generation,
+          previous: r.was,
+          restored: r.restored,
+          removed: r.removed,
+          secretSkipped: r.secretSkipped,
+        };
+        const post = model.hooks.rollback.post;
+        const postResult = post !== undefined ? await runHook(post, view.record, fleetDir, "rollback post hook", options.onOutput) : undefined;
+        if (postResult) hookOutput.push(postResult.output);
+        if (postResult && !postResult.ok) return withOutput({ ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] });
+        return withOutput(outcome);
+      } catch (e) {
+        if (!(e instanceof FleetError)) throw e;
+        return withOutput(failure(view.record, e));
       }
-      if (outcome.status !== "ok") failedOnce = true;
-      outcomes.set(i, outcome);
-      options.onReport?.(outcome);
-    }
-    return order.map((i) => outcomes.get(i)!);
+    };
+    // In rollback a host waits for its consumers (they go first); unselected hosts are not waited on.
+    const results = await runScheduled<HostOutcome>(selectedOrder, options.jobs, {
+      // Only consumers placed earlier count, so hosts left in a cycle by old manifests cannot stall.
+      producers: (i) => [...(consumersOf.get(i) ?? [])].filter((c) => position.get(c)! < position.get(i)!),
+      resource: (i) => views[i]!.record.target,
+      settle: (i) => {
+        if (options.failFast && failedOnce) return { host: views[i]!.record, status: "not-attempted", reason: "not attempted (fail-fast)", warnings: [] };
+        return undefined;
+      },
+      run: async (i) => {
+        const outcome = await rollbackOne(views[i]!);
+        if (outcome.status !== "ok") failedOnce = true;
+        return outcome;
+      },
+      report: (_i, o) => options.onReport?.(o),
+    });
+    return selectedOrder.map((i) => results.get(i)!);
   } finally {
     await pool.closeAll();
   }
@@ -148,8 +159,11 @@ async function viewHost(pool: TransportPool, record: HostRecord, roots: Roots): 
   }
 }
 
-/** The reverse of the deploy order the current manifests imply (consumers before producers). */
-export function rollbackOrder(views: readonly HostView[]): number[] {
+/**
+ * The reverse of the deploy order the current manifests imply (consumers before producers), and
+ * for each host the consumers that must be rolled back before it.
+ */
+export function rollbackOrder(views: readonly HostView[]): { order: number[]; consumersOf: ReadonlyMap<number, ReadonlySet<number>> } {
   const producersOf = new Map<number, Set<number>>();
   const consumersOf = new Map<number, Set<number>>();
   for (const v of views) {
@@ -168,5 +182,5 @@ export function rollbackOrder(views: readonly HostView[]): number[] {
     (n) => [...(consumersOf.get(n) ?? [])],
     (n) => [...(producersOf.get(n) ?? [])],
   );
-  return [...order, ...unplaced].reverse();
+  return { order: [...order, ...unplaced].reverse(), consumersOf };
 }

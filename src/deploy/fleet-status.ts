@@ -16,6 +16,7 @@ import { chooseRoots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { mapLimit } from "./map-limit.js";
 
 export interface StatusOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -26,7 +27,11 @@ export interface StatusOptions extends TransportOptions {
   readonly only?: readonly string[];
   /** Also check that the current generation's store paths exist on the target (verify). */
   readonly checkStorePaths: boolean;
+  /** Hosts read at once; the states come back in fleet-file order whatever the timing. */
+  readonly jobs: number;
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** A host's read finished (to retire its live line). */
+  readonly onHostDone?: (host: HostRecord) => void;
 }
 
 /** What the current manifest says about the deployed generation. */
@@ -67,13 +72,14 @@ export async function fleetStatus(options: StatusOptions): Promise<HostState[]> 
     }
     return t;
   };
-  const states: HostState[] = [];
   try {
-    for (const host of model.hosts) {
-      if (!selected.has(host.index)) continue;
+    const hosts = model.hosts.filter((h) => selected.has(h.index));
+    return await mapLimit(hosts, options.jobs, async (host) => {
       const progress = (stage: string): void => options.onProgress?.({ host, stage });
-      states.push(await readHostState(host, transportFor, roots.deployments, options.checkStorePaths, progress));
-    }
+      const state = await readHostState(host, transportFor, roots.deployments, options.checkStorePaths, progress);
+      options.onHostDone?.(host);
+      return state;
+    });
   } finally {
     for (const t of transports.values()) {
       try {
@@ -83,7 +89,6 @@ export async function fleetStatus(options: StatusOptions): Promise<HostState[]> 
       }
     }
   }
-  return states;
 }
 
 async function readHostState(

@@ -126,7 +126,8 @@ describe("statuses, order and exit codes", () => {
       { stack: "B", target: T("b"), files: { "/etc/b": "b" } },
     ]);
     const out = join(tempDir(), "out");
-    const r = runFleet(["apply", fleet, "--dry-run", "--transport-root", out, "--fail-fast"], { env: env() });
+    // One job: B is queued behind A, so the failure of A stops it from starting.
+    const r = runFleet(["apply", fleet, "--dry-run", "--transport-root", out, "--fail-fast", "--jobs", "1"], { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("⊘ B → ssh://ops@b.internal: not attempted (fail-fast)\n");
     expect(r.stdout).toBe("fleet: 0/2 host(s) deployed\n");

@@ -20,14 +20,15 @@ function hookFleet(log: string, pre: string, post: string): string {
 
 describe("fleet hooks", () => {
   it("run locally per host with FLEET_NODE, FLEET_HOST and FLEET_USER, around apply and rollback", () => {
+    // One job, so the log's interleaving is the plan order (with more, hosts' hooks overlap).
     const log = join(tempDir(), "hooks.log");
     const fleet = hookFleet(log, `echo pre $FLEET_NODE $FLEET_HOST $FLEET_USER >> ${log}`, `echo post $FLEET_NODE >> ${log}`);
     const root = join(tempDir(), "out");
-    const r = runFleet(["apply", fleet, "--dry-run", "--transport-root", root]);
+    const r = runFleet(["apply", fleet, "--dry-run", "--transport-root", root, "--jobs", "1"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(runFleet(["apply", fleet, "--dry-run", "--transport-root", root]).code).toBe(0);
-    expect(runFleet(["rollback", fleet, "--transport-root", root]).code).toBe(0);
+    expect(runFleet(["apply", fleet, "--dry-run", "--transport-root", root, "--jobs", "1"]).code).toBe(0);
+    expect(runFleet(["rollback", fleet, "--transport-root", root, "--jobs", "1"]).code).toBe(0);
     expect(readFileSync(log, "utf8")).toBe(
       [
         "pre web web.test deploy",

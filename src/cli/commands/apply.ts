@@ -3,7 +3,7 @@ import type { OutputChunk } from "../../deploy/outcome.js";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
 import { writeOutcomes } from "../json-report.js";
-import { addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
@@ -45,10 +45,10 @@ export function registerApply(program: Command): void {
   addJsonFlag(cmd);
   addVerboseFlag(cmd);
   addRunsDirFlag(cmd);
+  addJobsFlag(cmd, "deploy");
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
     .option("--fail-fast", "stop launching new deploys at the first failing host")
-    .option("--jobs <n>", "deploy up to N hosts at once", positiveInt("--jobs"), 1)
     .option("--tls-certs <dir>", "pre-supplied certificates: DIR/<domain>/{fullchain,privkey}.pem")
     .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
     .option("--activate", "after each flip, daemon-reload and restart that host's units")

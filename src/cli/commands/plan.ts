@@ -5,7 +5,7 @@ import type { HostRecord } from "../../plan/fleet-model.js";
 import { planDot, planHash, type PlanDoc, type PlanHost } from "../../plan/plan-doc.js";
 import { ExitCode } from "../exit-code.js";
 import { writeJsonDocument } from "../json-contract.js";
-import { addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { explainHost, planDiffsJson, renderPlan } from "../plan-render.js";
 import { handleRefusal } from "../refusal.js";
@@ -14,6 +14,7 @@ import { reportApplied } from "../report.js";
 interface PlanFlags extends TargetFlagValues {
   scenario: string[];
   only: string[];
+  jobs: number;
   json?: boolean;
   dot?: boolean;
   explain?: string;
@@ -31,6 +32,7 @@ export function registerPlan(program: Command): void {
   addTargetFlags(cmd);
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
+  addJobsFlag(cmd, "read");
   cmd
     .option("--json", "the plan as canonical JSON with its plan_hash")
     .option("--dot", "the host graph in Graphviz dot")
@@ -49,6 +51,7 @@ export function registerPlan(program: Command): void {
             fleetFile: file,
             scenarios: flags.scenario,
             only: flags.only,
+            jobs: flags.jobs,
             ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
             ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
             ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),

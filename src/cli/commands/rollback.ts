@@ -3,7 +3,7 @@ import type { OutputChunk } from "../../deploy/outcome.js";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
 import { writeOutcomes } from "../json-report.js";
-import { addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
@@ -13,6 +13,7 @@ import { counts } from "../json-report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
+  jobs: number;
   only?: string[];
   json?: boolean;
   verbose?: boolean;
@@ -29,6 +30,7 @@ export function registerRollback(program: Command): void {
   addJsonFlag(cmd);
   addVerboseFlag(cmd);
   addRunsDirFlag(cmd);
+  addJobsFlag(cmd, "roll back");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -42,6 +44,7 @@ export function registerRollback(program: Command): void {
         ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
         ...transportOptions(flags),
         failFast: Boolean(flags.failFast),
+        jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
         onProgress: (e) => {

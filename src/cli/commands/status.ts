@@ -3,15 +3,15 @@ import { fleetStatus, type HostState } from "../../deploy/fleet-status.js";
 import { ExitCode } from "../exit-code.js";
 import { stateStatus, statesJson } from "../json-report.js";
 import { writeJsonDocument } from "../json-contract.js";
-import { addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import type { HostRecord } from "../../plan/fleet-model.js";
 import { reportStatus, reportVerified } from "../state-report.js";
 
 interface StateFlags extends TargetFlagValues {
   json?: boolean;
+  jobs: number;
   only?: string[];
   scenario: string[];
 }
@@ -23,12 +23,12 @@ export function addStateCommand(program: Command, name: "status" | "verify", des
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addJobsFlag(cmd, "read");
   cmd.action(async (file: string, flags: StateFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
     const out = progress.wrap(processOutput());
     let states: HostState[];
-    let last: HostRecord | undefined;
     try {
       states = await fleetStatus({
         fleetFile: file,
@@ -38,12 +38,9 @@ export function addStateCommand(program: Command, name: "status" | "verify", des
         ...transportOptions(flags),
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         checkStorePaths: name === "verify",
-        // Hosts are read one after another: a new host's first stage retires the previous line.
-        onProgress: (e) => {
-          if (last !== undefined && last.index !== e.host.index) progress.done(last);
-          last = e.host;
-          progress.update(e);
-        },
+        jobs: flags.jobs,
+        onProgress: (e) => progress.update(e),
+        onHostDone: (host) => progress.done(host),
       });
     } catch (e) {
       progress.stop();
