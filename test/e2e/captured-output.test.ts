@@ -66,7 +66,7 @@ describe("captured output", () => {
     });
     const plain = f.run("--dry-run");
     expect(plain.code).toBe(1);
-    expect(plain.stdout).toBe("✓ Web → ssh://ops@web.internal\nfleet: 1/2 host(s) deployed\n");
+    expect(plain.stdout).toBe("✓ Web → ssh://ops@web.internal\nfleet: 1/2 host(s) deployed (1 failed)\n");
     expect(plain.stderr).toBe(
       [
         "✗ Db → ssh://ops@db.internal: apply pre hook failed (exit 3: db is frozen)",

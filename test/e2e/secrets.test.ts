@@ -253,7 +253,7 @@ describe("[E11] unresolved secrets", () => {
       const args = ["apply", fleet, "--transport-root", out, "--store-root", join(tempDir(), "store")];
       const r = runFleet(dryRun ? [...args, "--dry-run"] : args);
       expect(r.stderr).toBe(line);
-      expect(r.stdout).toBe("✓ FineStack → ssh://ops@fine.internal\nfleet: 1/2 host(s) deployed\n");
+      expect(r.stdout).toBe("✓ FineStack → ssh://ops@fine.internal\nfleet: 1/2 host(s) deployed (1 failed)\n");
       expect(r.code).toBe(1);
       expect(readdirSync(out)).toEqual(["ops@fine.internal"]);
     });
