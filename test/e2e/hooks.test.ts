@@ -60,7 +60,7 @@ describe("fleet hooks", () => {
         "⚠ Db → ssh://ops@db.test: apply post hook failed (exit 1: post-failed)\n" +
         "  apply post hook exited 1; last lines of stderr:\n    post-failed\n",
     );
-    expect(r.stdout).toBe("✓ Db → ssh://ops@db.test\nfleet: 1/2 host(s) deployed\n");
+    expect(r.stdout).toBe("✓ Db → ssh://ops@db.test\nfleet: 1/2 host(s) deployed (1 failed)\n");
     expect(() => readFileSync(join(root, "deploy@web.test_2222/etc/w"))).toThrow();
   });
 });
