@@ -28,10 +28,11 @@ export function addTargetFlags(cmd: Command): Command {
     .option("--store-root <path>", "store location (default ~/.fleet/store, or FLEET_STORE_DIR)")
     .option("--deployments-root <path>", "where each host's gen-NNN.json lives (default ~/.fleet/deployments, or FLEET_DEPLOYMENTS_DIR)")
     .option("--transport-root <path>", "hermetic: deploy each host to <path>/<sanitised-target>/ instead of SSH")
+    .option("-F, --ssh-config <file>", "OpenSSH client configuration for ssh:// targets, or none (default ~/.ssh/config)")
     .option("--key <path>", "SSH private key for ssh:// targets (default: ssh-agent)")
     .option("--known-hosts <path>", "host-key pin file for ssh:// targets (default ~/.ssh/known_hosts)")
     .option("--accept-new-host-keys", "trust and record the host key of a host seen for the first time")
-    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds", positiveInt("--connect-timeout"), 10);
+    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds (default: ConnectTimeout of ssh_config, else 10)", positiveInt("--connect-timeout"));
 }
 
 export function addScenarioFlag(cmd: Command): Command {
@@ -49,7 +50,8 @@ export interface TargetFlagValues {
   key?: string;
   knownHosts?: string;
   acceptNewHostKeys?: boolean;
-  connectTimeout: number;
+  connectTimeout?: number;
+  sshConfig?: string;
 }
 
 export function transportOptions(o: TargetFlagValues) {
@@ -58,7 +60,8 @@ export function transportOptions(o: TargetFlagValues) {
     ...(o.key !== undefined ? { key: o.key } : {}),
     ...(o.knownHosts !== undefined ? { knownHosts: o.knownHosts } : {}),
     acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
-    connectTimeoutMs: o.connectTimeout * 1000,
+    ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
+    ...(o.sshConfig !== undefined ? { sshConfig: o.sshConfig } : {}),
   };
 }
 

@@ -13,12 +13,12 @@ import { splitArtifact, type Roots } from "./fleet-prepare.js";
 import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
 import { hostEventSink } from "./host-bridge.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
-import { rollbackHost } from "./host-rollback.js";
+import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
-import { genName, type HostOutcome, type OutputChunk } from "./outcome.js";
+import type { HostOutcome, OutputChunk } from "./outcome.js";
 import { BuildFailedError } from "../store/build-shell.js";
 import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
-import { activate, runHealthChecks } from "./post-deploy.js";
+import { activate } from "./post-deploy.js";
 import { openTransport } from "./transports.js";
 
 export interface RunContext {
@@ -183,32 +183,29 @@ async function deployOnTransport(
     const result = await applyHost({ ...input, heldLock: lock });
     const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
     if (options.dryRun) return done;
-    const activated = async (): Promise<void> => {
-      const a = await activate(transport, stack, options);
-      warnings.push(...a.warnings);
-      if (a.output) {
-        output.push(a.output);
-        emitLines(live, host, a.output);
-      }
-    };
     if (options.activate || options.enable) progress("activating units");
-    await activated();
-    const checks = stack.healthChecks.length;
-    let k = 0;
-    const health = await runHealthChecks(transport, stack, (name) => progress(`health: ${name} (check ${++k} of ${checks})`));
-    for (const c of health.output) {
-      output.push(c);
-      emitLines(live, host, c);
+    const a = await activate(transport, stack, options);
+    warnings.push(...a.warnings);
+    if (a.output) {
+      output.push(a.output);
+      emitLines(live, host, a.output);
     }
-    const check = health.failed;
-    if (!check) return done;
-    const what = `health check '${check.name}' failed`;
-    if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
-    if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
-    progress(`rolling back (health check '${check.name}' failed)`);
-    const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder, heldLock: lock, onEvent });
-    await activated();
-    return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+    return await healthGate({
+      transport,
+      host,
+      stack,
+      deploymentsRoot,
+      holder: ctx.lockHolder,
+      lock,
+      options,
+      passed: done,
+      warnings,
+      onEvent,
+      progress,
+      when: "",
+      output,
+      onOutput: (c) => emitLines(live, host, c),
+    });
   } finally {
     await lock.release();
   }

@@ -9,7 +9,8 @@ import type { SourceFile } from "../lang/source.js";
 import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js";
 import { fileDiff, type FileDiff } from "../plan/file-diff.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
-import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId } from "../plan/plan-doc.js";
+import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId, type PlanRollout } from "../plan/plan-doc.js";
+import { chooseRollout, hostCountText, type RolloutFlags, type RolloutSpec } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { modeString } from "../manifest/manifest.js";
 import { expandRoot } from "../store/roots.js";
@@ -18,6 +19,7 @@ import type { Transport } from "../transport/transport.js";
 import { consumedValues } from "./fleet-apply-host.js";
 import { prepareApply, type Roots } from "./fleet-prepare.js";
 import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
+import { rolloutWaves } from "./fleet-rollout.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { runScheduled } from "./scheduler.js";
@@ -33,6 +35,8 @@ export interface PlanOptions extends TransportOptions {
   readonly only?: readonly string[];
   /** Also read the live bytes of every changed non-secret file and diff them (`plan --diff`). */
   readonly diff?: boolean;
+  /** `--waves`, `--max-failed`, `--soak`: the rollout the plan shows (ADR 160). */
+  readonly rollout?: RolloutFlags;
   /** Hosts read at once (default 1). */
   readonly jobs?: number;
 }
@@ -66,7 +70,7 @@ export async function computePlan(options: PlanOptions, details?: PlanDetails): 
     autoRollback: true,
     clock: () => new Date(0),
   });
-  return planFor(fleet, roots, vault, options, details);
+  return planFor(fleet, roots, vault, options, chooseRollout(fleet.model.rollout, options.rollout ?? {}), details);
 }
 
 export async function planFor(
@@ -74,6 +78,7 @@ export async function planFor(
   roots: Roots,
   vault: ReadonlyMap<string, string> | undefined,
   options: PlanOptions,
+  rollout: RolloutSpec | undefined,
   details: PlanDetails = new Map(),
 ): Promise<PlanDoc> {
   const selected = selectHosts(fleet.model.hosts, options.only);
@@ -117,6 +122,19 @@ export async function planFor(
     levels,
     edges,
     hosts,
+    ...(rollout !== undefined ? { rollout: planRollout(fleet, selected, rollout) } : {}),
+  };
+}
+
+/** The waves apply would cut, exactly as fleet-rollout.ts cuts them. */
+function planRollout(fleet: LoadedFleet, selected: ReadonlySet<number>, spec: RolloutSpec): PlanRollout {
+  const { waves, budget } = rolloutWaves(fleet, selected, spec);
+  return {
+    waves: waves.map((w) => w.map((i) => id(fleet.hosts[i]!))),
+    sizes: spec.waves.map(hostCountText),
+    max_failed: hostCountText(spec.maxFailed),
+    budget,
+    soak: spec.soak,
   };
 }
 

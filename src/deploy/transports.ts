@@ -1,9 +1,10 @@
 /** Chooses and opens the transport of each host record: a folder under --transport-root, or SSH. */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { LocalTransport } from "../transport/local.js";
+import { loadSshConfig } from "../transport/ssh-config.js";
 import { parseTarget, sanitiseTarget, targetUser } from "../transport/target.js";
 import type { Transport } from "../transport/transport.js";
 
@@ -13,6 +14,8 @@ export interface TransportOptions {
   readonly knownHosts?: string;
   readonly acceptNewHostKeys?: boolean;
   readonly connectTimeoutMs?: number;
+  /** `-F FILE` (or `none`); default ~/.ssh/config when present. */
+  readonly sshConfig?: string;
 }
 
 /** Usage errors about targets, raised before any host is contacted (exit 2). */
@@ -30,6 +33,8 @@ export function checkTargets(hosts: readonly HostRecord[], options: TransportOpt
     return;
   }
   for (const h of hosts) parseTarget(h.target);
+  // A malformed configuration file is a usage error located file:line, before any host (ADR 115).
+  loadSshConfig(options.sshConfig);
   if (options.key !== undefined && !existsSync(options.key)) {
     throw new UsageError(`--key ${options.key}: no such file; give the path of an SSH private key`);
   }
@@ -48,8 +53,9 @@ export async function openTransport(target: string, options: TransportOptions): 
   return openSshTransport({
     target,
     ...(options.key !== undefined ? { key: options.key } : {}),
-    knownHosts: options.knownHosts ?? join(process.env["HOME"] ?? "/root", ".ssh", "known_hosts"),
+    ...(options.knownHosts !== undefined ? { knownHosts: options.knownHosts } : {}),
     acceptNewHostKeys: options.acceptNewHostKeys ?? false,
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.sshConfig !== undefined ? { sshConfig: options.sshConfig } : {}),
   });
 }

@@ -1,9 +1,12 @@
 /**
- * Opening one ssh2 connection: key or agent auth, host-key verification against known_hosts,
- * connect timeout, keepalive. Every failure becomes a one-sentence FleetError naming the target.
+ * Opening the ssh2 connection to a target: the hops of its route (ProxyJump hosts first, each
+ * reached through a channel of the one before), key and agent auth, host-key verification of every
+ * hop against known_hosts, connect timeout, keepalive. Every failure becomes a one-sentence
+ * FleetError naming the target and, for a jump host, the hop.
  */
-import { readFileSync } from "node:fs";
-import ssh2, { type Client, type ConnectConfig } from "ssh2";
+import { existsSync, readFileSync } from "node:fs";
+import type { Duplex } from "node:stream";
+import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig, type IdentityCallback, type ParsedKey } from "ssh2";
 import { FleetError } from "../fleet-error.js";
 import {
   appendKnownHost,
@@ -12,27 +15,32 @@ import {
   hostLookupName,
   keyTypeOf,
   readKnownHosts,
+  type HostKeyVerdict,
 } from "./known-hosts.js";
-import { parseTarget, type SshTarget } from "./target.js";
+import { loadSshConfig, type SshConfig } from "./ssh-config.js";
+import { resolveRoute, type SshHop } from "./ssh-route.js";
+import type { SshTarget } from "./target.js";
+
+export { DEFAULT_CONNECT_TIMEOUT_MS } from "./ssh-route.js";
 
 export interface SshConnectOptions {
-  /** `ssh://user@host[:port]` as written in the host record. */
+  /** `ssh://user@host[:port]` as written in the host record; `host` may be a Host alias. */
   readonly target: string;
-  /** Private key file (ed25519 or RSA, unencrypted). Without it, the ssh-agent is used. */
+  /** Private key file (ed25519 or RSA, unencrypted), tried first on every hop; the agent is then not used. */
   readonly key?: string;
-  /** known_hosts file the host key is checked against (and appended to on first contact). */
-  readonly knownHosts: string;
+  /** known_hosts file every hop's key is checked against; default: ssh_config, else ~/.ssh/known_hosts. */
+  readonly knownHosts?: string;
   /** Trust and record a host key on first contact; never for a changed or revoked key. */
   readonly acceptNewHostKeys?: boolean;
-  /** TCP connect + handshake + auth budget; default 10 000 ms. */
+  /** TCP connect + handshake + auth budget per hop; default ssh_config ConnectTimeout, else 10 000 ms. */
   readonly connectTimeoutMs?: number;
   /** Agent socket; default `SSH_AUTH_SOCK`. Ignored when `key` is given. */
   readonly agent?: string;
   /** Keepalive period; a peer that misses 3 in a row counts as dropped. Default 10 000 ms. */
   readonly keepaliveIntervalMs?: number;
+  /** OpenSSH client configuration file (`-F`); `none` for none; default ~/.ssh/config when present. */
+  readonly sshConfig?: string;
 }
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Read and check a private key; an encrypted key gets its own message (no prompt in fleet). */
 export function loadPrivateKey(path: string): Buffer {
@@ -53,61 +61,192 @@ export function loadPrivateKey(path: string): Buffer {
   return data;
 }
 
+
 export interface OpenedConnection {
+  /** The authenticated connection to the target (through the jump hosts, which close with it). */
   readonly client: Client;
+  /** The target's resolved user, address and port. */
   readonly ssh: SshTarget;
 }
 
-export function connectClient(opts: SshConnectOptions): Promise<OpenedConnection> {
-  const ssh = parseTarget(opts.target);
-  const timeout = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+export async function connectClient(opts: SshConnectOptions): Promise<OpenedConnection> {
+  const hops = routeOf(opts, loadSshConfig(opts.sshConfig));
+  const clients: Client[] = [];
+  try {
+    let sock: Duplex | undefined;
+    for (const [i, hop] of hops.entries()) {
+      if (i > 0) sock = await forward(clients[i - 1]!, hops[i - 1]!, hop, opts.target);
+      clients.push(await connectHop(hop, sock, opts));
+    }
+  } catch (e) {
+    for (const c of clients.reverse()) c.end();
+    throw e;
+  }
+  const client = clients[clients.length - 1]!;
+  const jumps = clients.slice(0, -1).reverse();
+  if (jumps.length > 0) client.once("close", () => jumps.forEach((c) => c.end()));
+  const last = hops[hops.length - 1]!;
+  return { client, ssh: { user: last.user, host: last.host, port: last.port, explicitPort: true } };
+}
+
+/** The hops to the target; a configuration problem for this target fails this host only. */
+function routeOf(opts: SshConnectOptions, config: SshConfig): SshHop[] {
+  return resolveRoute(opts.target, {
+    ...(opts.key !== undefined ? { key: opts.key } : {}),
+    ...(opts.knownHosts !== undefined ? { knownHosts: opts.knownHosts } : {}),
+    ...(opts.acceptNewHostKeys !== undefined ? { acceptNewHostKeys: opts.acceptNewHostKeys } : {}),
+    ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
+  }, config);
+}
+
+/** How messages name a hop: the target as written, or the jump host with where it really is. */
+function hopName(hop: SshHop): string {
+  return hop.isJump ? `${hop.label} (${hop.user}@${hop.host}:${hop.port})` : hop.label;
+}
+
+/** A direct-tcpip channel from `via` to the next hop, the socket of the next connection. */
+function forward(via: Client, viaHop: SshHop, hop: SshHop, target: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new FleetError(undefined, `cannot reach ${hopName(hop)} through ${hopName(viaHop)}: no connection within ${hop.connectTimeoutMs} ms; check HostName and Port in the SSH configuration or raise --connect-timeout`, { host: target }));
+    }, hop.connectTimeoutMs);
+    via.forwardOut("127.0.0.1", 0, hop.host, hop.port, (err, channel) => {
+      clearTimeout(timer);
+      if (err) {
+        const why = err.message.replace(/^\(SSH\) /, "");
+        reject(new FleetError(undefined, `cannot reach ${hopName(hop)} through ${hopName(viaHop)}: ${why}; check HostName and Port in the SSH configuration`, { host: target, cause: err }));
+      } else resolve(channel);
+    });
+  });
+}
+
+/** Public key blobs a key file stands for: its `.pub` beside it, else the unencrypted private key. */
+function publicBlob(path: string): Buffer | undefined {
+  for (const file of [`${path}.pub`, path]) {
+    if (!existsSync(file)) continue;
+    try {
+      const k = ssh2.utils.parseKey(readFileSync(file));
+      if (!(k instanceof Error)) return (Array.isArray(k) ? (k[0] as ParsedKey) : k).getPublicSSH();
+    } catch {
+      /* unreadable: try the other form */
+    }
+  }
+  return undefined;
+}
+
+/** An agent that offers only the keys IdentitiesOnly allows. */
+class FilteredAgent extends ssh2.OpenSSHAgent {
+  constructor(socket: string, private readonly allowed: readonly Buffer[]) {
+    super(socket);
+  }
+  override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+    super.getIdentities((err, keys) => {
+      if (err) return cb(err);
+      cb(undefined, (keys ?? []).filter((k) => "getPublicSSH" in k && this.allowed.some((b) => b.equals(k.getPublicSSH()))));
+    });
+  }
+}
+
+interface AuthPlan {
+  readonly methods: AnyAuthMethod[];
+  /** `key X`, `the keys of ssh-agent and key Y`: what the server refused, for the message. */
+  readonly authWith: string;
+}
+
+/** Agent keys first (as OpenSSH), then the key files; unusable optional files are skipped. */
+function authPlan(hop: SshHop, target: string): AuthPlan {
+  const methods: AnyAuthMethod[] = [];
+  const used: string[] = [];
+  const skipped: string[] = [];
+  if (hop.agent) {
+    const agent = hop.identitiesOnly
+      ? new FilteredAgent(hop.agent, hop.keyFiles.map((k) => publicBlob(k.path)).filter((b): b is Buffer => b !== undefined))
+      : hop.agent;
+    methods.push({ type: "agent", username: hop.user, agent });
+    used.push("the keys of ssh-agent");
+  }
+  for (const kf of hop.keyFiles) {
+    if (kf.required) {
+      try {
+        methods.push({ type: "publickey", username: hop.user, key: loadPrivateKey(kf.path) });
+      } catch (e) {
+        if (e instanceof FleetError) throw new FleetError(e.code, e.message, { host: target });
+        throw e;
+      }
+      used.push(`key ${kf.path}`);
+      continue;
+    }
+    if (!existsSync(kf.path)) {
+      if (kf.named) skipped.push(`IdentityFile ${kf.path} does not exist`);
+      continue;
+    }
+    try {
+      methods.push({ type: "publickey", username: hop.user, key: loadPrivateKey(kf.path) });
+      used.push(`key ${kf.path}`);
+    } catch (e) {
+      // A passphrase-protected file is fine when its key is in the agent.
+      if (kf.named && !(hop.agent && /passphrase/.test(String((e as Error).message)))) skipped.push((e as Error).message);
+    }
+  }
+  if (methods.length === 0) {
+    const why = skipped.length > 0 ? ` (${skipped.join("; ")})` : "";
+    throw new FleetError(undefined, `no SSH key for ${hopName(hop)}${why}: pass --key or start ssh-agent (SSH_AUTH_SOCK)`, { host: target });
+  }
+  return { methods, authWith: used.join(" and ") };
+}
+
+/** Judge an offered key against every known_hosts file of the hop: revoked > match > mismatch > unknown. */
+function judgeHostKey(files: readonly string[], name: string, port: number, key: Buffer): { verdict: HostKeyVerdict; file: string | undefined } {
+  const verdicts = files.map((file) => ({ file, verdict: checkHostKey(readKnownHosts(file), name, port, key) }));
+  for (const kind of ["revoked", "match", "mismatch"] as const) {
+    const hit = verdicts.find((v) => v.verdict.kind === kind);
+    if (hit) return hit;
+  }
+  return { verdict: { kind: "unknown" }, file: files[0] };
+}
+
+function connectHop(hop: SshHop, sock: Duplex | undefined, opts: SshConnectOptions): Promise<Client> {
+  const target = opts.target;
+  const { methods, authWith } = authPlan(hop, target);
+  const timeout = hop.connectTimeoutMs;
   const config: ConnectConfig = {
-    host: ssh.host,
-    port: ssh.port,
-    username: ssh.user,
+    host: hop.host,
+    port: hop.port,
+    username: hop.user,
     readyTimeout: timeout,
     keepaliveInterval: opts.keepaliveIntervalMs ?? 10_000,
     keepaliveCountMax: 3,
+    authHandler: methods,
     // AES-GCM runs in OpenSSL with AES-NI; ssh2's chacha20-poly1305 may fall back to slower code.
     algorithms: { cipher: { prepend: ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"] } } as ConnectConfig["algorithms"],
+    ...(sock ? { sock } : {}),
   };
-  let authWith: string;
-  if (opts.key !== undefined) {
-    config.privateKey = loadPrivateKey(opts.key);
-    authWith = `key ${opts.key}`;
-  } else {
-    const agent = opts.agent ?? process.env.SSH_AUTH_SOCK;
-    if (!agent) {
-      throw new FleetError(undefined, `no SSH key for ${opts.target}: pass --key or start ssh-agent (SSH_AUTH_SOCK)`, {
-        host: opts.target,
-      });
-    }
-    config.agent = agent;
-    authWith = "the keys of ssh-agent";
-  }
+  const prefix = hop.isJump ? `${hopName(hop)}: ` : "";
 
   // ssh2 reports a refused host key only as "verification failed"; keep our reason to rethrow.
   let hostKeyRefusal: string | undefined;
   config.hostVerifier = (key: Buffer): boolean => {
-    const entries = readKnownHosts(opts.knownHosts);
-    const verdict = checkHostKey(entries, ssh.host, ssh.port, key);
-    const who = hostLookupName(ssh.host, ssh.port);
+    const { verdict, file } = judgeHostKey(hop.knownHosts, hop.hostKeyName, hop.port, key);
+    const who = hostLookupName(hop.hostKeyName, hop.port);
     const offered = `offered ${keyTypeOf(key)} ${fingerprint(key)}`;
     switch (verdict.kind) {
       case "match":
         return true;
       case "revoked":
-        hostKeyRefusal = `host key for ${who} is revoked: ${offered} (line ${verdict.line} of ${opts.knownHosts}); refusing to connect`;
+        hostKeyRefusal = `${prefix}host key for ${who} is revoked: ${offered} (line ${verdict.line} of ${file}); refusing to connect`;
         return false;
       case "mismatch":
-        hostKeyRefusal = `host key for ${who} does not match: ${offered}; if the host was legitimately re-keyed, replace line ${verdict.line} of ${opts.knownHosts}`;
+        hostKeyRefusal = `${prefix}host key for ${who} does not match: ${offered}; if the host was legitimately re-keyed, replace line ${verdict.line} of ${file}`;
         return false;
       case "unknown":
-        if (opts.acceptNewHostKeys) {
-          appendKnownHost(opts.knownHosts, ssh.host, ssh.port, key);
+        if (hop.acceptNewHostKeys && file !== undefined) {
+          appendKnownHost(file, hop.hostKeyName, hop.port, key);
           return true;
         }
-        hostKeyRefusal = `host key for ${who} is unknown: ${offered}; pass --accept-new-host-keys to trust it on first contact`;
+        hostKeyRefusal = file === undefined
+          ? `${prefix}host key for ${who} cannot be checked: UserKnownHostsFile is none; name a known_hosts file`
+          : `${prefix}host key for ${who} is unknown: ${offered}; pass --accept-new-host-keys to trust it on first contact`;
         return false;
     }
   };
@@ -118,45 +257,44 @@ export function connectClient(opts: SshConnectOptions): Promise<OpenedConnection
     client.once("ready", () => {
       settled = true;
       client.setNoDelay(true);
-      resolve({ client, ssh });
+      resolve(client);
     });
     client.on("error", (err: Error & { level?: string; code?: string }) => {
       if (settled) return; // the transport's own listeners report later failures
       settled = true;
       client.end();
-      reject(connectError(opts.target, authWith, timeout, hostKeyRefusal, err));
+      reject(connectError(hop, target, authWith, hostKeyRefusal, err));
     });
     client.once("close", () => {
       if (settled) return;
       settled = true;
-      reject(new FleetError(undefined, `connection to ${opts.target} closed during the SSH handshake; check that sshd is running there`, {
-        host: opts.target,
-      }));
+      reject(new FleetError(undefined, `connection to ${hopName(hop)} closed during the SSH handshake; check that sshd is running there`, { host: target }));
     });
     client.connect(config);
   });
 }
 
 function connectError(
+  hop: SshHop,
   target: string,
   authWith: string,
-  timeout: number,
   hostKeyRefusal: string | undefined,
   err: Error & { level?: string; code?: string },
 ): FleetError {
   const o = { host: target, cause: err };
+  const name = hopName(hop);
   if (hostKeyRefusal) return new FleetError(undefined, hostKeyRefusal, o);
   if (err.level === "client-authentication") {
-    return new FleetError(undefined, `${target} refused ${authWith} (publickey authentication failed); authorise its public key for that user or pass another --key`, o);
+    return new FleetError(undefined, `${name} refused ${authWith} (publickey authentication failed); authorise its public key for that user or pass another --key`, o);
   }
   if (err.level === "client-timeout") {
-    return new FleetError(undefined, `cannot reach ${target}: no SSH session within ${timeout} ms; check the host and port or raise --connect-timeout`, o);
+    return new FleetError(undefined, `cannot reach ${name}: no SSH session within ${hop.connectTimeoutMs} ms; check the host and port or raise --connect-timeout`, o);
   }
   if (err.code === "ECONNREFUSED") {
-    return new FleetError(undefined, `cannot connect to ${target}: connection refused; check that sshd listens on that port`, o);
+    return new FleetError(undefined, `cannot connect to ${name}: connection refused; check that sshd listens on that port`, o);
   }
   if (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") {
-    return new FleetError(undefined, `cannot resolve the host of ${target}; check the target's host name`, o);
+    return new FleetError(undefined, hop.isJump ? `cannot resolve the host of ${name}; check its HostName` : `cannot resolve the host of ${target}; check the target's host name or its HostName in the SSH configuration`, o);
   }
-  return new FleetError(undefined, `cannot connect to ${target}: ${err.message}`, o);
+  return new FleetError(undefined, `cannot connect to ${name}: ${err.message}`, o);
 }

@@ -5,6 +5,8 @@ export interface SshTarget {
   readonly user: string;
   readonly host: string;
   readonly port: number;
+  /** The target wrote a port (it then wins over an ssh_config Port, ADR 115). */
+  readonly explicitPort: boolean;
 }
 
 const TARGET_RE = /^ssh:\/\/([A-Za-z0-9._][A-Za-z0-9._-]*)@(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?\/?$/;
@@ -18,7 +20,7 @@ export function parseTarget(target: string): SshTarget {
   const port = m[3] === undefined ? 22 : Number(m[3]);
   if (port < 1 || port > 65535) throw new UsageError(`malformed target '${target}': port ${m[3]} is out of range`);
   const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
-  return { user: m[1]!, host, port };
+  return { user: m[1]!, host, port, explicitPort: m[3] !== undefined };
 }
 
 /**

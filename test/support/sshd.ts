@@ -18,6 +18,13 @@ export interface SshdOptions {
   readonly user?: string;
   /** Extra sshd_config lines, e.g. `SetEnv PATH=…` to put a fake command on the session's PATH. */
   readonly extraConfig?: readonly string[];
+  /** Run sshd inside this network namespace (created by the caller), on its own 127.0.0.1. */
+  readonly netns?: string;
+  /**
+   * inetd style: a listener on this machine's 127.0.0.1 starts one `sshd -i` per connection (inside
+   * `netns` when given), so a host in a namespace can be a bastion that is reachable from outside.
+   */
+  readonly inetd?: boolean;
 }
 
 export interface Sshd {
@@ -85,6 +92,46 @@ async function waitForBanner(port: number, child: ChildProcess, logPath: string)
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`sshd on port ${port} never accepted connections`);
+}
+
+async function waitForLog(child: ChildProcess, logPath: string, line: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const log = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
+    if (log.includes(line)) return;
+    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}: ${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd never logged '${line}'`);
+}
+
+/**
+ * One `sshd -i` per accepted connection, its stdin/stdout spliced to the socket. The listener is a
+ * child process of its own: tests run the CLI with spawnSync, which would stall a listener here.
+ */
+const INETD_SCRIPT = `
+const { createServer } = require("node:net");
+const { spawn } = require("node:child_process");
+const [port, bin, ...args] = process.argv.slice(1);
+const srv = createServer((sock) => {
+  const c = spawn(bin, args, { stdio: ["pipe", "pipe", "ignore"] });
+  sock.pipe(c.stdin);
+  c.stdout.pipe(sock);
+  const end = () => { sock.destroy(); if (c.exitCode === null) c.kill("SIGKILL"); };
+  sock.on("error", end);
+  sock.on("close", end);
+  c.stdin.on("error", end);
+  c.on("exit", () => sock.end());
+});
+srv.listen(Number(port), "127.0.0.1", () => process.stdout.write("listening\\n"));
+`;
+
+async function inetdListener(port: number, [bin, args]: [string, string[]]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["-e", INETD_SCRIPT, String(port), bin, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", (code) => reject(new Error(`inetd listener on port ${port} exited with ${code}`)));
+  });
+  return child;
 }
 
 /** Create the non-root test account when absent (unlocked so pubkey login works). */
@@ -163,9 +210,18 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     ].join("\n"),
   );
   mkdirSync("/run/sshd", { recursive: true });
-  const child = spawn(SSHD_BIN, ["-D", "-f", configPath, "-E", logPath], { stdio: "ignore" });
-  await waitForBanner(port, child, logPath);
-  const mainPid = child.pid!;
+  const inNs = (cmd: string[]): [string, string[]] => (options.netns ? ["/usr/sbin/ip", ["netns", "exec", options.netns, ...cmd]] : [cmd[0]!, cmd.slice(1)]);
+  let child: ChildProcess | undefined;
+  let listener: ChildProcess | undefined;
+  if (options.inetd) {
+    listener = await inetdListener(port, inNs([SSHD_BIN, "-i", "-f", configPath, "-E", logPath]));
+  } else {
+    const [bin, args] = inNs([SSHD_BIN, "-D", "-f", configPath, "-E", logPath]);
+    child = spawn(bin, args, { stdio: "ignore" });
+    if (options.netns) await waitForLog(child, logPath, `Server listening on 127.0.0.1 port ${port}`);
+    else await waitForBanner(port, child, logPath);
+  }
+  const mainPid = child?.pid ?? -1;
   return {
     port,
     host: "127.0.0.1",
@@ -192,7 +248,12 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       return pids.length;
     },
     async stop() {
-      if (child.exitCode === null) {
+      if (listener && listener.exitCode === null) {
+        const exited = new Promise((r) => listener.once("exit", r));
+        listener.kill("SIGTERM");
+        await exited;
+      }
+      if (child && child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await exited;

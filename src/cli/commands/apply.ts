@@ -2,7 +2,8 @@ import { InvalidArgumentError, type Command } from "commander";
 import type { OutputChunk } from "../../deploy/outcome.js";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
-import { writeOutcomes } from "../json-report.js";
+import { outcomesJson } from "../json-report.js";
+import { writeJsonDocument } from "../json-contract.js";
 import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
@@ -10,8 +11,10 @@ import { handleRefusal } from "../refusal.js";
 import { reportApplied, summaryLine, verboseLines } from "../report.js";
 import { openRunLog } from "../run-log.js";
 import { counts } from "../json-report.js";
+import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
+import { rolloutPrinter, withRolloutJson } from "../rollout-report.js";
 
-interface ApplyFlags extends TargetFlagValues {
+interface ApplyFlags extends TargetFlagValues, RolloutFlagValues {
   dryRun?: boolean;
   failFast?: boolean;
   jobs: number;
@@ -54,12 +57,14 @@ export function registerApply(program: Command): void {
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
     .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash", planHashArg)
-    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
+    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)");
+  addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
       const log = openRunLog("apply", file, flags.runsDir, (l) => out.err(l));
+      const rollout = rolloutPrinter(out, json, (h) => progress.done(h));
       let outcomes;
       try {
         outcomes = await applyFleet({
@@ -78,6 +83,9 @@ export function registerApply(program: Command): void {
           autoRollback: flags.autoRollback,
           ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
+          rollout: rolloutFlags(flags),
+          rollbackOnHalt: Boolean(flags.rollbackOnHalt),
+          onRollout: rollout.onRollout,
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
           onProgress: (e) => {
@@ -100,8 +108,11 @@ export function registerApply(program: Command): void {
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
       log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), ok === outcomes.length ? 0 : 1);
-      if (json) writeOutcomes("apply", outcomes, log);
+      const summary = rollout.summary();
+      const body = outcomesJson("apply", outcomes, (h) => log.durationOf(h), log.id);
+      if (json) writeJsonDocument("apply", ok === outcomes.length, (summary ? withRolloutJson(body, outcomes, summary, Boolean(flags.rollbackOnHalt)) : body) as Record<string, unknown>);
       else out.out(summaryLine(outcomes, "deployed"));
+      rollout.finish();
       if (ok !== outcomes.length) throw new ExitCode(1);
     });
 }

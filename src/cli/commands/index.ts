@@ -2,8 +2,11 @@ import type { Command } from "commander";
 import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
+import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
 import { registerLog } from "./log.js";
+import { registerFmt } from "./fmt.js";
+import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
@@ -22,4 +25,7 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerVerify(program);
   registerLog(program);
+  registerFmt(program);
+  registerCompletion(program);
+  registerLsp(program);
 }

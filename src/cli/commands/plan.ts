@@ -10,8 +10,9 @@ import { processOutput } from "../output.js";
 import { explainHost, planDiffsJson, renderPlan } from "../plan-render.js";
 import { handleRefusal } from "../refusal.js";
 import { reportApplied } from "../report.js";
+import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
 
-interface PlanFlags extends TargetFlagValues {
+interface PlanFlags extends TargetFlagValues, RolloutFlagValues {
   scenario: string[];
   only: string[];
   jobs: number;
@@ -40,27 +41,26 @@ export function registerPlan(program: Command): void {
     .option("--diff", "also show a unified diff of each changed file against what the target has now (secret files: not shown)")
     .option("--detailed-exitcode", "exit 2 when the plan has changes (0: none, 1: a host would fail)")
     .option("--tls-certs <dir>", "certificates, as for apply")
-    .option("--vault-secrets <file>", "vault export, as for apply")
+    .option("--vault-secrets <file>", "vault export, as for apply");
+  addRolloutFlags(cmd, false)
     .action(async (file: string, flags: PlanFlags) => {
       const out = processOutput();
       const details: PlanDetails = new Map();
       let doc;
       try {
-        doc = await computePlan(
-          {
-            fleetFile: file,
-            scenarios: flags.scenario,
-            only: flags.only,
-            jobs: flags.jobs,
-            ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
-            ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
-            ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),
-            ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
-            ...transportOptions(flags),
-            diff: Boolean(flags.diff),
-          },
-          details,
-        );
+        doc = await computePlan({
+          fleetFile: file,
+          scenarios: flags.scenario,
+          only: flags.only,
+          rollout: rolloutFlags(flags),
+          jobs: flags.jobs,
+          ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
+          ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
+          ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),
+          ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
+          ...transportOptions(flags),
+          diff: Boolean(flags.diff),
+        }, details);
       } catch (e) {
         handleRefusal(out, e);
       }

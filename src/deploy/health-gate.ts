@@ -1,0 +1,69 @@
+/**
+ * A host's health gate (SPEC §7): run its checks and, when one fails, roll the host back under the
+ * lock the caller holds, re-activating the restored generation when the apply activated. One
+ * implementation for the check right after the flip and for the soak re-check of a rollout
+ * (ADR 160), so both end a failing host the same way.
+ */
+import type { HostRecord } from "../plan/fleet-model.js";
+import type { ComposedStack } from "../stack/types.js";
+import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
+import type { HostEvent } from "./host-events.js";
+import { rollbackHost } from "./host-rollback.js";
+import { genName, type HostOutcome } from "./outcome.js";
+import { activate, runHealthChecks, type ActivationOptions } from "./post-deploy.js";
+import type { CapturedOutput } from "../captured-output.js";
+
+export interface HealthGateInput {
+  readonly transport: Transport;
+  readonly host: HostRecord;
+  readonly stack: ComposedStack;
+  readonly deploymentsRoot: string;
+  readonly holder: LockHolder;
+  /** The host's lock, held by the caller for the whole gate. */
+  readonly lock: LockHandle;
+  readonly options: ActivationOptions & { readonly autoRollback: boolean };
+  /** The outcome when every check passes: ok, at the generation just made current. */
+  readonly passed: HostOutcome;
+  /** The outcome's warnings, added to as activation warns. */
+  readonly warnings: string[];
+  readonly onEvent: (e: HostEvent) => void;
+  readonly progress: (stage: string) => void;
+  /** Said after "health check 'x' failed": "" right after the flip, " after 30s soak" later. */
+  readonly when: string;
+  /** Receives each check's captured output (ADR 143). */
+  readonly output?: CapturedOutput[];
+  readonly onOutput?: (c: CapturedOutput) => void;
+}
+
+export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
+  const { transport, stack, passed, options } = input;
+  const checks = stack.healthChecks.length;
+  let k = 0;
+  const health = await runHealthChecks(transport, stack, (name) => input.progress(`health: ${name} (check ${++k} of ${checks})`));
+  for (const c of health.output) {
+    input.output?.push(c);
+    input.onOutput?.(c);
+  }
+  const check = health.failed;
+  if (!check) return passed;
+  const what = `health check '${check.name}' failed${input.when}`;
+  if (!options.autoRollback) return { ...passed, status: "failed", reason: `${what} (${check.detail})` };
+  if (passed.previous === null || passed.previous === undefined) return { ...passed, status: "failed", reason: `${what}; no previous generation` };
+  input.progress(`rolling back (health check '${check.name}' failed)`);
+  const rb = await rollbackHost({
+    transport,
+    stack: stack.name,
+    target: input.host.target,
+    deploymentsRoot: input.deploymentsRoot,
+    holder: input.holder,
+    heldLock: input.lock,
+    onEvent: input.onEvent,
+  });
+  const a = await activate(transport, stack, options);
+  input.warnings.push(...a.warnings);
+  if (a.output) {
+    input.output?.push(a.output);
+    input.onOutput?.(a.output);
+  }
+  return { ...passed, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+}
