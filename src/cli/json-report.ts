@@ -1,78 +1,91 @@
 /**
- * `--json` (SPEC §7): one canonical JSON document on stdout per command run (sorted keys, 2-space
- * indent, trailing newline), built from the same outcomes the human report renders. It carries
- * reasons and codes, never a secret value: outcomes only ever hold secret *names* (ADR 061).
+ * The bodies of `--json` documents (SPEC §7, ADR 140), built from the same outcomes the human
+ * report renders. They carry reasons and codes, never a secret value: outcomes only ever hold
+ * secret *names* (ADR 061). Keys are snake_case; the same thing has the same key in every command
+ * (`generation` = the host's current generation, `previous` = the one before it).
  */
 import type { FileDrift } from "../manifest/drift.js";
-import { canonicalJson } from "../canonical-json.js";
 import { FleetRefusal } from "../deploy/fleet-load.js";
 import type { HostState } from "../deploy/fleet-status.js";
-import type { HostOutcome, HostStatus } from "../deploy/outcome.js";
+import type { CapturedOutput, HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
-import { lineColOf, type SourceFile } from "../lang/source.js";
-import { diagnosticHeadline, type Diagnostic } from "../lang/index.js";
+import { writeJsonDocument, writeJsonError } from "./json-contract.js";
+import type { RunLog } from "./run-log.js";
+import { diagnosticJson, fleetErrorJson, plainProblem, type JsonProblem } from "./json-problem.js";
 
-export type JsonCommand = "apply" | "rollback" | "status" | "verify";
+export { diagnosticJson };
 
 /** Status of a host under `status`/`verify --json`. */
 export type StateStatus = "clean" | "verified" | "drifted" | "never-deployed" | "failed";
 
-interface JsonError {
-  readonly code: string | null;
-  readonly message: string;
-}
-
-function hostFields(h: HostRecord) {
-  return { stack: h.stack, target: h.target, machine: h.machine };
+/** `stack`, `target`, `machine`, `tags`: how every document names a host. */
+export function hostFields(h: HostRecord) {
+  return { stack: h.stack, target: h.target, machine: h.machine, tags: [...h.tags] };
 }
 
 const OUTCOME_STATUSES: readonly HostStatus[] = ["ok", "failed", "blocked", "not-attempted", "rolled-back"];
 
-function outcomeError(o: HostOutcome): JsonError | null {
+function outcomeError(o: HostOutcome): JsonProblem | null {
   if (o.status === "ok") return null;
   const first = o.diagnostics?.[0];
-  const message = o.reason !== undefined && o.reason !== "" ? o.reason : first ? diagnosticHeadline(first, o.sources ?? []) : o.status;
-  return { code: o.code ?? first?.code ?? null, message };
+  if ((o.reason === undefined || o.reason === "") && first) return diagnosticJson(first, o.sources ?? []);
+  return plainProblem(o.code ?? null, o.reason !== undefined && o.reason !== "" ? o.reason : o.status);
 }
 
-/** One located diagnostic as JSON: code, message, file, line, col (and hint when it has one). */
-export function diagnosticJson(d: Diagnostic, sources: readonly SourceFile[]): Record<string, unknown> {
-  const src = sources.find((s) => s.path === d.span.file);
-  const { line, col } = src ? lineColOf(src.text, d.span.offset) : { line: 1, col: 1 };
-  return { code: d.code, message: d.message, file: d.span.file, line, col, ...(d.hint !== undefined ? { hint: d.hint } : {}) };
+function outputJson(c: CapturedOutput) {
+  return { step: c.step, stdout: c.stdout, stderr: c.stderr, exit_code: c.exitCode, failed: c.failed, truncated: c.truncated };
 }
 
-function diagnosticsOf(o: HostOutcome) {
+function diagnosticsOf(o: HostOutcome): JsonProblem[] {
   return (o.diagnostics ?? []).map((d) => diagnosticJson(d, o.sources ?? []));
 }
 
-function counts<S extends string>(statuses: readonly S[], all: readonly S[]): Record<string, number> {
+/** Counts per status, keyed by the status in snake_case, plus `total`. */
+export function counts<S extends string>(statuses: readonly S[], all: readonly S[]): Record<string, number> {
   const c: Record<string, number> = { total: statuses.length };
-  for (const s of all) c[s] = statuses.filter((x) => x === s).length;
+  for (const s of all) c[s.replace(/-/g, "_")] = statuses.filter((x) => x === s).length;
   return c;
 }
 
-/** `fleet apply --json` / `fleet rollback --json`. */
-export function outcomesJson(command: "apply" | "rollback", outcomes: readonly HostOutcome[]): unknown {
+/** One host of `fleet apply --json` / `fleet rollback --json`. */
+export function outcomeJson(command: "apply" | "rollback", o: HostOutcome, durationMs: number | null = null): Record<string, unknown> {
   return {
-    command,
-    hosts: outcomes.map((o) => ({
-      ...hostFields(o.host),
-      status: o.status,
-      generation: o.generation ?? null,
-      previous: o.previous ?? null,
-      error: outcomeError(o),
-      diagnostics: diagnosticsOf(o),
-      warnings: [...o.warnings],
-      ...(command === "rollback" && o.status === "ok"
-        ? { restored: o.restored ?? 0, removed: o.removed ?? 0, secret_skipped: o.secretSkipped ?? 0 }
-        : {}),
-    })),
+    duration_ms: durationMs,
+    ...hostFields(o.host),
+    status: o.status,
+    generation: o.generation ?? null,
+    previous: o.previous ?? null,
+    error: outcomeError(o),
+    diagnostics: diagnosticsOf(o),
+    warnings: [...o.warnings],
+    output: (o.output ?? []).map(outputJson),
+    ...(command === "rollback" && o.status === "ok" ? { restored: o.restored ?? 0, removed: o.removed ?? 0, secret_skipped: o.secretSkipped ?? 0 } : {}),
+  };
+}
+
+/** `fleet apply --json` / `fleet rollback --json`. */
+export function outcomesJson(
+  command: "apply" | "rollback",
+  outcomes: readonly HostOutcome[],
+  durationOf: (h: HostRecord) => number | null = () => null,
+  runId: string | null = null,
+): Record<string, unknown> {
+  return {
+    run: runId,
+    hosts: outcomes.map((o) => outcomeJson(command, o, durationOf(o.host))),
     summary: counts(
       outcomes.map((o) => o.status),
       OUTCOME_STATUSES,
     ),
   };
+}
+
+export function writeOutcomes(command: "apply" | "rollback", outcomes: readonly HostOutcome[], log?: RunLog): void {
+  writeJsonDocument(
+    command,
+    outcomes.every((o) => o.status === "ok"),
+    outcomesJson(command, outcomes, (h) => log?.durationOf(h) ?? null, log?.id ?? null),
+  );
 }
 
 /** The status a host gets in `status`/`verify` output. */
@@ -93,35 +106,34 @@ function driftJson(d: FileDrift) {
   };
 }
 
-/** `fleet status --json` / `fleet verify --json`. */
-export function statesJson(command: "status" | "verify", states: readonly HostState[]): unknown {
-  const statuses = states.map((s) => stateStatus(command, s));
-  const all: StateStatus[] = [command === "verify" ? "verified" : "clean", "drifted", "never-deployed", "failed"];
+/** One host of `fleet status --json` / `fleet verify --json`. */
+export function stateJson(command: "status" | "verify", s: HostState): Record<string, unknown> {
   return {
-    command,
-    hosts: states.map((s, i) => ({
-      ...hostFields(s.host),
-      status: statuses[i],
-      generation: s.current?.generation ?? null,
-      previous: s.current?.previous ?? null,
-      deployed_at: s.current?.deployedAt ?? null,
-      dry_run: s.current?.dryRun ?? null,
-      drift: s.drift.map(driftJson),
-      ...(command === "verify" ? { missing_store_paths: [...s.missingStorePaths] } : {}),
-      pending: s.pending ?? null,
-      error: s.error ? { code: s.error.code ?? null, message: s.error.message } : null,
-    })),
-    summary: counts(statuses, all),
+    ...hostFields(s.host),
+    status: stateStatus(command, s),
+    generation: s.current?.generation ?? null,
+    previous: s.current?.previous ?? null,
+    deployed_at: s.current?.deployedAt ?? null,
+    dry_run: s.current?.dryRun ?? null,
+    drift: s.drift.map(driftJson),
+    ...(command === "verify" ? { missing_store_paths: [...s.missingStorePaths] } : {}),
+    pending: s.pending ?? null,
+    error: s.error ? plainProblem(s.error.code ?? null, s.error.message) : null,
   };
 }
 
-/** A refused run (nothing touched): the errors, located where they are language diagnostics. */
-export function refusalJson(command: JsonCommand, e: FleetRefusal): unknown {
-  const located = e.diagnostics.map((d) => diagnosticJson(d, e.sources));
-  const plain = e.errors.map((x) => ({ code: x.code ?? null, message: x.message, file: null, line: null, col: null }));
-  return { command, refused: true, errors: [...located, ...plain], hosts: [], summary: { total: 0 } };
+/** `fleet status --json` / `fleet verify --json`. */
+export function statesJson(command: "status" | "verify", states: readonly HostState[]): Record<string, unknown> {
+  const statuses = states.map((s) => stateStatus(command, s));
+  const all: StateStatus[] = [command === "verify" ? "verified" : "clean", "drifted", "never-deployed", "failed"];
+  return { hosts: states.map((s) => stateJson(command, s)), summary: counts(statuses, all) };
 }
 
-export function writeJson(value: unknown): void {
-  process.stdout.write(canonicalJson(value));
+/** A refused run (nothing touched): every error, located where it is a language diagnostic. */
+export function refusalProblems(e: FleetRefusal): JsonProblem[] {
+  return [...e.diagnostics.map((d) => diagnosticJson(d, e.sources)), ...e.errors.map(fleetErrorJson)];
+}
+
+export function writeRefusal(command: string, e: FleetRefusal): void {
+  writeJsonError(command, "input", 1, refusalProblems(e));
 }

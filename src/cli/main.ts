@@ -6,6 +6,11 @@ import { CommanderError } from "commander";
 import { FleetError, UsageError } from "../fleet-error.js";
 import { buildProgram } from "./program.js";
 import { ExitCode } from "./exit-code.js";
+import { jsonCommand, jsonDocumentWritten, jsonRequested, setJsonCommand, writeJsonError, type ErrorKind } from "./json-contract.js";
+import { fleetErrorJson, plainProblem, type JsonProblem } from "./json-problem.js";
+import { handleRefusal } from "./refusal.js";
+import { processOutput } from "./output.js";
+import { FleetRefusal } from "../deploy/fleet-load.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -14,6 +19,10 @@ export const EXIT_USAGE = 2;
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  if (jsonRequested(argv)) {
+    const names = new Set(program.commands.map((c) => c.name()));
+    setJsonCommand(argv.find((a) => names.has(a)) ?? "fleet");
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;
@@ -22,25 +31,39 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Under `--json`, a run that ends without its document gets an error document (ADR 140). */
+function jsonError(kind: ErrorKind, code: number, problems: readonly JsonProblem[]): number {
+  const command = jsonCommand();
+  if (command !== undefined && !jsonDocumentWritten()) writeJsonError(command === "fleet" ? null : command, kind, code, problems);
+  return code;
+}
+
 function exitCodeFor(e: unknown): number {
-  if (e instanceof ExitCode) return e.code;
+  if (e instanceof ExitCode) return jsonError(e.code === EXIT_USAGE ? "usage" : "failed", e.code, [plainProblem(null, `exit ${e.code}`)]);
   if (e instanceof CommanderError) {
     // --help and --version are "errors" to commander; everything else it raises is a usage error.
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT_OK;
-    return EXIT_USAGE;
+    return jsonError("usage", EXIT_USAGE, [plainProblem(null, e.message.replace(/^error: /, ""))]);
+  }
+  if (e instanceof FleetRefusal) {
+    try {
+      handleRefusal(processOutput(), e);
+    } catch (x) {
+      return exitCodeFor(x);
+    }
   }
   if (e instanceof UsageError) {
     process.stderr.write(`fleet: error: ${e.message}\n`);
-    return EXIT_USAGE;
+    return jsonError("usage", EXIT_USAGE, [fleetErrorJson(e)]);
   }
   if (e instanceof FleetError) {
     process.stderr.write(`fleet: error: ${e.headline}\n`);
     if (e.options.hint) process.stderr.write(`  hint: ${e.options.hint}\n`);
-    return EXIT_FAILED;
+    return jsonError("failed", EXIT_FAILED, [fleetErrorJson(e)]);
   }
   const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`fleet: internal error: this is a bug in fleet, please report it with the trace below\n${stack}\n`);
-  return 70;
+  return jsonError("internal", 70, [plainProblem(null, "internal error: this is a bug in fleet; run without --json for the trace")]);
 }
 
 /**

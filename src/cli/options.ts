@@ -75,3 +75,13 @@ export function transportOptions(o: TargetFlagValues) {
 export function addOnlyFlag(cmd: Command): Command {
   return cmd.option("--only <selectors>", "only these hosts: machine or stack names and @tags, comma-separated", collect, [] as string[]);
 }
+
+/** `-v`: stream hook, build, activation and health-check output to stderr, each line prefixed by its host. */
+export function addVerboseFlag(cmd: Command): Command {
+  return cmd.option("-v, --verbose", "stream the output of hooks, builds, activation and health checks, prefixed by host");
+}
+
+/** `--runs-dir`: where apply and rollback write their run logs, and `fleet log` reads them. */
+export function addRunsDirFlag(cmd: Command): Command {
+  return cmd.option("--runs-dir <path>", "run logs directory (default ~/.fleet/runs, or FLEET_RUNS_DIR)");
+}

@@ -1,11 +1,21 @@
 /** Human renderings of a plan: the overview and `--explain HOST`. */
 import { UsageError } from "../fleet-error.js";
 import { genName } from "../deploy/outcome.js";
+import type { PlanDetails } from "../deploy/fleet-plan.js";
+import type { FileDiff } from "../plan/file-diff.js";
 import type { PlanDoc, PlanHost, PlanHostId, PlanRollout } from "../plan/plan-doc.js";
 
 const label = (h: PlanHostId): string => `${h.stack} → ${h.target}`;
 
-export function renderPlan(doc: PlanDoc, hash: string): string {
+/** `plan --diff`: one block per changed file, after the host's own lines. */
+function diffLines(d: FileDiff): string[] {
+  if (d.secret) return [`     ${d.path}: changed, not shown (secret)`];
+  if (d.binary) return [`     ${d.path}: binary file ${d.kind === "add" ? "added" : d.kind === "remove" ? "removed" : "changed"}, not shown`];
+  if (d.diff === null) return [`     ${d.path}: mode changed only`];
+  return d.diff.replace(/\n$/, "").split("\n");
+}
+
+export function renderPlan(doc: PlanDoc, hash: string, details?: PlanDetails): string {
   const lines: string[] = [];
   lines.push(`plan for ${doc.fleet}: ${doc.hosts.length} host(s) in ${doc.levels.length} level(s)`);
   doc.levels.forEach((level, i) => lines.push(`level ${i}: ${level.map(label).join(", ")}`));
@@ -16,13 +26,14 @@ export function renderPlan(doc: PlanDoc, hash: string): string {
   }
   lines.push("hosts, in deploy order:");
   doc.hosts.forEach((h, i) => {
-    const gen = h.current_generation === null ? "never deployed" : `now ${genName(h.current_generation)}`;
+    const gen = h.generation === null ? "never deployed" : `now ${genName(h.generation)}`;
     lines.push(`  ${i + 1}. ${label(h)} [${h.status}; ${gen}]${h.error ? `: ${h.error}` : ""}`);
     for (const f of h.add) lines.push(`     + ${f.path} ${f.mode}${f.secret ? " (secret)" : ""}`);
     for (const f of h.change) lines.push(`     ~ ${f.path} ${f.mode}${f.secret ? " (secret)" : ""}`);
     for (const f of h.remove) lines.push(`     - ${f.path}`);
     for (const p of h.push) lines.push(`     push ${p}`);
     if (h.status === "ready" && h.add.length + h.change.length + h.remove.length + h.push.length === 0) lines.push("     (no change; a new generation is still written)");
+    for (const d of details?.get(h.position)?.diffs ?? []) lines.push(...diffLines(d));
   });
   lines.push(`plan_hash: ${hash}`);
   return `${lines.join("\n")}\n`;
@@ -72,4 +83,13 @@ export function explainHost(doc: PlanDoc, name: string): string {
 function ordinal(n: number): string {
   const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
   return `${n}${s}`;
+}
+
+/** `plan --diff --json`: per host (in deploy order) its file diffs; secret files carry no text. */
+export function planDiffsJson(doc: PlanDoc, details: PlanDetails): unknown[] {
+  return doc.hosts.map((h) => ({
+    stack: h.stack,
+    target: h.target,
+    files: (details.get(h.position)?.diffs ?? []).map((d) => ({ path: d.path, kind: d.kind, secret: d.secret, binary: d.binary, diff: d.diff })),
+  }));
 }

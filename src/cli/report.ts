@@ -6,7 +6,8 @@ import { renderDiagnostics } from "../lang/index.js";
 import { diagnosticHeadline } from "../lang/diagnostic-headline.js";
 
 export { diagnosticHeadline };
-import { genName, type HostOutcome } from "../deploy/outcome.js";
+import { genName, type HostOutcome, type OutputChunk } from "../deploy/outcome.js";
+import { lastLines, type CapturedOutput } from "../captured-output.js";
 import type { Output } from "./output.js";
 
 /** `STACK → TARGET`, or `STACK (TARGET)` where two records share the stack name (rollback). */
@@ -21,8 +22,26 @@ function failureReason(o: HostOutcome): string {
   return o.reason ?? "failed";
 }
 
+/** Lines of a failed step's output shown under the host's `✗`/`↩`/`⚠` line (ADR 143). */
+export const TAIL_LINES = 10;
+
+export function outputTail(c: CapturedOutput): string[] {
+  const how = c.exitCode === null ? "did not finish" : `exited ${c.exitCode}`;
+  const lines: string[] = [];
+  for (const stream of ["stdout", "stderr"] as const) {
+    const tail = lastLines(c[stream], TAIL_LINES);
+    if (tail.length === 0) continue;
+    lines.push(`  ${c.step} ${how}; last lines of ${stream}:`, ...tail.map((l) => `    ${l}`));
+  }
+  return lines;
+}
+
 function warnings(out: Output, o: HostOutcome): void {
   for (const w of o.warnings) out.err(`${out.yellow("⚠")} ${o.host.stack} → ${o.host.target}: ${w}`);
+  // A build's failure message already holds its last lines, activation's ⚠ lines each failed call.
+  for (const c of o.output ?? []) {
+    if (c.failed && !c.step.startsWith("build of ") && c.step !== "activation") for (const l of outputTail(c)) out.err(l);
+  }
 }
 
 function diagnosticsOf(out: Output, o: HostOutcome): void {
@@ -64,4 +83,31 @@ export function reportRolledBack(out: Output, o: HostOutcome, shared: boolean): 
     out.err(`${out.dim("⊘")} ${hostLabel(o)}: ${o.reason ?? o.status}`);
   }
   warnings(out, o);
+}
+
+/** `-v`: each line of a chunk as `[web] health check 'http': …` (a host without machine: its stack). */
+export function verboseLines(c: OutputChunk): string[] {
+  const who = c.host.machine ?? c.host.stack;
+  return lastLines(c.text, Number.MAX_SAFE_INTEGER).map((l) => `[${who}] ${c.step}: ${l}`);
+}
+
+const BREAKDOWN: readonly [HostOutcome["status"], string][] = [
+  ["rolled-back", "rolled back"],
+  ["failed", "failed"],
+  ["blocked", "blocked"],
+  ["not-attempted", "not attempted"],
+];
+
+/**
+ * The seed's summary `fleet: N/M host(s) deployed`; when not every host succeeded, followed by
+ * what became of the others: `fleet: 4/6 host(s) deployed (1 rolled back, 1 failed)`.
+ */
+export function summaryLine(outcomes: readonly HostOutcome[], verb: "deployed" | "rolled back"): string {
+  const ok = outcomes.filter((o) => o.status === "ok").length;
+  const line = `fleet: ${ok}/${outcomes.length} host(s) ${verb}`;
+  if (ok === outcomes.length) return line;
+  const parts = BREAKDOWN.map(([s, word]) => [outcomes.filter((o) => o.status === s).length, word] as const)
+    .filter(([n]) => n > 0)
+    .map(([n, word]) => `${n} ${word}`);
+  return `${line} (${parts.join(", ")})`;
 }

@@ -14,7 +14,9 @@ import { hostEventSink } from "./host-bridge.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
-import type { HostOutcome } from "./outcome.js";
+import type { HostOutcome, OutputChunk } from "./outcome.js";
+import { BuildFailedError } from "../store/build-shell.js";
+import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
 import { activate } from "./post-deploy.js";
 import { openTransport, targetRoot } from "./transports.js";
 
@@ -24,10 +26,24 @@ export interface RunContext {
   readonly roots: Roots;
   readonly vault: ReadonlyMap<string, string> | undefined;
   readonly lockHolder: LockHolder;
+  /** Every secret value the fleet's hosts reference that fleet can see (env, vault): redacted from captured output. */
+  readonly secretValues: readonly string[];
+}
+
+/** The from_env and from_vault values every host of the fleet references (their union). */
+export function fleetSecretValues(fleet: LoadedFleet, vault: ReadonlyMap<string, string> | undefined): string[] {
+  const values = new Set<string>(vault?.values() ?? []);
+  for (const h of fleet.hosts) {
+    for (const r of h.stack?.secretRefs ?? []) {
+      const v = r.ref === "from_env" ? process.env[r.name] : undefined;
+      if (v !== undefined) values.add(v);
+    }
+  }
+  return [...values];
 }
 
 export function errorOutcome(host: HostRecord, e: unknown): HostOutcome {
-  return { host, warnings: [], ...failureFromError(e) };
+  return { host, warnings: [], ...failureFromError(e), ...(e instanceof BuildFailedError ? { output: [e.output] } : {}) };
 }
 
 /** Artifact values this host consumes, from its producers' outcomes (`machine/name` → value). */
@@ -51,41 +67,65 @@ export async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: Re
   const progress = (stage: string): void => options.onProgress?.({ host, stage });
   const early = loadFailure(loaded);
   if (early) return { host, warnings: [], ...early };
+  // Hooks inherit fleet's environment, so anything they print is redacted with every secret value
+  // of the fleet fleet can see, and this host's resolved material once known.
+  let secretValues: Iterable<string> = ctx.secretValues;
+  const output: CapturedOutput[] = [];
+  const finish = (o: HostOutcome): HostOutcome => {
+    const redact = redactor(secretValues);
+    const all = [...output, ...(o.output ?? [])].map((c) => redactOutput(c, redact));
+    // A hook's reason quotes its last stderr line, which may hold what it printed.
+    const said = { ...o, warnings: o.warnings.map(redact), ...(o.reason !== undefined ? { reason: redact(o.reason) } : {}) };
+    return all.length > 0 ? { ...said, output: all } : said;
+  };
+  const live = (c: OutputChunk): void => {
+    if (!options.onOutput) return;
+    const redact = redactor(secretValues);
+    options.onOutput({ ...c, text: redact(c.text) });
+  };
   try {
     const pre = fleet.model.hooks.apply.pre;
     if (pre !== undefined) {
-      progress("pre-hook");
-      const r = await runHook(pre, host, fleet.fleetDir);
-      if (!r.ok) return { host, warnings: [], status: "failed", reason: `apply pre hook failed (${r.detail})` };
+      progress("running apply pre hook");
+      const r = await runHook(pre, host, fleet.fleetDir, "apply pre hook", live);
+      output.push(r.output);
+      if (!r.ok) return finish({ host, warnings: [], status: "failed", reason: `apply pre hook failed (${r.detail})` });
     }
-    progress("prepare");
+    progress("preparing");
     const artifactValues = consumedValues(fleet, host.index, (p) => done.get(p)?.artifacts);
     const material = await prepareMaterial(loaded, fleet.fleetDir, artifactValues, {
       ...(options.tlsCerts !== undefined ? { tlsCerts: options.tlsCerts } : {}),
       dryRun: options.dryRun,
       vault: ctx.vault,
     });
-    if (isFailure(material)) return { host, warnings: [], ...material };
+    if (isFailure(material)) return finish({ host, warnings: [], ...material });
+    secretValues = [...ctx.secretValues, ...material.secrets.values()];
     if (!options.dryRun) {
-      progress("build");
-      await realise(material.closure, ctx.localStore);
+      progress(`building ${material.closure.paths.length} store path(s)`);
+      await realise(material.closure, ctx.localStore, {
+        onEvent: (e) => {
+          if (e.type === "build-start") progress(`building ${e.module}`);
+          else if (e.type === "build-output") live({ host, step: `build of package '${e.module}'`, stream: e.stream, text: e.text });
+        },
+      });
     }
-    progress("connect");
+    progress("connecting");
     const transport = await openTransport(host.target, options);
     try {
-      const outcome = await deployOnTransport(transport, loaded, material, ctx, progress);
+      const outcome = await deployOnTransport(transport, loaded, material, ctx, progress, output, live);
       const post = fleet.model.hooks.apply.post;
       if (post !== undefined && outcome.status === "ok") {
-        progress("post-hook");
-        const r = await runHook(post, host, fleet.fleetDir);
-        if (!r.ok) return { ...outcome, warnings: [...outcome.warnings, `apply post hook failed (${r.detail})`] };
+        progress("running apply post hook");
+        const r = await runHook(post, host, fleet.fleetDir, "apply post hook", live);
+        output.push(r.output);
+        if (!r.ok) return finish({ ...outcome, warnings: [...outcome.warnings, `apply post hook failed (${r.detail})`] });
       }
-      return outcome;
+      return finish(outcome);
     } finally {
       await transport.close();
     }
   } catch (e) {
-    return errorOutcome(host, e);
+    return finish(errorOutcome(host, e));
   }
 }
 
@@ -95,6 +135,8 @@ async function deployOnTransport(
   material: HostMaterial,
   ctx: RunContext,
   progress: (stage: string) => void,
+  output: CapturedOutput[],
+  live: (c: OutputChunk) => void,
 ): Promise<HostOutcome> {
   const host = loaded.record;
   const stack = material.stack;
@@ -140,8 +182,13 @@ async function deployOnTransport(
     const result = await applyHost({ ...input, heldLock: lock });
     const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
     if (options.dryRun) return done;
-    progress("activate");
-    warnings.push(...(await activate(transport, stack, options)));
+    if (options.activate || options.enable) progress("activating units");
+    const a = await activate(transport, stack, options);
+    warnings.push(...a.warnings);
+    if (a.output) {
+      output.push(a.output);
+      emitLines(live, host, a.output);
+    }
     return await healthGate({
       transport,
       host,
@@ -155,8 +202,16 @@ async function deployOnTransport(
       onEvent,
       progress,
       when: "",
+      output,
+      onOutput: (c) => emitLines(live, host, c),
     });
   } finally {
     await lock.release();
   }
+}
+
+/** Output of a remote command arrives whole: `-v` gets it when the command ends. */
+function emitLines(live: (c: OutputChunk) => void, host: HostRecord, c: CapturedOutput): void {
+  if (c.stdout !== "") live({ host, step: c.step, stream: "stdout", text: c.stdout });
+  if (c.stderr !== "") live({ host, step: c.step, stream: "stderr", text: c.stderr });
 }

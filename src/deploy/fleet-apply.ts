@@ -11,11 +11,11 @@ import { chooseRollout, type RolloutFlags } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { LockHolder } from "../transport/transport.js";
-import { deployOne, errorOutcome, type RunContext } from "./fleet-apply-host.js";
+import { deployOne, errorOutcome, fleetSecretValues, type RunContext } from "./fleet-apply-host.js";
 import type { LoadedFleet } from "./fleet-load.js";
 import { prepareApply, splitArtifact } from "./fleet-prepare.js";
 import { readCurrentManifest } from "./host-bridge.js";
-import type { HostOutcome, ProgressEvent } from "./outcome.js";
+import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { runRollout, type RolloutEvent } from "./fleet-rollout.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
 import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
@@ -41,6 +41,8 @@ export interface ApplyOptions extends TransportOptions {
   readonly clock: () => Date;
   readonly dieAt?: string;
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** Output of hooks, builds, activation and health checks as it arrives (`-v`), secrets redacted. */
+  readonly onOutput?: (c: OutputChunk) => void;
   /** Called in plan order as each host's outcome becomes final. */
   readonly onReport?: (o: HostOutcome) => void;
   /** The selected hosts in plan order, before the first starts (for an interrupt report). */
@@ -78,7 +80,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
-  const ctx: RunContext = { options: withHostSudo(fleet.model.hosts, options), localStore, roots, vault, lockHolder };
+  const ctx: RunContext = { options: withHostSudo(fleet.model.hosts, options), localStore, roots, vault, lockHolder, secretValues: fleetSecretValues(fleet, vault) };
   options.onPlan?.(fleet.graph.order.filter((i) => selected.has(i)).map((i) => fleet.hosts[i]!.record));
   // The scheduler hooks of this run: a plain apply uses them once, a rollout once per wave.
   const hooks = (report: (o: HostOutcome) => void): SchedulerHooks<HostOutcome> => ({

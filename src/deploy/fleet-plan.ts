@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { FleetError } from "../fleet-error.js";
 import type { SourceFile } from "../lang/source.js";
 import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js";
+import { fileDiff, type FileDiff } from "../plan/file-diff.js";
+import type { Diagnostic } from "../lang/diagnostic.js";
 import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId, type PlanRollout } from "../plan/plan-doc.js";
 import { chooseRollout, hostCountText, type RolloutFlags, type RolloutSpec } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
@@ -30,17 +32,33 @@ export interface PlanOptions extends TransportOptions {
   readonly tlsCerts?: string;
   readonly vaultSecrets?: string;
   readonly only?: readonly string[];
+  /** Also read the live bytes of every changed non-secret file and diff them (`plan --diff`). */
+  readonly diff?: boolean;
   /** `--waves`, `--max-failed`, `--soak`: the rollout the plan shows (ADR 160). */
   readonly rollout?: RolloutFlags;
   /** Hosts read at once (default 1). */
   readonly jobs?: number;
 }
 
+/**
+ * What a plan knows beyond its hashed document, keyed by host position: the diagnostics of a
+ * host that would fail (to render them as apply does) and the file diffs under `diff`.
+ */
+export interface PlanHostDetail {
+  /** The reason apply's `✗` line would give ("" when it is the first diagnostic's headline). */
+  readonly reason?: string;
+  readonly code?: string;
+  readonly diagnostics?: readonly Diagnostic[];
+  readonly sources?: readonly SourceFile[];
+  readonly diffs?: readonly FileDiff[];
+}
+export type PlanDetails = Map<number, PlanHostDetail>;
+
 function id(h: LoadedHost): PlanHostId {
   return { stack: h.record.stack, target: h.record.target };
 }
 
-export async function computePlan(options: PlanOptions): Promise<PlanDoc> {
+export async function computePlan(options: PlanOptions, details?: PlanDetails): Promise<PlanDoc> {
   const { fleet, roots, vault } = prepareApply({
     ...options,
     dryRun: false,
@@ -51,7 +69,7 @@ export async function computePlan(options: PlanOptions): Promise<PlanDoc> {
     autoRollback: true,
     clock: () => new Date(0),
   });
-  return planFor(fleet, roots, vault, options, chooseRollout(fleet.model.rollout, options.rollout ?? {}));
+  return planFor(fleet, roots, vault, options, chooseRollout(fleet.model.rollout, options.rollout ?? {}), details);
 }
 
 export async function planFor(
@@ -60,6 +78,7 @@ export async function planFor(
   vault: ReadonlyMap<string, string> | undefined,
   planOptions: PlanOptions,
   rollout: RolloutSpec | undefined,
+  details: PlanDetails = new Map(),
 ): Promise<PlanDoc> {
   const options = withHostSudo(fleet.model.hosts, planOptions);
   const selected = selectHosts(fleet.model.hosts, options.only);
@@ -85,7 +104,7 @@ export async function planFor(
         status.set(i, m ? "ready" : "failed");
         return null;
       }
-      const host = await planHost(fleet, loaded, level.get(i) ?? 0, roots, vault, options, produced, status, sources);
+      const host = await planHost(fleet, loaded, level.get(i) ?? 0, roots, vault, options, produced, status, sources, details);
       status.set(i, host.status);
       return host;
     },
@@ -138,6 +157,7 @@ async function planHost(
   produced: Map<number, Readonly<Record<string, string>>>,
   status: ReadonlyMap<number, PlanHost["status"]>,
   sources: readonly SourceFile[],
+  details: PlanDetails,
 ): Promise<PlanHost> {
   const r = loaded.record;
   const base = {
@@ -147,7 +167,7 @@ async function planHost(
     tags: [...r.tags],
     position: r.index,
     level,
-    current_generation: null,
+    generation: null,
     add: [],
     change: [],
     remove: [],
@@ -172,18 +192,30 @@ async function planHost(
         : material.diagnostics && material.diagnostics.length > 0
           ? diagnosticHeadline(material.diagnostics[0]!, sources)
           : "failed";
+    details.set(r.index, {
+      reason: material.reason ?? "",
+      ...(material.code !== undefined ? { code: material.code } : {}),
+      ...(material.diagnostics ? { diagnostics: material.diagnostics, sources: material.sources ?? sources } : {}),
+    });
     return { ...base, status: "failed", error };
   }
   produced.set(r.index, material.produced);
   try {
-    return await withTransport(r.target, options, (t) => diffTarget(t, material, roots, base));
+    return await withTransport(r.target, options, (t) => diffTarget(t, material, roots, base, options.diff === true ? details : undefined));
   } catch (e) {
     if (!(e instanceof FleetError)) throw e;
+    details.set(r.index, { reason: e.headline, ...(e.code !== undefined ? { code: e.code } : {}) });
     return { ...base, status: "failed", error: e.headline };
   }
 }
 
-async function diffTarget(t: Transport, material: HostMaterial, roots: Roots, base: Omit<PlanHost, "status">): Promise<PlanHost> {
+async function diffTarget(
+  t: Transport,
+  material: HostMaterial,
+  roots: Roots,
+  base: Omit<PlanHost, "status">,
+  details: PlanDetails | undefined,
+): Promise<PlanHost> {
   const home = await t.home();
   const targetStore = targetRoot(roots.store, home, t);
   const deploymentsRoot = targetRoot(roots.deployments, home, t);
@@ -204,7 +236,22 @@ async function diffTarget(t: Transport, material: HostMaterial, roots: Roots, ba
   const bases = material.closure.paths.map((p) => p.base);
   const present = await t.storePathsPresent(bases.map((b) => storePath(targetStore, b)));
   const push = bases.filter((_, k) => !present[k]).sort();
-  return { ...base, status: "ready", current_generation: current?.generation ?? null, add, change, remove, push };
+  if (details) {
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const diffs: FileDiff[] = [];
+    for (const e of [...add, ...change]) {
+      const f = byPath.get(e.path)!;
+      // A secret file's live bytes are never read, so they cannot reach the output.
+      const before = add.includes(e) ? null : f.secret ? Buffer.alloc(0) : ((await t.readFile(f.path)) ?? Buffer.alloc(0));
+      diffs.push(fileDiff({ path: f.path, secret: f.secret, before, after: f.content }));
+    }
+    for (const rm of remove) {
+      const secret = current?.files.find((f) => f.path === rm.path)?.secret === true;
+      diffs.push(fileDiff({ path: rm.path, secret, before: secret ? Buffer.alloc(0) : ((await t.readFile(rm.path)) ?? Buffer.alloc(0)), after: null }));
+    }
+    details.set(base.position, { diffs });
+  }
+  return { ...base, status: "ready", generation: current?.generation ?? null, add, change, remove, push };
 }
 
 function sha256(b: Buffer): string {

@@ -13,8 +13,9 @@ import { loadFleetFile } from "./fleet-load.js";
 import { rollbackHost } from "./host-rollback.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
+import type { CapturedOutput } from "../captured-output.js";
 import { selectHosts } from "../plan/selection.js";
-import type { HostOutcome, ProgressEvent } from "./outcome.js";
+import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
 import { runScheduled } from "./scheduler.js";
@@ -35,6 +36,8 @@ export interface RollbackOptions extends TransportOptions {
   readonly onFinish?: (o: HostOutcome) => void;
   /** Stages of the host being rolled back, for the TTY's live lines. */
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** Hook output as it arrives (`-v`). */
+  readonly onOutput?: (c: OutputChunk) => void;
 }
 
 /** Open transports once per target and close them all at the end. */
@@ -82,10 +85,13 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
     const holder = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
     const rollbackOne = async (view: HostView): Promise<HostOutcome> => {
       if (view.error) return failure(view.record, view.error);
+      const hookOutput: CapturedOutput[] = [];
+      const withOutput = (o: HostOutcome): HostOutcome => (hookOutput.length > 0 ? { ...o, output: hookOutput } : o);
       try {
         const pre = model.hooks.rollback.pre;
-        const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir) : { ok: true, detail: "" };
-        if (!preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
+        const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir, "rollback pre hook", options.onOutput) : undefined;
+        if (preResult) hookOutput.push(preResult.output);
+        if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
         const transport = await pool.get(view.record.target);
         const warnings: string[] = [];
         const r = await rollbackHost({
@@ -108,12 +114,13 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           secretSkipped: r.secretSkipped,
         };
         const post = model.hooks.rollback.post;
-        const postResult = post !== undefined ? await runHook(post, view.record, fleetDir) : { ok: true, detail: "" };
-        if (!postResult.ok) return { ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] };
-        return outcome;
+        const postResult = post !== undefined ? await runHook(post, view.record, fleetDir, "rollback post hook", options.onOutput) : undefined;
+        if (postResult) hookOutput.push(postResult.output);
+        if (postResult && !postResult.ok) return withOutput({ ...outcome, warnings: [...outcome.warnings, `rollback post hook failed (${postResult.detail})`] });
+        return withOutput(outcome);
       } catch (e) {
         if (!(e instanceof FleetError)) throw e;
-        return failure(view.record, e);
+        return withOutput(failure(view.record, e));
       }
     };
     // In rollback a host waits for its consumers (they go first); unselected hosts are not waited on.

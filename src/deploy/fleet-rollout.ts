@@ -183,7 +183,7 @@ async function rollbackOnHalt(run: RolloutRun, order: readonly number[], results
           holder: ctx.lockHolder,
           onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host, stage })),
         });
-        if (loaded.stack) warnings.push(...(await activate(transport, loaded.stack, options)));
+        if (loaded.stack) warnings.push(...(await activate(transport, loaded.stack, options)).warnings);
         const done: HostOutcome = {
           ...o,
           status: "rolled-back",

@@ -11,6 +11,7 @@ import type { HostEvent } from "./host-events.js";
 import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
 import { activate, runHealthChecks, type ActivationOptions } from "./post-deploy.js";
+import type { CapturedOutput } from "../captured-output.js";
 
 export interface HealthGateInput {
   readonly transport: Transport;
@@ -29,17 +30,26 @@ export interface HealthGateInput {
   readonly progress: (stage: string) => void;
   /** Said after "health check 'x' failed": "" right after the flip, " after 30s soak" later. */
   readonly when: string;
+  /** Receives each check's captured output (ADR 143). */
+  readonly output?: CapturedOutput[];
+  readonly onOutput?: (c: CapturedOutput) => void;
 }
 
 export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
   const { transport, stack, passed, options } = input;
-  input.progress("health");
-  const check = await runHealthChecks(transport, stack);
+  const checks = stack.healthChecks.length;
+  let k = 0;
+  const health = await runHealthChecks(transport, stack, (name) => input.progress(`health: ${name} (check ${++k} of ${checks})`));
+  for (const c of health.output) {
+    input.output?.push(c);
+    input.onOutput?.(c);
+  }
+  const check = health.failed;
   if (!check) return passed;
   const what = `health check '${check.name}' failed${input.when}`;
   if (!options.autoRollback) return { ...passed, status: "failed", reason: `${what} (${check.detail})` };
   if (passed.previous === null || passed.previous === undefined) return { ...passed, status: "failed", reason: `${what}; no previous generation` };
-  input.progress("rollback");
+  input.progress(`rolling back (health check '${check.name}' failed)`);
   const rb = await rollbackHost({
     transport,
     stack: stack.name,
@@ -49,6 +59,11 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
     heldLock: input.lock,
     onEvent: input.onEvent,
   });
-  input.warnings.push(...(await activate(transport, stack, options)));
+  const a = await activate(transport, stack, options);
+  input.warnings.push(...a.warnings);
+  if (a.output) {
+    input.output?.push(a.output);
+    input.onOutput?.(a.output);
+  }
   return { ...passed, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
 }

@@ -2,6 +2,9 @@
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { SourceFile } from "../lang/source.js";
 import type { HostRecord } from "../plan/fleet-model.js";
+import type { CapturedOutput } from "../captured-output.js";
+
+export type { CapturedOutput };
 
 export type HostStatus = "ok" | "failed" | "blocked" | "not-attempted" | "rolled-back";
 
@@ -25,6 +28,16 @@ export interface HostOutcome {
   readonly secretSkipped?: number;
   /** Artifacts this host produced (name → value), for its consumers. */
   readonly artifacts?: Readonly<Record<string, string>>;
+  /** What the host's hooks, build, activation and health checks printed, in run order (secrets redacted). */
+  readonly output?: readonly CapturedOutput[];
+}
+
+/** A chunk of a hook's, build's or remote command's output, for `-v` (already redacted where it can hold secrets). */
+export interface OutputChunk {
+  readonly host: HostRecord;
+  readonly step: string;
+  readonly stream: "stdout" | "stderr";
+  readonly text: string;
 }
 
 /** Progress of a running host, for the TTY's live lines. */

@@ -6,6 +6,7 @@
 import type { ComposedStack } from "../stack/types.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
+import { captured, type CapturedOutput } from "../captured-output.js";
 
 export interface ActivationOptions {
   readonly activate: boolean;
@@ -63,30 +64,49 @@ function failureWarning(line: string): string {
   return `systemctl ${call} failed (exit ${code})${why ? `: ${why}` : ""}`;
 }
 
-/** Run activation; returns one warning per failed systemctl call. */
-export async function activate(transport: Transport, stack: ComposedStack, options: ActivationOptions): Promise<string[]> {
+/** Run activation; returns one warning per failed systemctl call, and what the script printed. */
+export async function activate(
+  transport: Transport,
+  stack: ComposedStack,
+  options: ActivationOptions,
+): Promise<{ warnings: string[]; output?: CapturedOutput }> {
   if (transport instanceof LocalTransport) {
     const note = hermeticActivationNote(stack, options);
-    return note === undefined ? [] : [note];
+    return { warnings: note === undefined ? [] : [note] };
   }
   const script = activationScript(stack, options);
-  if (script === undefined) return [];
+  if (script === undefined) return { warnings: [] };
   const r = await transport.run(script, { timeoutMs: 300_000, privileged: true });
   const warnings = r.stdout
     .split("\n")
     .filter((l) => l.startsWith("FLEET-FAIL "))
     .map(failureWarning);
   if (r.code !== 0) warnings.push(`activation script exited ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`);
-  return warnings;
+  // The FLEET-FAIL lines are fleet's own protocol; what systemctl said is in their reasons.
+  const stdout = r.stdout
+    .split("\n")
+    .map((l) => (l.startsWith("FLEET-FAIL ") ? failureWarning(l) : l))
+    .join("\n");
+  return { warnings, output: captured("activation", stdout, r.stderr, r.code, warnings.length > 0) };
 }
 
-/** The first failing health check's name, or undefined when all pass. */
-export async function runHealthChecks(transport: Transport, stack: ComposedStack): Promise<{ name: string; detail: string } | undefined> {
+export interface HealthResult {
+  /** The first failing check, or undefined when all pass. */
+  readonly failed?: { readonly name: string; readonly detail: string };
+  /** Output of every check that ran, in order. */
+  readonly output: CapturedOutput[];
+}
+
+/** Run the checks in order, stopping at the first failure. `onCheck` names each as it starts. */
+export async function runHealthChecks(transport: Transport, stack: ComposedStack, onCheck?: (name: string) => void): Promise<HealthResult> {
+  const output: CapturedOutput[] = [];
   for (const check of stack.healthChecks) {
+    onCheck?.(check.name);
     const r = await transport.run(check.command, { timeoutMs: check.timeout * 1000 });
+    output.push(captured(`health check '${check.name}'`, r.stdout, r.stderr, r.code, r.code !== 0));
     if (r.code !== 0) {
-      return { name: check.name, detail: r.code === 124 ? `timed out after ${check.timeout}s` : `exit ${r.code}` };
+      return { failed: { name: check.name, detail: r.code === 124 ? `timed out after ${check.timeout}s` : `exit ${r.code}` }, output };
     }
   }
-  return undefined;
+  return { output };
 }

@@ -28,7 +28,7 @@ export interface PlanHost extends PlanHostId {
   /** ready: would deploy; failed: would fail before touching it; blocked: a producer would not be ok. */
   readonly status: "ready" | "failed" | "blocked";
   readonly error?: string;
-  readonly current_generation: number | null;
+  readonly generation: number | null;
   readonly add: readonly PlanFile[];
   readonly change: readonly PlanFile[];
   readonly remove: readonly { readonly path: string }[];

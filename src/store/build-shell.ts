@@ -5,10 +5,21 @@
  */
 import { spawn } from "node:child_process";
 import { FleetError } from "../fleet-error.js";
+import { captured, lastLines, OutputTail, type CapturedOutput } from "../captured-output.js";
+
+/** A failed `std.shell` build, with what its command printed (for `--json`, the run log, `-v`). */
+export class BuildFailedError extends FleetError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly output: CapturedOutput,
+  ) {
+    super(undefined, message, { hint });
+  }
+}
 
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 const STDERR_TAIL_LINES = 10;
-const STDERR_KEEP_BYTES = 64 * 1024;
 
 export interface ShellBuild {
   readonly command: string;
@@ -17,16 +28,23 @@ export interface ShellBuild {
   readonly src?: string;
   /** "package 'Foo' (<base>)", for the error. */
   readonly describe: string;
+  /** Each chunk the command prints, as it prints it (`-v`). */
+  readonly onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
 }
 
 export async function buildShell(b: ShellBuild): Promise<void> {
   const env: Record<string, string> = { PATH: process.env["PATH"] || DEFAULT_PATH, HOME: "/homeless", out: b.out };
   if (b.src !== undefined) env["src"] = b.src;
-  const child = spawn("/bin/sh", ["-eu", "-c", b.command], { cwd: b.cwd, env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = Buffer.alloc(0);
+  const child = spawn("/bin/sh", ["-eu", "-c", b.command], { cwd: b.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const out = new OutputTail();
+  const err = new OutputTail();
+  child.stdout.on("data", (chunk: Buffer) => {
+    out.push(chunk);
+    b.onOutput?.("stdout", chunk.toString("utf8"));
+  });
   child.stderr.on("data", (chunk: Buffer) => {
-    stderr = Buffer.concat([stderr, chunk]);
-    if (stderr.length > STDERR_KEEP_BYTES) stderr = stderr.subarray(stderr.length - STDERR_KEEP_BYTES);
+    err.push(chunk);
+    b.onOutput?.("stderr", chunk.toString("utf8"));
   });
   const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on("error", reject);
@@ -34,9 +52,14 @@ export async function buildShell(b: ShellBuild): Promise<void> {
   });
   if (code === 0) return;
   const how = code !== null ? `exited with code ${code}` : `was killed by ${signal ?? "a signal"}`;
-  const tail = stderr.toString("utf8").trimEnd().split("\n").slice(-STDERR_TAIL_LINES);
-  const shown = tail.length === 1 && tail[0] === "" ? " (no stderr output)" : `; last lines of stderr:\n${tail.map((l) => `    ${l}`).join("\n")}`;
-  throw new FleetError(undefined, `build of ${b.describe} failed: its command ${how}${shown}`, {
-    hint: "fix the package's command and build again; nothing of the failed build was kept",
-  });
+  const tail = lastLines(err.text(), STDERR_TAIL_LINES);
+  const outTail = lastLines(out.text(), STDERR_TAIL_LINES);
+  const block = (name: string, lines: string[]) => `last lines of ${name}:\n${lines.map((l) => `    ${l}`).join("\n")}`;
+  const parts = [...(outTail.length > 0 ? [block("stdout", outTail)] : []), ...(tail.length > 0 ? [block("stderr", tail)] : [])];
+  const shown = parts.length === 0 ? " (no output)" : `; ${parts.join("\n  ")}`;
+  throw new BuildFailedError(
+    `build of ${b.describe} failed: its command ${how}${shown}`,
+    "fix the package's command and build again; nothing of the failed build was kept",
+    { ...captured(`build of ${b.describe}`, out.text(), err.text(), code, true), truncated: out.truncated || err.truncated },
+  );
 }

@@ -18,7 +18,9 @@ import type { BuildPlan, Closure } from "./types.js";
 
 export type RealiseEvent =
   | { readonly type: "build-start"; readonly base: string; readonly module: string }
-  | { readonly type: "build-done"; readonly base: string; readonly module: string };
+  | { readonly type: "build-done"; readonly base: string; readonly module: string }
+  /** A chunk a `std.shell` command printed, as it printed it. */
+  | { readonly type: "build-output"; readonly base: string; readonly module: string; readonly stream: "stdout" | "stderr"; readonly text: string };
 
 export interface RealiseOptions {
   readonly onEvent?: (e: RealiseEvent) => void;
@@ -51,7 +53,7 @@ export async function realise(closure: Closure, storeRoot: string, options: Real
       await removeTree(final);
       await removeStaleTemps(storeRoot, info.base);
       options.onEvent?.({ type: "build-start", base: info.base, module: plan.module });
-      await buildInto(plan, storeRoot, final);
+      await buildInto(plan, storeRoot, final, (stream, text) => options.onEvent?.({ type: "build-output", base: info.base, module: plan.module, stream, text }));
       options.onEvent?.({ type: "build-done", base: info.base, module: plan.module });
       built.push(info.base);
     } finally {
@@ -70,7 +72,12 @@ export async function isBuilt(final: string): Promise<boolean> {
   }
 }
 
-async function buildInto(plan: BuildPlan, storeRoot: string, final: string): Promise<void> {
+async function buildInto(
+  plan: BuildPlan,
+  storeRoot: string,
+  final: string,
+  onOutput: (stream: "stdout" | "stderr", text: string) => void,
+): Promise<void> {
   const tmp = path.join(storeRoot, `.tmp-${plan.base}-${process.pid}-${tmpCounter++}`);
   const out = path.join(tmp, "out");
   const describe = `package '${plan.module}' (${plan.base})`;
@@ -83,7 +90,7 @@ async function buildInto(plan: BuildPlan, storeRoot: string, final: string): Pro
       const buildDir = path.join(tmp, "build");
       await mkdir(buildDir, { mode: 0o755 });
       const src = await prepareSource(plan, storeRoot, path.join(tmp, "src"), describe);
-      await buildShell({ command: plan.recipe.command, cwd: buildDir, out, describe, ...(src !== undefined ? { src } : {}) });
+      await buildShell({ command: plan.recipe.command, cwd: buildDir, out, describe, onOutput, ...(src !== undefined ? { src } : {}) });
       const st = await lstat(out).catch(() => undefined);
       if (!st?.isDirectory()) {
         throw new FleetError(undefined, `build of ${describe} did not leave $out as a directory; create files inside "$out" instead of replacing it`);

@@ -45,7 +45,7 @@ describe("bad input leaves the target untouched", () => {
       expect(line).toMatch(/^✗ App → ssh:\/\/root@app\.test: /);
       expect(r.stderr).toMatch(c.expect);
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-      expect(r.stdout).toBe("fleet: 0/1 host(s) deployed\n");
+      expect(r.stdout).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
       expect(treeHash(root)).toBe(before);
       messages.push(r.stderr);
     });

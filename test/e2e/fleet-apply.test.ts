@@ -30,7 +30,7 @@ describe("fleet apply on the quickstart (the seed's example, verbatim)", () => {
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/^✗ DbStack → ssh:\/\/deploy@db\.example\.com: \[E12\] /m);
     expect(early.stderr).toMatch(/^✗ WebStack → ssh:\/\/deploy@web\.example\.com: \[E12\] /m);
-    expect(early.stdout).toBe("fleet: 0/2 host(s) rolled back\n");
+    expect(early.stdout).toBe("fleet: 0/2 host(s) rolled back (2 failed)\n");
 
     const webPcl = join(dir, "hosts/web.pcl");
     writeFileSync(webPcl, readFileSync(webPcl, "utf8").replace("listen 8080", "listen 9090"));
@@ -97,7 +97,7 @@ describe("statuses, order and exit codes", () => {
         "",
       ].join("\n"),
     );
-    expect(r.stdout).toBe("✓ EdgeStack → ssh://ops@edge.internal\nfleet: 1/4 host(s) deployed\n");
+    expect(r.stdout).toBe("✓ EdgeStack → ssh://ops@edge.internal\nfleet: 1/4 host(s) deployed (1 failed, 2 blocked)\n");
     // Nothing was written for the failed or blocked hosts.
     expect(readdirSync(out).sort()).toEqual(["ops@edge.internal"]);
   });
@@ -130,7 +130,7 @@ describe("statuses, order and exit codes", () => {
     const r = runFleet(["apply", fleet, "--dry-run", "--transport-root", out, "--fail-fast", "--jobs", "1"], { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("⊘ B → ssh://ops@b.internal: not attempted (fail-fast)\n");
-    expect(r.stdout).toBe("fleet: 0/2 host(s) deployed\n");
+    expect(r.stdout).toBe("fleet: 0/2 host(s) deployed (1 failed, 1 not attempted)\n");
   });
 
   it("fails only the host whose file is absolute or escapes the fleet directory", () => {
@@ -144,7 +144,7 @@ describe("statuses, order and exit codes", () => {
     const out = join(tempDir(), "out");
     const r = runFleet(["apply", fleet, "--dry-run", "--transport-root", out], { env: env() });
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe("✓ Ok → ssh://ops@ok.internal\nfleet: 1/3 host(s) deployed\n");
+    expect(r.stdout).toBe("✓ Ok → ssh://ops@ok.internal\nfleet: 1/3 host(s) deployed (2 failed)\n");
     expect(r.stderr).toMatch(/^✗ Abs → ssh:\/\/ops@abs\.internal: host file '\/etc\/passwd' is absolute/m);
     expect(r.stderr).toMatch(/^✗ Esc → ssh:\/\/ops@esc\.internal: host file '\.\.\/x\.pcl' escapes/m);
   });

@@ -85,7 +85,7 @@ describe("health checks", () => {
 
     f.setHealthy(false, true);
     const second = apply(f.fleet, r);
-    expect(second.stdout).toBe("✓ OneStack → ssh://ops@one.internal\nfleet: 1/3 host(s) deployed\n");
+    expect(second.stdout).toBe("✓ OneStack → ssh://ops@one.internal\nfleet: 1/3 host(s) deployed (1 rolled back, 1 blocked)\n");
     expect(second.stderr).toBe(
       "↩ TwoStack → ssh://ops@two.internal: rolled back to gen-001 (health check 'state' failed)\n" +
         "⊘ ThreeStack → ssh://ops@three.internal: blocked — upstream two:endpoint unavailable\n",
@@ -112,7 +112,7 @@ describe("health checks", () => {
     const f = healthFleet(false);
     const r = roots();
     const res = apply(f.fleet, r);
-    expect(res.stdout).toBe("✓ OneStack → ssh://ops@one.internal\nfleet: 1/3 host(s) deployed\n");
+    expect(res.stdout).toBe("✓ OneStack → ssh://ops@one.internal\nfleet: 1/3 host(s) deployed (1 failed, 1 blocked)\n");
     expect(res.stderr).toBe(
       "✗ TwoStack → ssh://ops@two.internal: health check 'state' failed; no previous generation\n" +
         "⊘ ThreeStack → ssh://ops@three.internal: blocked — upstream two:endpoint unavailable\n",

@@ -56,9 +56,11 @@ describe("fleet hooks", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       "✗ Web → ssh://deploy@web.test:2222: apply pre hook failed (exit 3: no web today)\n" +
-        "⚠ Db → ssh://ops@db.test: apply post hook failed (exit 1: post-failed)\n",
+        "  apply pre hook exited 3; last lines of stderr:\n    no web today\n" +
+        "⚠ Db → ssh://ops@db.test: apply post hook failed (exit 1: post-failed)\n" +
+        "  apply post hook exited 1; last lines of stderr:\n    post-failed\n",
     );
-    expect(r.stdout).toBe("✓ Db → ssh://ops@db.test\nfleet: 1/2 host(s) deployed\n");
+    expect(r.stdout).toBe("✓ Db → ssh://ops@db.test\nfleet: 1/2 host(s) deployed (1 failed)\n");
     expect(() => readFileSync(join(root, "deploy@web.test_2222/etc/w"))).toThrow();
   });
 });

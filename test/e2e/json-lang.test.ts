@@ -8,7 +8,7 @@ describe("--json on check and why", () => {
   it("check --json reports ok, or every located diagnostic, with the same exit codes", () => {
     const ok = runFleet(["check", "examples/quickstart/fleet.pcl", "--json"]);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, diagnostics: [], errors: [] });
+    expect(JSON.parse(ok.stdout)).toEqual({ format_version: 1, command: "check", ok: true, diagnostics: [] });
     const file = join(tempDir(), "bad.pcl");
     writeFileSync(file, `module A {\n  x = 1\n  y = "a" == 1\n}\n`);
     const bad = runFleet(["check", file, "--json"]);
@@ -17,6 +17,7 @@ describe("--json on check and why", () => {
     const doc = JSON.parse(bad.stdout);
     expect(doc.ok).toBe(false);
     expect(doc.diagnostics).toEqual([expect.objectContaining({ code: "E1", file, line: 3 })]);
+    expect(doc.diagnostics[0].message).not.toMatch(/^\[E1\]/);
   });
 
   it("why --json gives the value and the contribution chain, winner last", () => {

@@ -20,8 +20,10 @@ interface JsonDoc {
   command: string;
   hosts: JsonHost[];
   summary: Record<string, number>;
-  refused?: boolean;
-  errors?: { code: string | null; message: string }[];
+  format_version: number;
+  ok: boolean;
+  error?: { kind: string; exit_code: number; code: string | null; message: string };
+  diagnostics?: { code: string | null; message: string; file: string | null; line: number | null }[];
 }
 
 /** stdout must be exactly one canonical JSON document: parse it and re-serialise it identically. */
@@ -91,9 +93,11 @@ describe("--json", () => {
       ["Bad", "ssh://ops@bad.internal", null, "failed", null, null],
       ["Plain", "ssh://ops@plain.internal", null, "ok", 1, null],
     ]);
-    expect(applied.hosts[1]!.error).toEqual({ code: "E11", message: "[E11] secret(s) not set: from_env:FLEET_TEST_SURELY_UNSET" });
+    expect(applied.hosts[1]!.error).toEqual({ code: "E11", message: "secret(s) not set: from_env:FLEET_TEST_SURELY_UNSET", file: null, line: null, col: null, hint: null, labels: [] });
+    expect(applied.format_version).toBe(1);
+    expect(applied.ok).toBe(false);
     expect(applied.hosts[0]!.error).toBeNull();
-    expect(applied.summary).toEqual({ total: 3, ok: 2, failed: 1, blocked: 0, "not-attempted": 0, "rolled-back": 0 });
+    expect(applied.summary).toEqual({ total: 3, ok: 2, failed: 1, blocked: 0, not_attempted: 0, rolled_back: 0 });
     // No human lines in JSON mode, on either stream.
     expect(first.stderr).toBe("");
 
@@ -107,7 +111,7 @@ describe("--json", () => {
       ["Bad", "never-deployed", null, null, null],
       ["Plain", "clean", 2, 1, true],
     ]);
-    expect(status.summary).toEqual({ total: 3, clean: 2, drifted: 0, "never-deployed": 1, failed: 0 });
+    expect(status.summary).toEqual({ total: 3, clean: 2, drifted: 0, never_deployed: 1, failed: 0 });
 
     writeFileSync(join(f.out, "ops@sec.internal/etc/sec/token"), "tampered");
     const ve = keep(f.run("verify"));
@@ -117,7 +121,7 @@ describe("--json", () => {
     expect(verify.hosts[0]!["drift"]).toEqual([
       { path: "/etc/sec/token", kind: "changed", secret: true, expected_mode: null, actual_mode: null },
     ]);
-    expect(verify.summary).toEqual({ total: 3, verified: 1, drifted: 1, "never-deployed": 1, failed: 0 });
+    expect(verify.summary).toEqual({ total: 3, verified: 1, drifted: 1, never_deployed: 1, failed: 0 });
 
     const rb = keep(f.run("rollback"));
     expect(rb.code).toBe(1);
@@ -137,26 +141,29 @@ describe("--json", () => {
     expect(filesContaining(f.out, PLANTED)).toEqual(["/ops@sec.internal/etc/fleet/secrets/sec.env"]);
   });
 
-  it("a refused run prints a JSON refusal and exits 1", () => {
+  it("a refused run prints a JSON error document and exits 1", () => {
     const dir = copyExample("quickstart");
     const fleet = join(dir, "fleet.pcl");
     writeFileSync(fleet, readFileSync(fleet, "utf8").replace('stack = "DbStack"', 'stak = "DbStack"'));
     const out = join(tempDir(), "out");
-    for (const cmd of ["apply", "status", "verify"]) {
+    for (const cmd of ["apply", "status", "verify", "plan", "rollback"]) {
       const r = runFleet([cmd, fleet, "--transport-root", out, "--json", ...(cmd === "apply" ? ["--dry-run"] : [])]);
       expect(r.code).toBe(1);
       const doc = JSON.parse(r.stdout) as JsonDoc;
       expect(doc.command).toBe(cmd);
-      expect(doc.refused).toBe(true);
-      expect(doc.errors!.length).toBeGreaterThan(0);
+      expect(doc.ok).toBe(false);
+      expect(doc.error).toMatchObject({ kind: "input", exit_code: 1, code: "E14" });
+      expect(doc.diagnostics![0]).toMatchObject({ code: "E14", file: "fleet.pcl", line: expect.any(Number) as number });
       expect(r.stderr).toContain("error: [E14]");
     }
   });
 
-  it("usage errors keep exit 2 and print no JSON", () => {
+  it("usage errors keep exit 2 and print a JSON error document", () => {
     const dir = copyExample("quickstart");
     const r = runFleet(["status", join(dir, "fleet.pcl"), "--json", "--only", "nosuch"]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe("");
+    const doc = JSON.parse(r.stdout) as JsonDoc;
+    expect(doc).toMatchObject({ command: "status", ok: false, error: { kind: "usage", exit_code: 2 } });
+    expect(doc.diagnostics![0]!.message).toContain("nosuch");
   });
 });

@@ -75,7 +75,7 @@ describe.skipIf(!HAVE_SSHD)("staged rollout over SSH", () => {
     expect(res.stdout).toBe(
       `wave 1/3: 1 host(s)\n✓ A → ${sshd.target}\nwave 2/3: 1 host(s)\n✓ B → ${sshd.target}\nwave 3/3: 1 host(s)\n` +
         "rollback on halt: 2 host(s)\n↩ B → gen-001 (was gen-002); 1 restored, 0 removed\n↩ A → gen-001 (was gen-002); 1 restored, 0 removed\n" +
-        "fleet: 0/3 host(s) deployed\n",
+        "fleet: 0/3 host(s) deployed (3 rolled back)\n",
     );
     expect(res.stderr).toBe(`↩ C → ${sshd.target}: rolled back to gen-001 (health check 'up' failed)\nrollout halted after wave 3: 1 failed > budget 0\n`);
     expect(treeHash(managed)).toBe(before);

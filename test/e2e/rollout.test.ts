@@ -95,7 +95,7 @@ describe("staged rollouts", () => {
     f.write({ version: "v2", healthy: false });
     const res = f.run(["--waves", "1,30%"]);
     expect(res.code).toBe(1);
-    expect(res.stdout).toBe(`${waveLines([1, 3, 3, 3], () => "")}fleet: 0/10 host(s) deployed\n`);
+    expect(res.stdout).toBe(`${waveLines([1, 3, 3, 3], () => "")}fleet: 0/10 host(s) deployed (1 rolled back, 9 not attempted)\n`);
     expect(res.stderr).toBe(
       `↩ ${label("h1")}: rolled back to gen-001 (health check 'state' failed)\n` +
         names
@@ -134,7 +134,7 @@ describe("staged rollouts", () => {
     const res = f.run(["--waves", "1,30%", "--soak", "1", "--max-failed", "1"]);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe(
-      `${waveLines([1, 3, 3, 3], (hosts) => hosts.filter((h) => h !== "h3").map((h) => `✓ ${label(h)}\n`).join(""))}fleet: 9/10 host(s) deployed\n`,
+      `${waveLines([1, 3, 3, 3], (hosts) => hosts.filter((h) => h !== "h3").map((h) => `✓ ${label(h)}\n`).join(""))}fleet: 9/10 host(s) deployed (1 rolled back)\n`,
     );
     expect(res.stderr).toBe(`↩ ${label("h3")}: rolled back to gen-001 (health check 'soak' failed after 1s soak)\n`);
     expect(f.current("h3")).toBe("gen-001.json");
@@ -159,7 +159,7 @@ describe("staged rollouts", () => {
         "↩ S4 → gen-001 (was gen-002); 1 restored, 0 removed\n" +
         "↩ S2 → gen-001 (was gen-002); 1 restored, 0 removed\n" +
         "↩ S1 → gen-001 (was gen-002); 1 restored, 0 removed\n" +
-        "fleet: 0/10 host(s) deployed\n",
+        "fleet: 0/10 host(s) deployed (4 rolled back, 6 not attempted)\n",
     );
     expect(res.stderr).toBe(
       `↩ ${label("h3")}: rolled back to gen-001 (health check 'soak' failed after 1s soak)\n` +

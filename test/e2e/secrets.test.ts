@@ -205,7 +205,8 @@ describe("secrets and --json output", () => {
       env: { API_TOKEN: r.env["API_TOKEN"]!, HOME: r.home },
     });
     expect(e11.code).toBe(1);
-    expect(e11.stdout).toContain("[E11] secret(s) not set: from_vault:db_pw");
+    expect(e11.stdout).toContain('"message": "secret(s) not set: from_vault:db_pw');
+    expect(e11.stdout).toContain('"code": "E11"');
     expect(e11.stdout + e11.stderr).not.toContain(PREFIX);
   });
 });
@@ -252,7 +253,7 @@ describe("[E11] unresolved secrets", () => {
       const args = ["apply", fleet, "--transport-root", out, "--store-root", join(tempDir(), "store")];
       const r = runFleet(dryRun ? [...args, "--dry-run"] : args);
       expect(r.stderr).toBe(line);
-      expect(r.stdout).toBe("✓ FineStack → ssh://ops@fine.internal\nfleet: 1/2 host(s) deployed\n");
+      expect(r.stdout).toBe("✓ FineStack → ssh://ops@fine.internal\nfleet: 1/2 host(s) deployed (1 failed)\n");
       expect(r.code).toBe(1);
       expect(readdirSync(out)).toEqual(["ops@fine.internal"]);
     });

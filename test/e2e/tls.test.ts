@@ -97,7 +97,7 @@ describe("--tls-certs", () => {
     expect(res.stderr).toBe(
       "✗ ShopStack → ssh://deploy@shop.example.test: TLS files 'shop.example.test/fullchain.pem', 'shop.example.test/privkey.pem' not found in the --tls-certs directory; add the certificate chain and key for each domain\n",
     );
-    expect(res.stdout).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(res.stdout).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
     expect(res.code).toBe(1);
     expect(existsSync(join(r.out, SHOP))).toBe(false);
   });
@@ -230,7 +230,7 @@ describe("a tlsa artifact", () => {
       "✗ WebStack → ssh://deploy@www.example.test: tlsa artifact 'www-tlsa' of stack 'WebStack' needs 'www.example.test/fullchain.pem', which is not in the --tls-certs directory; add the certificate chain\n" +
         "⊘ DnsStack → ssh://deploy@ns1.example.test: blocked — upstream web:www-address unavailable\n",
     );
-    expect(res.stdout).toBe("fleet: 0/2 host(s) deployed\n");
+    expect(res.stdout).toBe("fleet: 0/2 host(s) deployed (1 failed, 1 blocked)\n");
     expect(res.code).toBe(1);
     expect(existsSync(r.out)).toBe(false);
   });

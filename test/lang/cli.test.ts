@@ -21,7 +21,7 @@ describe("fleet check / eval / why", () => {
   it("prints canonical JSON with references unresolved", () => {
     const r = runFleet(["eval", "examples/scenarios/web.pcl", "--json", "--scenario", "Prod"]);
     expect(r.code).toBe(0);
-    const v = JSON.parse(r.stdout) as { Settings: { port: number }; WebStack: { services: { environment: unknown }[] } };
+    const v = (JSON.parse(r.stdout) as { modules: unknown }).modules as { Settings: { port: number }; WebStack: { services: { environment: unknown }[] } };
     expect(v.Settings.port).toBe(443);
     expect(v.WebStack.services[0]?.environment).toEqual({ PORT: "443", TOKEN: { from_env: "API_TOKEN" } });
     expect(r.stdout.endsWith("}\n")).toBe(true);

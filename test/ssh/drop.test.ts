@@ -55,7 +55,7 @@ describe.skipIf(!HAVE_SSHD)("a connection dropped mid-apply", () => {
     expect(dropConnections(hosts.sshds[0]!)).toBeGreaterThan(0);
 
     expect(await exited).toBe(1);
-    expect(out).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(out).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
     expect(err).toMatch(new RegExp(`^✗ Drop → ${target.replace(/[.]/g, "\\.")}: connection to ${target.replace(/[.]/g, "\\.")} dropped \\([^)]*\\) during run 'touch .*'; the next apply or rollback finishes it\\n$`));
     // The flip had happened; with the connection gone nothing was rolled back.
     const current = `${HOME}/.${tag}/drop/deployments/Drop/current`;

@@ -131,6 +131,6 @@ describe.skipIf(!HAVE_SSHD)("fleet apply/rollback over SSH (two sshd hosts)", ()
       new RegExp(`^✗ AStack → ${a.target.replace(/[.]/g, "\\.")}: host key for \\[127\\.0\\.0\\.1\\]:${a.port} is unknown: offered ssh-ed25519 SHA256:[A-Za-z0-9+/]+; pass --accept-new-host-keys to trust it on first contact$`, "m"),
     );
     expect(r.stdout).toContain(`✓ BStack → ${b.target}\n`);
-    expect(r.stdout).toContain("fleet: 1/2 host(s) deployed\n");
+    expect(r.stdout).toContain("fleet: 1/2 host(s) deployed (1 failed)\n");
   });
 });

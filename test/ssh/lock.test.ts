@@ -72,7 +72,7 @@ describe.skipIf(!HAVE_SSHD)("a second fleet process over SSH", () => {
           `^✗ Slow → ${escape(target)}: ${escape(target)}/Slow is locked by pid ${first.pid} on host ${escape(hostname())} since \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z; wait for it to finish\\n$`,
         ),
       );
-      expect(second.stdout).toBe(cmd === "apply" ? "fleet: 0/1 host(s) deployed\n" : "fleet: 0/1 host(s) rolled back\n");
+      expect(second.stdout).toBe(cmd === "apply" ? "fleet: 0/1 host(s) deployed (1 failed)\n" : "fleet: 0/1 host(s) rolled back (1 failed)\n");
     }
     // The refused runs changed nothing, and the first one was not disturbed.
     expect(readlinkSync(current)).toBe("gen-001.json");

@@ -152,7 +152,7 @@ describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
 
       const again = r.fleet(["rollback", fleet], "change");
       expect(again.code).toBe(1);
-      expect(again.stdout).toBe("fleet: 0/2 host(s) rolled back\n");
+      expect(again.stdout).toBe("fleet: 0/2 host(s) rolled back (2 failed)\n");
       expect(again.stderr).toMatch(new RegExp(`^✗ Change1 → ${escape(t1)}: \\[E12\\] [^\\n]*\\n✗ Change0 → ${escape(t0)}: \\[E12\\] [^\\n]*\\n$`));
       for (const i of [0, 1]) expect(treeHash(managed(i))).toBe(gen1[i]);
       trees.set(`${kind}:change`, [0, 1].map((i) => treeHash(managed(i))).join(","));
@@ -166,7 +166,7 @@ describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
         const fleet = writeFleetDir(fleetDir(), statusFleet(r, state));
         const res = r.fleet(["apply", fleet, "--jobs", jobs], state);
         expect(res.code).toBe(1);
-        expect(res.stdout).toBe(`✓ Edge → ${r.targets[2]}\nfleet: 1/3 host(s) deployed\n`);
+        expect(res.stdout).toBe(`✓ Edge → ${r.targets[2]}\nfleet: 1/3 host(s) deployed (1 failed, 1 blocked)\n`);
         expect(res.stderr).toBe(
           `✗ App → ${r.targets[0]}: [E11] secret(s) not set: from_env:FLEET_SSH_TEST_UNSET\n` +
             `⊘ Dns → ${r.targets[1]}: blocked — upstream app:endpoint unavailable\n`,
@@ -235,7 +235,7 @@ describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
       ]);
       const res = r.fleet(["apply", fleet], state);
       expect(res.code).toBe(1);
-      expect(res.stdout).toBe(`✓ Good → ${r.targets[1]}\nfleet: 1/2 host(s) deployed\n`);
+      expect(res.stdout).toBe(`✓ Good → ${r.targets[1]}\nfleet: 1/2 host(s) deployed (1 failed)\n`);
       // A located [E6] on the path value (ADR 136), then the rendered diagnostic with its hint.
       const lit = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       const headline = `config file path '${bad}' of stack 'Bad' is not absolute and normalised (no '..', '.', '//' or trailing '/')`;

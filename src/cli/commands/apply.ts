@@ -1,15 +1,18 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import type { OutputChunk } from "../../deploy/outcome.js";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
 import { watchInterrupts } from "../interrupt.js";
 import { dieAtOption } from "../kill-points.js";
-import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
-import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { outcomesJson } from "../json-report.js";
+import { writeJsonDocument } from "../json-contract.js";
+import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
-import { reportApplied } from "../report.js";
+import { reportApplied, summaryLine, verboseLines } from "../report.js";
+import { openRunLog } from "../run-log.js";
+import { counts } from "../json-report.js";
 import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
 import { rolloutPrinter, withRolloutJson } from "../rollout-report.js";
 
@@ -26,6 +29,14 @@ interface ApplyFlags extends TargetFlagValues, RolloutFlagValues {
   only?: string[];
   scenario: string[];
   json?: boolean;
+  verbose?: boolean;
+  runsDir?: string;
+}
+
+/** A plan_hash is 64 hex digits; anything shorter could never match, so it is a usage error. */
+function planHashArg(v: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError("give the full 64-hex-digit plan_hash printed by 'fleet plan --json'");
+  return v;
 }
 
 export function registerApply(program: Command): void {
@@ -37,6 +48,8 @@ export function registerApply(program: Command): void {
   addScenarioFlag(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addVerboseFlag(cmd);
+  addRunsDirFlag(cmd);
   addJobsFlag(cmd, "deploy");
   cmd
     .option("--dry-run", "compute and record every store path, build and push nothing (needs --transport-root)")
@@ -45,7 +58,7 @@ export function registerApply(program: Command): void {
     .option("--vault-secrets <file>", "JSON {ref: value} resolving each host's {from_vault = \"REF\"}")
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
-    .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash")
+    .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash", planHashArg)
     .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)");
   addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
@@ -53,6 +66,7 @@ export function registerApply(program: Command): void {
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
       const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o)), { beforeReport: () => progress.stop(), json });
+      const log = openRunLog("apply", file, flags.runsDir, (l) => out.err(l));
       const rollout = rolloutPrinter(out, json, (h) => progress.done(h));
       let outcomes;
       try {
@@ -81,26 +95,31 @@ export function registerApply(program: Command): void {
           onFinish: watch.finished,
           onProgress: (e) => {
             watch.progress(e);
+            log.phase(e);
             progress.update(e);
           },
+          ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
           onReport: (o) => {
             watch.reported(o);
+            log.hostDone(o);
             progress.done(o.host);
             if (!json) reportApplied(out, o);
           },
         });
       } catch (e) {
         progress.stop();
-        if (json && e instanceof FleetRefusal) writeJson(refusalJson("apply", e));
+        log.end({ total: 0 }, 1);
         handleRefusal(out, e);
       } finally {
         progress.stop();
         watch.stop();
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
+      log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), ok === outcomes.length ? 0 : 1);
       const summary = rollout.summary();
-      if (json) writeJson(summary ? withRolloutJson(outcomesJson("apply", outcomes), outcomes, summary, Boolean(flags.rollbackOnHalt)) : outcomesJson("apply", outcomes));
-      else out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
+      const body = outcomesJson("apply", outcomes, (h) => log.durationOf(h), log.id);
+      if (json) writeJsonDocument("apply", ok === outcomes.length, (summary ? withRolloutJson(body, outcomes, summary, Boolean(flags.rollbackOnHalt)) : body) as Record<string, unknown>);
+      else out.out(summaryLine(outcomes, "deployed"));
       rollout.finish();
       if (ok !== outcomes.length) throw new ExitCode(1);
     });

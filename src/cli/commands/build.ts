@@ -8,12 +8,12 @@ import { homedir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../fleet-error.js";
-import { evaluateProgram, renderDiagnostics } from "../../lang/index.js";
+import { evaluateProgram } from "../../lang/index.js";
 import type { Diagnostic } from "../../lang/diagnostic.js";
 import type { SourceFile } from "../../lang/source.js";
 import { closureFor, isPackageModule, realise, resolveRoot, storePath } from "../../store/index.js";
-import { canonicalJson } from "../../canonical-json.js";
-import { ExitCode } from "../exit-code.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { writeJsonDocument } from "../json-contract.js";
 import { addJsonFlag, addScenarioFlag } from "../options.js";
 import { processOutput, type Output } from "../output.js";
 
@@ -70,13 +70,11 @@ export function registerBuild(program: Command): void {
     }
     const pathOf = (m: string) => storePath(storeRoot, closure.byModule.get(m)!);
     if (flags.json) {
-      process.stdout.write(
-        canonicalJson({
-          dry_run: Boolean(flags.dryRun),
-          packages: Object.fromEntries(packages.map((m) => [m, pathOf(m)])),
-          built: built.map((b) => storePath(storeRoot, b)),
-        }),
-      );
+      writeJsonDocument("build", true, {
+        dry_run: Boolean(flags.dryRun),
+        packages: Object.fromEntries(packages.map((m) => [m, pathOf(m)])),
+        built: built.map((b) => storePath(storeRoot, b)),
+      });
       return;
     }
     for (const m of packages) out.out(`${m} → ${pathOf(m)}`);
@@ -95,7 +93,6 @@ function readSource(file: string): SourceFile {
   }
 }
 
-function failWith(out: Output, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[]): never {
-  out.errRaw(renderDiagnostics(diagnostics, sources));
-  throw new ExitCode(1);
+function failWith(_out: Output, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[]): never {
+  throw new FleetRefusal(diagnostics, sources);
 }

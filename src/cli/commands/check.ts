@@ -4,7 +4,8 @@ import { evaluateProgram, renderDiagnostics, type Diagnostic, type SourceFile } 
 import { resolve } from "node:path";
 import { checkFleet, isFleetFile } from "../../deploy/fleet-check.js";
 import { ExitCode } from "../exit-code.js";
-import { diagnosticJson, writeJson } from "../json-report.js";
+import { writeJsonDocument } from "../json-contract.js";
+import { diagnosticJson, plainProblem } from "../json-problem.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 export interface CheckOutcome {
@@ -54,12 +55,13 @@ export function registerCheck(program: Command): void {
     .description("type-check PCL files (a directory means every .pcl file under it)")
     .argument("<paths...>", "PCL files or directories")
     .option("--scenario <name>", "apply a scenario (repeatable)", collectRepeatable, [] as string[])
-    .option("--json", "print {ok, diagnostics, errors} as one JSON document")
+    .option("--json", "print {ok, diagnostics} as one JSON document")
     .action((paths: string[], opts: { scenario: string[]; json?: boolean }) => {
       const outcome = checkProgramFiles(paths, opts.scenario);
       if (opts.json) {
         const ok = outcome.diagnostics.length === 0 && outcome.errors.length === 0;
-        writeJson({ ok, diagnostics: outcome.diagnostics.map((d) => diagnosticJson(d, outcome.files)), errors: outcome.errors });
+        const diagnostics = [...outcome.diagnostics.map((d) => diagnosticJson(d, outcome.files)), ...outcome.errors.map((e) => plainProblem(null, e))];
+        writeJsonDocument("check", ok, { diagnostics });
         if (!ok) throw new ExitCode(1);
         return;
       }

@@ -1,7 +1,8 @@
 /** `fleet eval FILE... [--scenario S]... [--json]`: the evaluated modules. */
 import type { Command } from "commander";
-import { canonicalModulesJson, evaluateProgram, isRecordValue, renderDiagnostics, type ModuleValues, type Value } from "../../lang/index.js";
-import { ExitCode } from "../exit-code.js";
+import { canonicalModulesJson, evaluateProgram, isRecordValue, type ModuleValues, type Value } from "../../lang/index.js";
+import { writeJsonDocument } from "../json-contract.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 /** The readable form: one `Module.path = value` line per leaf, in sorted order. */
@@ -28,15 +29,13 @@ export function registerEval(program: Command): void {
     .description("evaluate PCL files and print every module")
     .argument("<files...>", "PCL files or directories")
     .option("--scenario <name>", "apply a scenario (repeatable)", collectRepeatable, [] as string[])
-    .option("--json", "print canonical JSON")
+    .option("--json", "print {modules} as one canonical JSON document")
     .action((paths: string[], opts: { scenario: string[]; json?: boolean }) => {
       const files = readSources(expandPclPaths(paths));
       const result = evaluateProgram(files, { scenarios: opts.scenario });
       requireScenarios(opts.scenario, result.scenarios);
-      if (result.diagnostics.length > 0) {
-        process.stderr.write(renderDiagnostics(result.diagnostics, files));
-        throw new ExitCode(1);
-      }
-      process.stdout.write(opts.json ? canonicalModulesJson(result.modules) : renderModulesReadable(result.modules));
+      if (result.diagnostics.length > 0) throw new FleetRefusal(result.diagnostics, files);
+      if (opts.json) writeJsonDocument("eval", true, { modules: JSON.parse(canonicalModulesJson(result.modules)) as unknown });
+      else process.stdout.write(renderModulesReadable(result.modules));
     });
 }

@@ -4,6 +4,7 @@ import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
+import { registerLog } from "./log.js";
 import { registerFmt } from "./fmt.js";
 import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerWhy(program);
   registerStatus(program);
   registerVerify(program);
+  registerLog(program);
   registerFmt(program);
   registerCompletion(program);
   registerLsp(program);

@@ -1,10 +1,15 @@
 import type { Command } from "commander";
-import { computePlan } from "../../deploy/fleet-plan.js";
-import { planDot, planHash, planJson } from "../../plan/plan-doc.js";
+import { computePlan, type PlanDetails } from "../../deploy/fleet-plan.js";
+import type { HostOutcome } from "../../deploy/outcome.js";
+import type { HostRecord } from "../../plan/fleet-model.js";
+import { planDot, planHash, type PlanDoc, type PlanHost } from "../../plan/plan-doc.js";
+import { ExitCode } from "../exit-code.js";
+import { writeJsonDocument } from "../json-contract.js";
 import { addJobsFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
-import { explainHost, renderPlan } from "../plan-render.js";
+import { explainHost, planDiffsJson, renderPlan } from "../plan-render.js";
 import { handleRefusal } from "../refusal.js";
+import { reportApplied } from "../report.js";
 import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
 
 interface PlanFlags extends TargetFlagValues, RolloutFlagValues {
@@ -16,12 +21,14 @@ interface PlanFlags extends TargetFlagValues, RolloutFlagValues {
   explain?: string;
   tlsCerts?: string;
   vaultSecrets?: string;
+  diff?: boolean;
+  detailedExitcode?: boolean;
 }
 
 export function registerPlan(program: Command): void {
   const cmd = program
     .command("plan")
-    .description("show what apply would do — order, edges, files and store paths per host — writing nothing")
+    .description("show what apply would do — order, edges, files and store paths per host — writing nothing; exit 1 when a host would fail")
     .argument("<file>", "fleet file (defines module Fleet)");
   addTargetFlags(cmd);
   addScenarioFlag(cmd);
@@ -31,11 +38,14 @@ export function registerPlan(program: Command): void {
     .option("--json", "the plan as canonical JSON with its plan_hash")
     .option("--dot", "the host graph in Graphviz dot")
     .option("--explain <host>", "why a host (machine, stack or target) is where it is in the order")
+    .option("--diff", "also show a unified diff of each changed file against what the target has now (secret files: not shown)")
+    .option("--detailed-exitcode", "exit 2 when the plan has changes (0: none, 1: a host would fail)")
     .option("--tls-certs <dir>", "certificates, as for apply")
     .option("--vault-secrets <file>", "vault export, as for apply");
   addRolloutFlags(cmd, false)
     .action(async (file: string, flags: PlanFlags) => {
       const out = processOutput();
+      const details: PlanDetails = new Map();
       let doc;
       try {
         doc = await computePlan({
@@ -49,13 +59,44 @@ export function registerPlan(program: Command): void {
           ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),
           ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
           ...transportOptions(flags),
-        });
+          diff: Boolean(flags.diff),
+        }, details);
       } catch (e) {
         handleRefusal(out, e);
       }
-      if (flags.json) process.stdout.write(planJson(doc));
-      else if (flags.dot) process.stdout.write(planDot(doc));
+      const failing = doc.hosts.filter((h) => h.status !== "ready");
+      if (flags.json) {
+        writeJsonDocument("plan", failing.length === 0, {
+          ...doc,
+          plan_hash: planHash(doc),
+          ...(flags.diff ? { diffs: planDiffsJson(doc, details) } : {}),
+        });
+      } else if (flags.dot) process.stdout.write(planDot(doc));
       else if (flags.explain !== undefined) process.stdout.write(explainHost(doc, flags.explain));
-      else process.stdout.write(renderPlan(doc, planHash(doc)));
+      else {
+        process.stdout.write(renderPlan(doc, planHash(doc), flags.diff ? details : undefined));
+        for (const h of failing) reportApplied(out, wouldFail(h, details));
+      }
+      if (failing.length > 0) throw new ExitCode(1);
+      if (flags.detailedExitcode && hasChanges(doc)) throw new ExitCode(2);
     });
+}
+
+/** Terraform's `-detailed-exitcode`: any file or store path to write, or a host never deployed. */
+export function hasChanges(doc: PlanDoc): boolean {
+  return doc.hosts.some((h) => h.generation === null || h.add.length + h.change.length + h.remove.length + h.push.length > 0);
+}
+
+/** A host the plan says would fail, as the outcome apply would report (for the same `✗` lines). */
+function wouldFail(h: PlanHost, details: PlanDetails): HostOutcome {
+  const d = details.get(h.position);
+  const host: HostRecord = { index: h.position, file: "", stack: h.stack, target: h.target, machine: h.machine, tags: h.tags };
+  return {
+    host,
+    status: h.status === "blocked" ? "blocked" : "failed",
+    reason: d?.reason ?? h.error ?? h.status,
+    ...(d?.code !== undefined ? { code: d.code } : {}),
+    ...(d?.diagnostics !== undefined && d.diagnostics.length > 0 ? { diagnostics: d.diagnostics, sources: d.sources ?? [] } : {}),
+    warnings: [],
+  };
 }

@@ -1,23 +1,27 @@
 import type { Command } from "commander";
+import type { OutputChunk } from "../../deploy/outcome.js";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
 import { watchInterrupts } from "../interrupt.js";
 import { dieAtOption } from "../kill-points.js";
 import type { HostOutcome } from "../../deploy/outcome.js";
 import type { HostRecord } from "../../plan/fleet-model.js";
-import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
-import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { writeOutcomes } from "../json-report.js";
+import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
-import { reportRolledBack } from "../report.js";
+import { reportRolledBack, summaryLine, verboseLines } from "../report.js";
+import { openRunLog } from "../run-log.js";
+import { counts } from "../json-report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
   jobs: number;
   only?: string[];
   json?: boolean;
+  verbose?: boolean;
+  runsDir?: string;
 }
 
 export function registerRollback(program: Command): void {
@@ -28,6 +32,8 @@ export function registerRollback(program: Command): void {
   addTargetFlags(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addVerboseFlag(cmd);
+  addRunsDirFlag(cmd);
   addJobsFlag(cmd, "roll back");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
@@ -40,6 +46,7 @@ export function registerRollback(program: Command): void {
       beforeReport: () => progress.stop(),
       json,
     });
+    const log = openRunLog("rollback", file, flags.runsDir, (l) => out.err(l));
     let outcomes;
     try {
       outcomes = await rollbackFleet({
@@ -58,20 +65,26 @@ export function registerRollback(program: Command): void {
         onFinish: watch.finished,
         onProgress: (e) => {
           watch.progress(e);
+          log.phase(e);
           progress.update(e);
         },
-        onReport: (o) => progress.done(o.host),
+        ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
+        onReport: (o) => {
+          log.hostDone(o);
+          progress.done(o.host);
+        },
       });
     } catch (e) {
       progress.stop();
-      if (json && e instanceof FleetRefusal) writeJson(refusalJson("rollback", e));
+      log.end({ total: 0 }, 1);
       handleRefusal(out, e);
     } finally {
       progress.stop();
       watch.stop();
     }
+    log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), outcomes.every((o) => o.status === "ok") ? 0 : 1);
     if (json) {
-      writeJson(outcomesJson("rollback", outcomes));
+      writeOutcomes("rollback", outcomes, log);
       if (outcomes.some((o) => o.status !== "ok")) throw new ExitCode(1);
       return;
     }
@@ -79,7 +92,7 @@ export function registerRollback(program: Command): void {
     for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
     for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1);
     const ok = outcomes.filter((o) => o.status === "ok").length;
-    out.out(`fleet: ${ok}/${outcomes.length} host(s) rolled back`);
+    out.out(summaryLine(outcomes, "rolled back"));
     if (ok !== outcomes.length) throw new ExitCode(1);
   });
 }

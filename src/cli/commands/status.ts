@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { fleetStatus, type HostState } from "../../deploy/fleet-status.js";
 import { ExitCode } from "../exit-code.js";
-import { refusalJson, statesJson, writeJson } from "../json-report.js";
+import { stateStatus, statesJson } from "../json-report.js";
+import { writeJsonDocument } from "../json-contract.js";
 import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { reportStatus, reportVerified } from "../state-report.js";
 
 interface StateFlags extends TargetFlagValues {
@@ -44,12 +44,12 @@ export function addStateCommand(program: Command, name: "status" | "verify", des
       });
     } catch (e) {
       progress.stop();
-      if (json && e instanceof FleetRefusal) writeJson(refusalJson(name, e));
       handleRefusal(out, e);
     }
     progress.stop();
     if (json) {
-      writeJson(statesJson(name, states));
+      const good = name === "status" ? states.every((s) => !s.error) : states.every((s) => stateStatus(name, s) === "verified");
+      writeJsonDocument(name, good, statesJson(name, states));
     } else if (name === "status") {
       for (const s of states) reportStatus(out, s);
     } else {

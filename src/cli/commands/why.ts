@@ -1,9 +1,9 @@
 /** `fleet why FILE... Module.field [--scenario S]...`: the value and its contributions, winner last. */
 import type { Command } from "commander";
 import { FleetError, UsageError } from "../../fleet-error.js";
-import { evaluateProgram, locationOf, renderDiagnostics, why } from "../../lang/index.js";
-import { ExitCode } from "../exit-code.js";
-import { writeJson } from "../json-report.js";
+import { evaluateProgram, locationOf, why } from "../../lang/index.js";
+import { writeJsonDocument } from "../json-contract.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 export function registerWhy(program: Command): void {
@@ -22,13 +22,10 @@ export function registerWhy(program: Command): void {
       const files = readSources(expandPclPaths(paths));
       requireScenarios(opts.scenario, evaluateProgram(files, {}).scenarios);
       const r = why(files, path, { scenarios: opts.scenario });
-      if (r.diagnostics.length > 0) {
-        process.stderr.write(renderDiagnostics(r.diagnostics, files));
-        throw new ExitCode(1);
-      }
+      if (r.diagnostics.length > 0) throw new FleetRefusal(r.diagnostics, files);
       if (r.value === undefined) throw new FleetError("E2", `'${path}' is not defined; check the module and field names with fleet eval`);
       if (opts.json) {
-        writeJson({
+        writeJsonDocument("why", true, {
           field: path,
           value: r.value,
           chain: r.chain.map((c) => ({ at: locationOf(c.span, files), origin: c.origin, priority: c.priority, value: c.value })),
