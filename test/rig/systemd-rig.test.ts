@@ -2,8 +2,8 @@
  * Smoke test of the real-hosts rig (test/support/systemd-rig.ts): one shared set of machines,
  * one per variant, checked from the outside with the OpenSSH client as a user would.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ function ssh(m: RigMachine, command: string, extra: readonly string[] = [], user
   return run("ssh", ["-F", sshConfig(), ...extra, "-p", String(m.port), `${user}@${m.host}`, command]);
 }
 
-describe.skipIf(rigSkipReason)("systemd rig", () => {
+describe.skipIf(rigSkipReason)("systemd rig", { timeout: 120_000 }, () => {
   it("boots real systemd on every machine, each with its own identity", async () => {
     const ids = new Set<string>();
     for (const m of rig.rig.machines) {
@@ -181,6 +181,21 @@ describe.skipIf(rigSkipReason)("systemd rig", () => {
     expect(ssh(web, "findmnt -n -o TARGET /srv/small").stdout).toBe("/srv/small\n");
   });
 
+  it("writes files inside with owner and mode, and drops ssh sessions like a broken link", async () => {
+    const web = rig.get("web");
+    await web.writeFile("/srv/owned", "data\n", { owner: "deploy:deploy", mode: "0640" });
+    expect((await web.exec("stat -c '%U:%G %a' /srv/owned")).stdout).toBe("deploy:deploy 640\n");
+    expect(await web.readFile("/srv/owned")).toBe("data\n");
+    const session = spawn("ssh", ["-F", sshConfig(), "-p", String(web.port), "deploy@127.0.0.1", "echo up; sleep 60"]);
+    const out: Buffer[] = [];
+    session.stdout.on("data", (d: Buffer) => out.push(d));
+    const exited = new Promise<number | null>((r) => session.on("exit", (code) => r(code)));
+    while (!Buffer.concat(out).toString().includes("up")) await new Promise((r) => setTimeout(r, 50));
+    expect(await web.dropSshSessions()).toBeGreaterThan(0);
+    expect(await exited).toBe(255);
+    expect(ssh(web, "echo again").stdout).toBe("again\n"); // the listener is still there
+  });
+
   it("boots a rebooted machine again on the same root and port, with a new boot id", async () => {
     const web = rig.get("web");
     const before = await web.bootId();
@@ -222,12 +237,18 @@ function leftovers(runId: string, dir: string): string[] {
   ];
 }
 
-describe.skipIf(rigSkipReason)("systemd rig teardown", () => {
+describe.skipIf(rigSkipReason)("systemd rig teardown", { timeout: 180_000 }, () => {
   it("leaves no mount, process, cgroup, netns or directory behind", async () => {
     const r = await startSystemdRig([{ name: "gw", bastion: true }, { name: "app", behindBastion: "gw" }]);
     expect(leftovers(r.runId, r.dir).length).toBeGreaterThan(0);
+    const locks = r.machines.map((m) => {
+      const st = statSync(m.root);
+      return `/run/systemd/nspawn/locks/inode-${st.dev}:${st.ino}`;
+    });
+    expect(locks.filter(existsSync)).toEqual(locks);
     await r.stop();
     expect(leftovers(r.runId, r.dir)).toEqual([]);
+    expect(locks.filter(existsSync)).toEqual([]);
     await r.stop(); // idempotent
   });
 

@@ -253,6 +253,16 @@ export function teardownRun(runId: string, machineNames: readonly string[] = [])
     for (const ns of readdirSync(NETNS_DIR)) if (ns.startsWith(`fr-${runId}-`)) deleteNetns(ns);
   }
   const dir = join(RIG_BASE, runId);
+  // nspawn's image lock (named after the root's device and inode) outlives a killed nspawn.
+  for (const m of mountsUnder(dir)) {
+    if (!m.endsWith("/root")) continue;
+    try {
+      const st = statSync(m);
+      rmSync(join(NSPAWN_STATE, "locks", `inode-${st.dev}:${st.ino}`), { force: true });
+    } catch {
+      /* not there */
+    }
+  }
   const left = unmountUnder(dir);
   // Never delete a tree that still has something mounted in it.
   if (left.length === 0) rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * identity (machine-id, hostname, ssh host key), sshd on its own port, the `deploy` user with
  * sudo and keys, root's key, masked base-image units, and the per-machine variants.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -166,16 +166,31 @@ export function prepareImage(root: string, spec: ImageSpec): void {
 
   const shell = spec.loginShell === "fish" ? "/usr/bin/fish" : "/bin/bash";
   const sudoers = spec.sudoPassword ? `${DEPLOY_USER} ALL=(ALL:ALL) ALL\n` : `${DEPLOY_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
-  write(join(root, "etc/sudoers.d/fleet-rig-deploy"), sudoers, 0o440);
-  // Inside the machine: the account (with its skeleton files), its password, /bin/sh = dash.
+  // Only the rig's sudo rule: one the machine running the tests may have must not leak in.
+  const sudoersDir = join(root, "etc/sudoers.d");
+  for (const f of existsSync(sudoersDir) ? readdirSync(sudoersDir) : []) {
+    if (f !== "README") rmSync(join(sudoersDir, f), { force: true, recursive: true });
+  }
+  write(join(sudoersDir, "fleet-rig-deploy"), sudoers, 0o440);
+  // Inside the machine: a fresh account (a `deploy` of the machine running the tests, with its
+  // dotfiles, is replaced), its password, /bin/sh = dash.
   const script = [
     "set -e",
-    `if id ${DEPLOY_USER} >/dev/null 2>&1; then usermod -s ${shell} ${DEPLOY_USER}; else useradd -m -s ${shell} ${DEPLOY_USER}; fi`,
+    `sed -i '/^${DEPLOY_USER}:/d' /etc/passwd /etc/shadow /etc/group /etc/gshadow`,
+    `rm -rf /home/${DEPLOY_USER}`,
+    `useradd -m -U -s ${shell} ${DEPLOY_USER}`,
     spec.sudoPassword ? `echo '${DEPLOY_USER}:${SUDO_PASSWORD}' | chpasswd` : `usermod -p '*' ${DEPLOY_USER}`,
     "ln -sfn dash /usr/bin/sh",
     "grep -qx /usr/bin/fish /etc/shells || echo /usr/bin/fish >> /etc/shells",
   ].join("\n");
-  execFileSync("chroot", [root, "/bin/sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+  // Other suites add accounts to the machine running the tests (the lower layer) at any time:
+  // copy the account files up first, so that useradd below only ever sees the machine's copies.
+  for (const f of ["passwd", "shadow", "group", "gshadow", "subuid", "subgid"]) {
+    const path = join(root, "etc", f);
+    if (existsSync(path)) writeFileSync(path, readFileSync(path));
+  }
+  const r = spawnSync("chroot", [root, "/bin/sh", "-c", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`rig: preparing the deploy account failed (${r.status}): ${r.stderr.trim()}`);
 
   const deploy = account(root, DEPLOY_USER);
   writeOwned(root, deploy, ".ssh/authorized_keys", `${spec.deployPubKey.trim()}\n`, 0o600);

@@ -37,7 +37,11 @@
  *    reboot` inside makes nspawn exit 133; the rig's supervisor boots the same root again, same
  *    port, same upper dir, so whoever rebooted the machine (a test, `fleet reboot`) can wait for
  *    the new boot.
+ *  - `writeFile(path, content, { owner, mode })` inside; `dropSshSessions()` SIGKILLs every ssh
+ *    session process inside (the listener stays): a dropped link.
  *  - `journal(args)`: `journalctl --no-pager …` inside.
+ *  - With the fleet CLI: target `machine.target`, `--key rig.keyPath --known-hosts
+ *    rig.knownHostsPath`; hash managed trees under `machine.path("/etc/…")` (tree-hash.ts).
  *
  * Variants, chosen per machine in its spec:
  *  - `banner`: deploy's ~/.bashrc and ~/.profile print BANNER_STDOUT / BANNER_STDERR first.
@@ -142,6 +146,10 @@ export interface RigMachine {
   exec(cmd: string | readonly string[], options?: ExecOptions): Promise<ExecResult>;
   execSync(cmd: string | readonly string[], options?: ExecOptions): ExecResult;
   readFile(machinePath: string): Promise<string>;
+  /** Write a file inside (through exec, so tmpfs mounts work too), then chown/chmod it. */
+  writeFile(machinePath: string, content: string, options?: { owner?: string; mode?: string }): Promise<void>;
+  /** SIGKILL every ssh session process inside (not the listener): a dropped link. Returns how many. */
+  dropSshSessions(): Promise<number>;
   journal(args?: readonly string[]): Promise<string>;
   mountTmpfs(machinePath: string, sizeKb: number, options?: { owner?: string; mode?: string }): Promise<void>;
   bootId(): Promise<string>;
@@ -186,18 +194,18 @@ export function rigUnavailableReason(): string | undefined {
   return undefined;
 }
 
-let warned = false;
+/** Under CI a missing prerequisite never skips: the suite runs and startSystemdRig throws. */
+export function skipReasonFor(ci: boolean, unavailable: string | undefined): string | undefined {
+  return ci ? undefined : unavailable;
+}
+
 /**
  * Reason to skip real-host suites; always undefined under CI=true, where a missing prerequisite
- * must fail the suite (startSystemdRig throws) instead.
+ * must fail the suite (startSystemdRig throws) instead. Printed once when set.
  */
 export const rigSkipReason: string | undefined = (() => {
-  if (process.env.CI === "true") return undefined;
-  const reason = rigUnavailableReason();
-  if (reason && !warned) {
-    warned = true;
-    console.warn(`systemd rig: skipping real-host tests: ${reason}`);
-  }
+  const reason = skipReasonFor(process.env.CI === "true", rigUnavailableReason());
+  if (reason) console.warn(`systemd rig: skipping real-host tests: ${reason}`);
   return reason;
 })();
 
@@ -410,6 +418,20 @@ class Machine implements RigMachine {
     const r = await this.exec(["cat", "--", machinePath]);
     if (r.code !== 0) throw new Error(`rig: cannot read ${machinePath} on ${this.name}: ${r.stderr.trim()}`);
     return r.stdout;
+  }
+
+  async writeFile(machinePath: string, content: string, options: { owner?: string; mode?: string } = {}): Promise<void> {
+    const script = 'cat > "$1" && if [ -n "$2" ]; then chown "$2" "$1"; fi && if [ -n "$3" ]; then chmod "$3" "$1"; fi';
+    const argv = ["/bin/sh", "-c", script, "sh", machinePath, options.owner ?? "", options.mode ?? ""];
+    const r = await this.exec(argv, { input: content });
+    if (r.code !== 0) throw new Error(`rig: cannot write ${machinePath} on ${this.name}: ${r.stderr.trim()}`);
+  }
+
+  async dropSshSessions(): Promise<number> {
+    // Session processes are titled "sshd: USER [priv]" / "sshd: USER@notty"; the listener's
+    // title starts with "sshd: /usr/sbin/sshd".
+    const r = await this.exec("pgrep -f '^sshd: [^/]' | wc -l; pkill -KILL -f '^sshd: [^/]'; true");
+    return Number(r.stdout.trim().split("\n")[0] ?? 0);
   }
 
   async journal(args: readonly string[] = []): Promise<string> {
