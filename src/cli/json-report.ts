@@ -26,7 +26,7 @@ function hostFields(h: HostRecord) {
   return { stack: h.stack, target: h.target, machine: h.machine };
 }
 
-const OUTCOME_STATUSES: readonly HostStatus[] = ["ok", "failed", "blocked", "not-attempted", "rolled-back"];
+const OUTCOME_STATUSES: readonly HostStatus[] = ["ok", "failed", "blocked", "not-attempted", "rolled-back", "skipped"];
 
 function outcomeError(o: HostOutcome): JsonError | null {
   if (o.status === "ok") return null;

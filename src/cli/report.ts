@@ -44,6 +44,7 @@ export function reportApplied(out: Output, o: HostOutcome): void {
       break;
     case "blocked":
     case "not-attempted":
+    case "skipped":
       out.err(`${out.dim("⊘")} ${hostLabel(o)}: ${o.reason ?? o.status}`);
       break;
   }
@@ -64,4 +65,17 @@ export function reportRolledBack(out: Output, o: HostOutcome, shared: boolean): 
     out.err(`${out.dim("⊘")} ${hostLabel(o)}: ${o.reason ?? o.status}`);
   }
   warnings(out, o);
+}
+
+/**
+ * The summary's counts (ADR 180): hosts skipped for maintenance are neither successes nor
+ * failures — left out of `N/M` and named after it.
+ */
+export function summaryCounts(outcomes: readonly HostOutcome[]): { ok: number; counted: number; suffix: string } {
+  const skipped = outcomes.filter((o) => o.status === "skipped").length;
+  return {
+    ok: outcomes.filter((o) => o.status === "ok").length,
+    counted: outcomes.length - skipped,
+    suffix: skipped > 0 ? `, ${skipped} skipped (maintenance)` : "",
+  };
 }

@@ -3,7 +3,8 @@ import type { Diagnostic } from "../lang/diagnostic.js";
 import type { SourceFile } from "../lang/source.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 
-export type HostStatus = "ok" | "failed" | "blocked" | "not-attempted" | "rolled-back";
+/** `skipped`: a `maintenance` host left alone (ADR 180); neither a success nor a failure. */
+export type HostStatus = "ok" | "failed" | "blocked" | "not-attempted" | "rolled-back" | "skipped";
 
 export interface HostOutcome {
   readonly host: HostRecord;

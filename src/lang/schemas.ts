@@ -10,7 +10,9 @@ export type Schema =
   | { readonly k: "list"; readonly elem: Schema }
   | { readonly k: "rec"; readonly name: string; readonly fields: Readonly<Record<string, FieldSchema>> }
   /** A record with any keys; `values` constrains each value when given. */
-  | { readonly k: "anyRec"; readonly values?: Schema };
+  | { readonly k: "anyRec"; readonly values?: Schema }
+  /** A Str that must be one of `values` (a host record's `lifecycle`). */
+  | { readonly k: "oneOf"; readonly values: readonly string[] };
 
 export interface FieldSchema {
   readonly s: Schema;
@@ -83,10 +85,14 @@ export const stackSchema: Schema = {
   },
 };
 
+export const LIFECYCLES = ["active", "maintenance", "decommissioned"] as const;
+const lifecycle: Schema = { k: "oneOf", values: LIFECYCLES };
+
 export const hostSchema: Schema = {
   k: "rec",
   name: "host record",
-  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)) },
+  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)),
+    lifecycle: opt(lifecycle) },
 };
 
 export const fleetSchema: Schema = {

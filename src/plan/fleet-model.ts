@@ -15,6 +15,15 @@ export interface HostRecord {
   readonly target: string;
   readonly machine: string | null;
   readonly tags: readonly string[];
+  /** `lifecycle` of the record (ADR 180); absent means `active`. */
+  readonly lifecycle?: Lifecycle;
+}
+
+/** A host's place in its life (nixfleet): maintenance hosts are skipped, decommissioned never contacted. */
+export type Lifecycle = "active" | "maintenance" | "decommissioned";
+
+export function lifecycleOf(host: HostRecord): Lifecycle {
+  return host.lifecycle ?? "active";
 }
 
 export interface HookPair {
@@ -59,6 +68,7 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
         target: str(h["target"]) ?? "",
         machine: str(h["machine"]) ?? null,
         tags,
+        ...(h["lifecycle"] === "maintenance" || h["lifecycle"] === "decommissioned" ? { lifecycle: h["lifecycle"] } : {}),
       });
     });
   }

@@ -7,7 +7,7 @@ import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
-import { reportApplied } from "../report.js";
+import { reportApplied, summaryCounts } from "../report.js";
 
 interface ApplyFlags extends TargetFlagValues {
   dryRun?: boolean;
@@ -20,6 +20,7 @@ interface ApplyFlags extends TargetFlagValues {
   autoRollback: boolean;
   expectPlan?: string;
   only?: string[];
+  includeMaintenance?: boolean;
   scenario: string[];
   json?: boolean;
 }
@@ -42,6 +43,7 @@ export function registerApply(program: Command): void {
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
     .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash")
+    .option("--include-maintenance", "also deploy hosts whose record says lifecycle = \"maintenance\"")
     .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
@@ -65,6 +67,7 @@ export function registerApply(program: Command): void {
           autoRollback: flags.autoRollback,
           ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
+          includeMaintenance: Boolean(flags.includeMaintenance),
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
           onProgress: (e) => progress.update(e),
@@ -80,9 +83,9 @@ export function registerApply(program: Command): void {
       } finally {
         progress.stop();
       }
-      const ok = outcomes.filter((o) => o.status === "ok").length;
+      const { ok, counted, suffix } = summaryCounts(outcomes);
       if (json) writeJson(outcomesJson("apply", outcomes));
-      else out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
-      if (ok !== outcomes.length) throw new ExitCode(1);
+      else out.out(`fleet: ${ok}/${counted} host(s) deployed${suffix}`);
+      if (ok !== counted) throw new ExitCode(1);
     });
 }

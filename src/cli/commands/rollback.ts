@@ -7,12 +7,13 @@ import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
-import { reportRolledBack } from "../report.js";
+import { reportRolledBack, summaryCounts } from "../report.js";
 
 interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
   jobs: number;
   only?: string[];
+  includeMaintenance?: boolean;
   json?: boolean;
 }
 
@@ -25,6 +26,7 @@ export function registerRollback(program: Command): void {
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
   addJobsFlag(cmd, "roll back");
+  cmd.option("--include-maintenance", "also roll back hosts whose record says lifecycle = \"maintenance\"");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -39,6 +41,7 @@ export function registerRollback(program: Command): void {
         failFast: Boolean(flags.failFast),
         jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
+        includeMaintenance: Boolean(flags.includeMaintenance),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
         onProgress: (e) => progress.update(e),
         onReport: (o) => progress.done(o.host),
@@ -52,14 +55,14 @@ export function registerRollback(program: Command): void {
     }
     if (json) {
       writeJson(outcomesJson("rollback", outcomes));
-      if (outcomes.some((o) => o.status !== "ok")) throw new ExitCode(1);
+      if (outcomes.some((o) => o.status !== "ok" && o.status !== "skipped")) throw new ExitCode(1);
       return;
     }
     const stacks = new Map<string, number>();
     for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
     for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1);
-    const ok = outcomes.filter((o) => o.status === "ok").length;
-    out.out(`fleet: ${ok}/${outcomes.length} host(s) rolled back`);
-    if (ok !== outcomes.length) throw new ExitCode(1);
+    const { ok, counted, suffix } = summaryCounts(outcomes);
+    out.out(`fleet: ${ok}/${counted} host(s) rolled back${suffix}`);
+    if (ok !== counted) throw new ExitCode(1);
   });
 }
