@@ -12,7 +12,7 @@ import type { HostRecord } from "../plan/fleet-model.js";
 import { lineColOf, type SourceFile } from "../lang/source.js";
 import { diagnosticHeadline, type Diagnostic } from "../lang/index.js";
 
-export type JsonCommand = "apply" | "rollback" | "status" | "verify";
+export type JsonCommand = "apply" | "rollback" | "status" | "verify" | "info" | "machines";
 
 /** Status of a host under `status`/`verify --json`. */
 export type StateStatus = "clean" | "verified" | "drifted" | "never-deployed" | "failed";

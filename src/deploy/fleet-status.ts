@@ -135,7 +135,7 @@ async function readHostState(
 }
 
 /** A host that cannot be read is reported, not fatal; usage errors and bugs still propagate. */
-function hostError(e: unknown): { code?: string; message: string } {
+export function hostError(e: unknown): { code?: string; message: string } {
   if (e instanceof UsageError) throw e;
   if (e instanceof FleetError) return { ...(e.code !== undefined ? { code: e.code } : {}), message: e.headline };
   // The target's own file-system errors (EACCES, EIO, …) say what is wrong with that host.

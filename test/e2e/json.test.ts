@@ -93,7 +93,7 @@ describe("--json", () => {
     ]);
     expect(applied.hosts[1]!.error).toEqual({ code: "E11", message: "[E11] secret(s) not set: from_env:FLEET_TEST_SURELY_UNSET" });
     expect(applied.hosts[0]!.error).toBeNull();
-    expect(applied.summary).toEqual({ total: 3, ok: 2, failed: 1, blocked: 0, "not-attempted": 0, "rolled-back": 0 });
+    expect(applied.summary).toEqual({ total: 3, ok: 2, failed: 1, blocked: 0, "not-attempted": 0, "rolled-back": 0, skipped: 0 });
     // No human lines in JSON mode, on either stream.
     expect(first.stderr).toBe("");
 

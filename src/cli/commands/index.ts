@@ -3,6 +3,7 @@ import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
+import { registerInfo, registerMachines } from "./info.js";
 import { registerPlan } from "./plan.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
@@ -20,4 +21,6 @@ export function registerCommands(program: Command): void {
   registerWhy(program);
   registerStatus(program);
   registerVerify(program);
+  registerInfo(program);
+  registerMachines(program);
 }
