@@ -5,6 +5,7 @@ import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
 import { registerInfo, registerMachines } from "./info.js";
 import { registerPlan } from "./plan.js";
+import { registerExec, registerPing } from "./remote.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
 import { registerVerify } from "./verify.js";
@@ -23,4 +24,6 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerInfo(program);
   registerMachines(program);
+  registerPing(program);
+  registerExec(program);
 }

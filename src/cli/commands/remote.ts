@@ -1,0 +1,142 @@
+/** `fleet ping FLEET` and `fleet exec FLEET --only … -- CMD ARGS…` (issue 14, ADR 182). */
+import type { Command } from "commander";
+import { fleetExec, fleetPing, type RemoteResult } from "../../deploy/fleet-exec.js";
+import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { hostNode } from "../../plan/fleet-model.js";
+import { ExitCode } from "../exit-code.js";
+import { writeJson } from "../json-report.js";
+import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { processOutput, type Output } from "../output.js";
+import { handleRefusal } from "../refusal.js";
+
+interface RemoteFlags extends TargetFlagValues {
+  json?: boolean;
+  only?: string[];
+  jobs: number;
+  all?: boolean;
+  prefix?: boolean;
+}
+
+function label(r: RemoteResult): string {
+  return `${hostNode(r.host)} (${r.host.target})`;
+}
+
+function errorJson(r: RemoteResult) {
+  return r.error ? { code: r.error.code ?? null, message: r.error.message } : null;
+}
+
+function remoteCommand(program: Command, name: "ping" | "exec", description: string): Command {
+  const cmd = program.command(name).description(description).argument("<file>", "fleet file (defines module Fleet)");
+  addTargetFlags(cmd);
+  addOnlyFlag(cmd);
+  addJsonFlag(cmd);
+  addJobsFlag(cmd, name === "ping" ? "connect to" : "run on");
+  return cmd;
+}
+
+function refuse(out: Output, e: unknown): never {
+  if (e instanceof FleetRefusal) handleRefusal(out, e);
+  throw e;
+}
+
+export function registerPing(program: Command): void {
+  remoteCommand(program, "ping", "connect to each host (host key checked) and report the connect time and the remote user").action(
+    async (file: string, flags: RemoteFlags) => {
+      const out = processOutput();
+      let results: RemoteResult[];
+      try {
+        results = await fleetPing({ fleetFile: file, ...transportOptions(flags), ...(flags.only ? { only: flags.only } : {}), jobs: flags.jobs, command: "ping" });
+      } catch (e) {
+        refuse(out, e);
+      }
+      const ok = (r: RemoteResult) => !r.error && r.code === 0;
+      if (flags.json) {
+        writeJson({
+          command: "ping",
+          hosts: results.map((r) => ({
+            machine: r.host.machine,
+            stack: r.host.stack,
+            target: r.host.target,
+            reachable: ok(r),
+            latency_ms: ok(r) ? r.durationMs : null,
+            user: ok(r) ? (r.user ?? null) : null,
+            error: errorJson(r) ?? (ok(r) ? null : { code: null, message: `'id -un' exited ${r.code}` }),
+          })),
+        });
+      } else {
+        for (const r of results) {
+          if (ok(r)) out.out(`${out.green("✓")} ${label(r)}: ${r.durationMs} ms, user ${r.user}`);
+          else out.err(`${out.red("✗")} ${label(r)}: ${r.error?.message ?? `'id -un' exited ${r.code}`}`);
+        }
+        out.out(`fleet: ${results.filter(ok).length}/${results.length} host(s) reachable`);
+      }
+      if (!results.every(ok)) throw new ExitCode(1);
+    },
+  );
+}
+
+function lines(text: string): string[] {
+  if (text === "") return [];
+  return (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
+}
+
+export function registerExec(program: Command): void {
+  remoteCommand(program, "exec", "run a command on each selected host, in parallel up to --jobs; exit 1 if any host's command failed")
+    .argument("[command...]", "the command and its arguments, after --")
+    .option("--all", "allow running on every host of the fleet (without --only)")
+    .option("--prefix", "prefix each output line with the host instead of grouping it under a header")
+    .action(async (file: string, argv: string[], flags: RemoteFlags) => {
+      const out = processOutput();
+      let results: RemoteResult[];
+      try {
+        results = await fleetExec({
+          fleetFile: file,
+          ...transportOptions(flags),
+          ...(flags.only ? { only: flags.only } : {}),
+          jobs: flags.jobs,
+          command: "exec",
+          argv,
+          all: Boolean(flags.all),
+        });
+      } catch (e) {
+        refuse(out, e);
+      }
+      const ok = (r: RemoteResult) => !r.error && r.code === 0;
+      if (flags.json) {
+        writeJson({
+          command: "exec",
+          hosts: results.map((r) => ({
+            machine: r.host.machine,
+            stack: r.host.stack,
+            target: r.host.target,
+            exit_code: r.code ?? null,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            duration_ms: r.durationMs,
+            error: errorJson(r),
+          })),
+          summary: { total: results.length, ok: results.filter(ok).length, failed: results.filter((r) => !ok(r)).length },
+        });
+      } else {
+        for (const r of results) {
+          const node = hostNode(r.host);
+          if (r.error) {
+            out.err(`${out.red("✗")} ${label(r)}: ${r.error.message}`);
+            continue;
+          }
+          if (flags.prefix) {
+            for (const l of lines(r.stdout)) out.out(`${node}: ${l}`);
+            for (const l of lines(r.stderr)) out.err(`${node}: ${l}`);
+            if (r.code !== 0) out.err(`${out.red("✗")} ${label(r)}: exit ${r.code}`);
+          } else {
+            const mark = r.code === 0 ? out.green("✓") : out.red("✗");
+            out.out(`${mark} ${label(r)}: exit ${r.code}, ${r.durationMs} ms`);
+            for (const l of lines(r.stdout)) out.out(`  ${l}`);
+            for (const l of lines(r.stderr)) out.err(`  ${node}: ${l}`);
+          }
+        }
+        out.out(`fleet: ${results.filter(ok).length}/${results.length} host(s) succeeded`);
+      }
+      if (!results.every(ok)) throw new ExitCode(1);
+    });
+}
