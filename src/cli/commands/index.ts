@@ -5,7 +5,7 @@ import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
 import { registerInfo, registerMachines } from "./info.js";
 import { registerPlan } from "./plan.js";
-import { registerExec, registerPing } from "./remote.js";
+import { registerExec, registerPing, registerReboot } from "./remote.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
 import { registerVerify } from "./verify.js";
@@ -26,4 +26,5 @@ export function registerCommands(program: Command): void {
   registerMachines(program);
   registerPing(program);
   registerExec(program);
+  registerReboot(program);
 }

@@ -2,10 +2,11 @@
 import type { Command } from "commander";
 import { fleetExec, fleetPing, type RemoteResult } from "../../deploy/fleet-exec.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { fleetReboot, type RebootResult } from "../../deploy/fleet-reboot.js";
 import { hostNode } from "../../plan/fleet-model.js";
 import { ExitCode } from "../exit-code.js";
 import { writeJson } from "../json-report.js";
-import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
+import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput, type Output } from "../output.js";
 import { handleRefusal } from "../refusal.js";
 
@@ -25,12 +26,12 @@ function errorJson(r: RemoteResult) {
   return r.error ? { code: r.error.code ?? null, message: r.error.message } : null;
 }
 
-function remoteCommand(program: Command, name: "ping" | "exec", description: string): Command {
+function remoteCommand(program: Command, name: "ping" | "exec" | "reboot", description: string): Command {
   const cmd = program.command(name).description(description).argument("<file>", "fleet file (defines module Fleet)");
   addTargetFlags(cmd);
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
-  addJobsFlag(cmd, name === "ping" ? "connect to" : "run on");
+  addJobsFlag(cmd, name === "ping" ? "connect to" : name === "reboot" ? "reboot" : "run on");
   return cmd;
 }
 
@@ -138,5 +139,58 @@ export function registerExec(program: Command): void {
         out.out(`fleet: ${results.filter(ok).length}/${results.length} host(s) succeeded`);
       }
       if (!results.every(ok)) throw new ExitCode(1);
+    });
+}
+
+interface RebootFlags extends RemoteFlags {
+  wait: boolean;
+  waitTimeout: number;
+}
+
+export function registerReboot(program: Command): void {
+  remoteCommand(program, "reboot", "reboot the selected hosts and wait until each answers again with a new boot id")
+    .option("--all", "allow rebooting every host of the fleet (without --only)")
+    .option("--no-wait", "only ask for the reboot; do not wait for the hosts to come back")
+    .option("--wait-timeout <seconds>", "give up waiting for a host after this long (default 300)", positiveInt("--wait-timeout"), 300)
+    .action(async (file: string, flags: RebootFlags) => {
+      const out = processOutput();
+      let results: RebootResult[];
+      try {
+        results = await fleetReboot({
+          fleetFile: file,
+          ...transportOptions(flags),
+          ...(flags.only ? { only: flags.only } : {}),
+          all: Boolean(flags.all),
+          jobs: flags.jobs,
+          wait: flags.wait,
+          waitTimeoutMs: flags.waitTimeout * 1000,
+        });
+      } catch (e) {
+        refuse(out, e);
+      }
+      if (flags.json) {
+        writeJson({
+          command: "reboot",
+          hosts: results.map((r) => ({
+            machine: r.host.machine,
+            stack: r.host.stack,
+            target: r.host.target,
+            ok: r.ok,
+            previous_boot_id: r.previousBootId ?? null,
+            boot_id: r.bootId ?? null,
+            duration_ms: r.durationMs,
+            error: r.error !== undefined ? { code: null, message: r.error } : null,
+          })),
+        });
+      } else {
+        for (const r of results) {
+          const name = `${hostNode(r.host)} (${r.host.target})`;
+          if (!r.ok) out.err(`${out.red("✗")} ${name}: ${r.error}`);
+          else if (r.bootId === undefined) out.out(`${out.green("✓")} ${name}: reboot requested`);
+          else out.out(`${out.green("✓")} ${name}: back in ${Math.round(r.durationMs / 1000)} s, boot id ${r.bootId}`);
+        }
+        out.out(`fleet: ${results.filter((r) => r.ok).length}/${results.length} host(s) ${flags.wait ? "rebooted" : "asked to reboot"}`);
+      }
+      if (!results.every((r) => r.ok)) throw new ExitCode(1);
     });
 }
