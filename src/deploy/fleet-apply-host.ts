@@ -13,10 +13,10 @@ import { splitArtifact, type Roots } from "./fleet-prepare.js";
 import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
 import { hostEventSink } from "./host-bridge.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
-import { rollbackHost } from "./host-rollback.js";
+import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
-import { genName, type HostOutcome } from "./outcome.js";
-import { activate, runHealthChecks } from "./post-deploy.js";
+import type { HostOutcome } from "./outcome.js";
+import { activate } from "./post-deploy.js";
 import { openTransport } from "./transports.js";
 
 export interface RunContext {
@@ -143,16 +143,20 @@ async function deployOnTransport(
     if (options.dryRun) return done;
     progress("activate");
     warnings.push(...(await activate(transport, stack, options)));
-    progress("health");
-    const check = await runHealthChecks(transport, stack);
-    if (!check) return done;
-    const what = `health check '${check.name}' failed`;
-    if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
-    if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
-    progress("rollback");
-    const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder, heldLock: lock, onEvent });
-    warnings.push(...(await activate(transport, stack, options)));
-    return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+    return await healthGate({
+      transport,
+      host,
+      stack,
+      deploymentsRoot,
+      holder: ctx.lockHolder,
+      lock,
+      options,
+      passed: done,
+      warnings,
+      onEvent,
+      progress,
+      when: "",
+    });
   } finally {
     await lock.release();
   }

@@ -25,6 +25,8 @@ export function shapeOf(name: string, rec: RecordValue): ModuleShape {
 interface Ctx {
   readonly shape: ModuleShape;
   readonly module: string;
+  /** Inside a record whose schema keeps the ordinary codes even in the Fleet module. */
+  readonly plainCodes?: boolean;
   /** Module names referenced as packages, with the span of the reference. */
   readonly packageRefs: { name: string; span: Span; from: string }[];
 }
@@ -35,7 +37,7 @@ export class Checker {
   constructor(private readonly ev: Evaluator) {}
 
   private code(ctx: Ctx, normal: DiagnosticCode): DiagnosticCode {
-    return ctx.shape === "fleet" ? "E14" : normal;
+    return ctx.shape === "fleet" && !ctx.plainCodes ? "E14" : normal;
   }
 
   checkModule(name: string, rec: RecordValue, shape: ModuleShape): void {
@@ -114,6 +116,15 @@ export class Checker {
       case "int":
         if (typeof v !== "number") this.mismatch(v, "Int", span, ctx, what);
         return;
+      case "count": {
+        const ok = typeof v === "number" ? v >= s.min : s.percent && typeof v === "string" && isPercent(v, s.min);
+        if (!ok) {
+          const expected = s.percent ? messages.countOrPercent(s.min) : messages.count(s.min);
+          if (typeof v === "number" || typeof v === "string") this.ev.error(this.code(ctx, "E1"), messages.badCount(what(), expected, JSON.stringify(v)), span);
+          else this.mismatch(v, expected, span, ctx, what);
+        }
+        return;
+      }
       case "bool":
         if (typeof v !== "boolean") this.mismatch(v, "Bool", span, ctx, what);
         return;
@@ -123,6 +134,7 @@ export class Checker {
           return;
         }
         const items = v as readonly Value[];
+        if (s.nonEmpty && items.length === 0) this.ev.error(this.code(ctx, "E1"), messages.emptyList(what()), span);
         const o = originOf(v);
         for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpanIn(o, i, span), ctx, () => `element ${i + 1} of ${what()}`);
         return;
@@ -141,7 +153,7 @@ export class Checker {
         return;
       }
       case "rec":
-        this.checkRecord(v, s, span, ctx, what);
+        this.checkRecord(v, s, span, s.plainCodes ? { ...ctx, plainCodes: true } : ctx, what);
         return;
       case "oneOf":
         if (typeof v !== "string") this.mismatch(v, "Str", span, ctx, what);
@@ -259,4 +271,10 @@ export class Checker {
     };
     for (const name of [...packages.keys()].sort()) if (!state.has(name)) visit(name);
   }
+}
+
+/** `"10%"`: a whole percentage from `min` to 100. */
+function isPercent(v: string, min: number): boolean {
+  const m = /^(\d+)%$/.exec(v);
+  return m !== null && Number(m[1]) >= min && Number(m[1]) <= 100;
 }

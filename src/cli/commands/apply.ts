@@ -8,8 +8,10 @@ import { liveProgress } from "../progress.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
 import { reportApplied, summaryCounts } from "../report.js";
+import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
+import { rolloutPrinter, withRolloutJson } from "../rollout-report.js";
 
-interface ApplyFlags extends TargetFlagValues {
+interface ApplyFlags extends TargetFlagValues, RolloutFlagValues {
   dryRun?: boolean;
   failFast?: boolean;
   jobs: number;
@@ -44,11 +46,13 @@ export function registerApply(program: Command): void {
     .option("--enable", "also systemctl enable each unit")
     .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash")
     .option("--include-maintenance", "also deploy hosts whose record says lifecycle = \"maintenance\"")
-    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
+    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)");
+  addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
+      const rollout = rolloutPrinter(out, json, (h) => progress.done(h));
       let outcomes;
       try {
         outcomes = await applyFleet({
@@ -68,6 +72,9 @@ export function registerApply(program: Command): void {
           ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
           includeMaintenance: Boolean(flags.includeMaintenance),
+          rollout: rolloutFlags(flags),
+          rollbackOnHalt: Boolean(flags.rollbackOnHalt),
+          onRollout: rollout.onRollout,
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
           onProgress: (e) => progress.update(e),
@@ -84,8 +91,10 @@ export function registerApply(program: Command): void {
         progress.stop();
       }
       const { ok, counted, suffix } = summaryCounts(outcomes);
-      if (json) writeJson(outcomesJson("apply", outcomes));
+      const summary = rollout.summary();
+      if (json) writeJson(summary ? withRolloutJson(outcomesJson("apply", outcomes), outcomes, summary, Boolean(flags.rollbackOnHalt)) : outcomesJson("apply", outcomes));
       else out.out(`fleet: ${ok}/${counted} host(s) deployed${suffix}`);
+      rollout.finish();
       if (ok !== counted) throw new ExitCode(1);
     });
 }
