@@ -2,14 +2,31 @@
  * `fleet ping` and `fleet exec` (issue 14, ADR 182) on real systemd machines of the rig (ADR 100):
  * real sshd, host keys checked, commands run by the target's login shell through Transport.run.
  */
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runFleet } from "../support/cli.js";
+import { FLEET_BIN, REPO_ROOT, runFleet, type CliResult } from "../support/cli.js";
 import { tempDir, writeFleet } from "../support/fleet-fixture.js";
 import { rigSkipReason, useSystemdRig } from "../support/systemd-rig.js";
 
 const rig = useSystemdRig([{ name: "web" }, { name: "db" }]);
+
+const shq = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** `fleet ARGS` inside a pseudo-terminal (util-linux `script`), typing `input` into it. */
+function inPty(args: readonly string[], input: string): Promise<CliResult> {
+  const cmd = [process.execPath, FLEET_BIN, ...args].map(shq).join(" ");
+  return new Promise((resolve) => {
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1", TERM: "dumb" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
 
 describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
   const fleetFile = (extra: { unreachable?: boolean; retired?: boolean } = {}): string => {
@@ -89,5 +106,25 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
     expect(hermetic.code).toBe(2);
     expect(hermetic.stderr).toContain("--transport-root host is a folder and runs nothing");
     expect(runFleet(["ping", fleetFile(), "--transport-root", tempDir()]).code).toBe(2);
+  });
+
+  it("ssh opens an interactive shell with a terminal on the named host; its exit status is fleet's", async () => {
+    const r = await inPty(["ssh", fleetFile(), "web", ...ssh()], "echo HOST-$(hostname) TTY-$(test -t 0 && echo yes) USER-$(id -un)\nexit 3\n");
+    expect(r.stdout).toContain("HOST-web TTY-yes USER-deploy");
+    expect(r.code).toBe(3);
+    const db = await inPty(["ssh", fleetFile(), "DbStack", ...ssh()], "echo HOST-$(hostname)\nexit\n");
+    expect(db.stdout).toContain("HOST-db");
+    expect(db.code).toBe(0);
+  });
+
+  it("ssh refuses an unknown host (exit 2) and an unknown host key (exit 255), with a reason", async () => {
+    const unknown = runFleet(["ssh", fleetFile(), "nope", ...ssh()]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("fleet: error: no host named 'nope'; known: db, web\n");
+    const kh = join(tempDir(), "known_hosts");
+    writeFileSync(kh, "");
+    const r = runFleet(["ssh", fleetFile(), "web", "--key", rig.keyPath, "--known-hosts", kh], { input: "exit\n" });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/^✗ web: .*host key/m);
   });
 });

@@ -5,7 +5,7 @@ import { registerCheck } from "./check.js";
 import { registerEval } from "./eval.js";
 import { registerInfo, registerMachines } from "./info.js";
 import { registerPlan } from "./plan.js";
-import { registerExec, registerPing, registerReboot } from "./remote.js";
+import { registerExec, registerPing, registerReboot, registerSsh } from "./remote.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
 import { registerVerify } from "./verify.js";
@@ -27,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerPing(program);
   registerExec(program);
   registerReboot(program);
+  registerSsh(program);
 }

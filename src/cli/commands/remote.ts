@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { fleetExec, fleetPing, type RemoteResult } from "../../deploy/fleet-exec.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { fleetReboot, type RebootResult } from "../../deploy/fleet-reboot.js";
+import { fleetSsh } from "../../deploy/fleet-ssh.js";
+import { FleetError, UsageError } from "../../fleet-error.js";
 import { hostNode } from "../../plan/fleet-model.js";
 import { ExitCode } from "../exit-code.js";
 import { writeJson } from "../json-report.js";
@@ -193,4 +195,27 @@ export function registerReboot(program: Command): void {
       }
       if (!results.every((r) => r.ok)) throw new ExitCode(1);
     });
+}
+
+export function registerSsh(program: Command): void {
+  const cmd = program
+    .command("ssh")
+    .description("open an interactive shell on one host, with the connection settings of every other command")
+    .argument("<file>", "fleet file (defines module Fleet)")
+    .argument("<host>", "machine or stack name");
+  addTargetFlags(cmd);
+  cmd.action(async (file: string, host: string, flags: TargetFlagValues) => {
+    const out = processOutput();
+    let code: number;
+    try {
+      code = await fleetSsh({ fleetFile: file, host, ...transportOptions(flags) }, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    } catch (e) {
+      if (e instanceof FleetError && !(e instanceof UsageError)) {
+        out.err(`${out.red("✗")} ${host}: ${e.headline}`);
+        throw new ExitCode(255);
+      }
+      refuse(out, e);
+    }
+    if (code !== 0) throw new ExitCode(code);
+  });
 }
