@@ -2,8 +2,11 @@ import type { Command } from "commander";
 import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
+import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
 import { registerInfo, registerMachines } from "./info.js";
+import { registerFmt } from "./fmt.js";
+import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
 import { registerExec, registerPing, registerReboot, registerSsh } from "./remote.js";
 import { registerRollback } from "./rollback.js";
@@ -28,4 +31,7 @@ export function registerCommands(program: Command): void {
   registerExec(program);
   registerReboot(program);
   registerSsh(program);
+  registerFmt(program);
+  registerCompletion(program);
+  registerLsp(program);
 }
