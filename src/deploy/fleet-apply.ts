@@ -18,7 +18,7 @@ import { readCurrentManifest } from "./host-bridge.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
 import { runRollout, type RolloutEvent } from "./fleet-rollout.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
-import { openTransport, type TransportOptions } from "./transports.js";
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -45,6 +45,10 @@ export interface ApplyOptions extends TransportOptions {
   readonly onProgress?: (e: ProgressEvent) => void;
   /** Called in plan order as each host's outcome becomes final. */
   readonly onReport?: (o: HostOutcome) => void;
+  /** The selected hosts in plan order, before the first starts (for an interrupt report). */
+  readonly onPlan?: (hosts: readonly HostRecord[]) => void;
+  /** Called as soon as a selected host finishes, in finishing order. */
+  readonly onFinish?: (o: HostOutcome) => void;
   /** `--waves`, `--max-failed`, `--soak` (ADR 160); each overrides the Fleet module's `rollout`. */
   readonly rollout?: RolloutFlags;
   /** `--rollback-on-halt`: a halted rollout rolls back every host it moved to a new generation. */
@@ -84,7 +88,8 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
-  const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
+  const ctx: RunContext = { options: withHostSudo(fleet.model.hosts, options), localStore, roots, vault, lockHolder };
+  options.onPlan?.(fleet.graph.order.filter((i) => selected.has(i)).map((i) => fleet.hosts[i]!.record));
   // The scheduler hooks of this run: a plain apply uses them once, a rollout once per wave.
   const hooks = (report: (o: HostOutcome) => void): SchedulerHooks<HostOutcome> => ({
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
@@ -111,6 +116,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
         return { host: fleet.hosts[i]!.record, status: "skipped", reason: MAINTENANCE, warnings: [], ...artifacts };
       }
       const outcome = await deployOne(fleet.hosts[i]!, fleet, done, ctx);
+      options.onFinish?.(outcome);
       if (outcome.status !== "ok") failedOnce = true;
       return outcome;
     },
@@ -141,7 +147,7 @@ async function currentArtifacts(host: HostRecord, ctx: RunContext): Promise<Host
     const transport = await openTransport(host.target, ctx.options);
     try {
       const home = await transport.home();
-      const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+      const deploymentsRoot = targetRoot(ctx.roots.deployments, home, transport);
       const manifest = await readCurrentManifest(transport, deploymentsRoot, host.stack);
       if (!manifest) return { host, status: "failed", reason: "not selected and never deployed", warnings: [] };
       return { host, status: "ok", warnings: [], artifacts: manifest.artifacts };

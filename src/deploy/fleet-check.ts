@@ -10,6 +10,7 @@ import type { SourceFile } from "../lang/source.js";
 import { refuseOnGraphProblems } from "./fleet-prepare.js";
 import { FleetRefusal, hostArtifacts, loadFleetFile, loadHost, type LoadedFleet } from "./fleet-load.js";
 import { buildArtifactGraph } from "../plan/artifact-graph.js";
+import { targetProblem } from "../transport/target.js";
 
 export interface FleetCheckResult {
   readonly sources: readonly SourceFile[];
@@ -48,6 +49,11 @@ export function checkFleet(fleetFile: string, scenarios: readonly string[]): Fle
   const hosts = model.hosts.map((h) => loadHost(fleetDir, model, h, scenarios, prefix));
   const diagnostics: Diagnostic[] = [];
   const errors: string[] = [];
+  // The targets `apply` would refuse, whichever transport it would use (ADR 133).
+  for (const r of model.hosts) {
+    const problem = targetProblem(r.target);
+    if (problem !== undefined) errors.push(`host record ${r.index + 1} (${r.stack}): ${problem}`);
+  }
   for (const h of hosts) {
     if (!h.failure) continue;
     if (h.failure.diagnostics.length > 0) diagnostics.push(...h.failure.diagnostics);

@@ -4,7 +4,7 @@
  * the artifact graph. A refusal here means nothing is touched.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { canonicalJson } from "../canonical-json.js";
 import { FleetError, UsageError } from "../fleet-error.js";
@@ -95,6 +95,20 @@ export function resolveHostFile(fleetDir: string, file: string): { abs: string; 
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
     return { error: `host file '${file}' escapes the fleet file's directory` };
   }
+  // The same rule for where the file really is: a symlink (of the file or of a directory on the
+  // way) pointing outside the fleet directory would bypass the '..' check (ADR 133).
+  let real: string | undefined;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    real = undefined; // missing: reported as unreadable by the caller
+  }
+  if (real !== undefined) {
+    const realRel = relative(realpathSync(fleetDir), real);
+    if (realRel === "" || realRel === ".." || realRel.startsWith(`..${sep}`) || isAbsolute(realRel)) {
+      return { error: `host file '${file}' is reached through a symlink that points outside the fleet file's directory (to ${real}); keep host files inside it` };
+    }
+  }
   return { abs, display: rel.split(sep).join("/") };
 }
 
@@ -129,7 +143,10 @@ export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord
   if (program.diagnostics.length > 0) {
     return { ...base, failure: { message: "", diagnostics: program.diagnostics } };
   }
-  const { stack, errors } = composeStack(program.modules, record.stack);
+  const { stack, errors, diagnostics } = composeStack(program.modules, record.stack, program.moduleSpans.get(record.stack));
+  if (diagnostics !== undefined && diagnostics.length > 0) {
+    return { ...base, failure: { message: "", diagnostics } };
+  }
   if (!stack || errors.length > 0) {
     return { ...base, failure: { message: errors.map((e) => e.headline).join("; ") || `cannot compose stack '${record.stack}'`, diagnostics: [] } };
   }

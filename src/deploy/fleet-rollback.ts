@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
 import { stableTopologicalOrder } from "../plan/artifact-graph.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
-import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots, type Roots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
@@ -16,7 +15,7 @@ import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
 import { runScheduled } from "./scheduler.js";
 
@@ -32,6 +31,10 @@ export interface RollbackOptions extends TransportOptions {
   readonly includeMaintenance?: boolean;
   readonly dieAt?: string;
   readonly onReport?: (o: HostOutcome) => void;
+  /** The selected hosts in rollback order, before the first starts (for an interrupt report). */
+  readonly onPlan?: (hosts: readonly HostRecord[]) => void;
+  /** Called as soon as a host finishes, in finishing order. */
+  readonly onFinish?: (o: HostOutcome) => void;
   /** Stages of the host being rolled back, for the TTY's live lines. */
   readonly onProgress?: (e: ProgressEvent) => void;
 }
@@ -72,7 +75,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
   checkTargets(model.hosts, options);
   // Decommissioned hosts are never contacted (ADR 180): not selected, their manifests not read.
   const selected = new Set([...selectHosts(model.hosts, options.only)].filter((i) => lifecycleOf(model.hosts[i]!) !== "decommissioned"));
-  const pool = new TransportPool(options);
+  const pool = new TransportPool(withHostSudo(model.hosts, options));
   try {
     const views = await mapLimit(model.hosts, options.jobs, (record) =>
       lifecycleOf(record) === "decommissioned" ? Promise.resolve<HostView>({ record, refs: [] }) : viewHost(pool, record, roots),
@@ -119,6 +122,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
       }
     };
     // In rollback a host waits for its consumers (they go first); unselected hosts are not waited on.
+    options.onPlan?.(selectedOrder.map((i) => views[i]!.record));
     const results = await runScheduled<HostOutcome>(selectedOrder, options.jobs, {
       // Only consumers placed earlier count, so hosts left in a cycle by old manifests cannot stall.
       producers: (i) => [...(consumersOf.get(i) ?? [])].filter((c) => position.get(c)! < position.get(i)!),
@@ -132,6 +136,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
       },
       run: async (i) => {
         const outcome = await rollbackOne(views[i]!);
+        options.onFinish?.(outcome);
         if (outcome.status !== "ok") failedOnce = true;
         return outcome;
       },
@@ -151,7 +156,7 @@ async function viewHost(pool: TransportPool, record: HostRecord, roots: Roots): 
   try {
     const transport = await pool.get(record.target);
     const home = await transport.home();
-    const deploymentsRoot = expandRoot(roots.deployments.raw, home, roots.deployments.origin);
+    const deploymentsRoot = targetRoot(roots.deployments, home, transport);
     const manifest = await readCurrentManifest(transport, deploymentsRoot, record.stack);
     return { record, deploymentsRoot, refs: manifest ? manifest.artifact_refs : [] };
   } catch (e) {

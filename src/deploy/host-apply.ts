@@ -10,6 +10,7 @@ import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
 import { blobPath, filesDir, generationPath, stackDir, type GenerationNumber } from "../manifest/layout.js";
 import { manifestBytes, modeString, type Manifest, type ManifestFile, type ManifestService } from "../manifest/manifest.js";
 import { removePending, writePending } from "../manifest/pending.js";
+import { nestedPaths, pathLengthProblem } from "../stack/target-path.js";
 import type { RenderedFile } from "../stack/types.js";
 import type { LockHandle, LockHolder, StorePush, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
@@ -18,6 +19,7 @@ import {
   filesThatDiffer,
   forEachLimited,
   ProtectedDirs,
+  refuseObstacles,
   secretStagePath,
   sha256Hex,
   WRITE_CONCURRENCY,
@@ -102,6 +104,14 @@ export function validateInput(input: HostApplyInput): void {
       throw new FleetError(undefined, `managed file ${f.path} has an invalid mode ${f.mode}; use an octal mode such as "0644"`);
     }
   }
+  for (const f of input.files) {
+    const tooLong = pathLengthProblem(f.path);
+    if (tooLong !== undefined) throw new FleetError(undefined, `managed file ${f.path.slice(0, 80)}… ${tooLong}; shorten it`);
+  }
+  const [nested] = nestedPaths(input.files.map((f) => f.path));
+  if (nested !== undefined) {
+    throw new FleetError(undefined, `managed file ${nested[0]} is also a directory on the way to ${nested[1]}; a target cannot hold both, move one of them`);
+  }
   for (const p of input.storePaths) checkPath(p, "store path");
 }
 
@@ -156,6 +166,14 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     await forEachLimited([...newBlobs], WRITE_CONCURRENCY, ([sha256, content]) => t.writeFileAtomic(blobPath(dir, sha256), content, 0o644));
     step("apply:files-stored");
 
+    // What must be written, and whether the target can take it, before the generation exists:
+    // a directory or another non-file where a file goes fails the host with nothing written.
+    const differ = await filesThatDiffer(
+      t,
+      plain.map(({ file, sha256 }) => ({ path: file.path, sha256, mode: file.mode, file })),
+    );
+    await refuseObstacles(t, differ.map((d) => d.path));
+
     const generation = await nextGeneration(t, dir);
     const previous = current?.generation ?? null;
     const manifest: Manifest = {
@@ -184,10 +202,6 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     // the renames leaves the old secrets intact (recovery can undo), a crash among them leaves the
     // rest staged (recovery can finish). Secret values are never stored, so nothing else could
     // restore them (ADR 041).
-    const differ = await filesThatDiffer(
-      t,
-      plain.map(({ file, sha256 }) => ({ path: file.path, sha256, mode: file.mode, file })),
-    );
     let firstDone = false;
     const afterFirst = (): void => {
       if (!firstDone) step("apply:first-live-file-written");

@@ -148,7 +148,8 @@ export async function deleteAndPrune(
   let removed = 0;
   for (const path of [...paths].sort()) {
     const st = await transport.stat(path);
-    if (st !== null) {
+    // A directory there is not a file fleet wrote (something else was put in the way): keep it.
+    if (st !== null && st.type !== "dir") {
       await transport.remove(path);
       if (++removed === 1) afterFirst();
     }
@@ -159,4 +160,42 @@ export async function deleteAndPrune(
     }
   }
   return removed;
+}
+
+/**
+ * Refuse, before anything is written, paths the target cannot take as files (ADR 132): a
+ * directory (or device, socket, FIFO) where a file goes, or a non-directory where one of its
+ * parent directories goes. Each parent directory is looked at once.
+ */
+export async function refuseObstacles(transport: Transport, paths: readonly string[]): Promise<void> {
+  const problems: string[] = [];
+  await forEachLimited(paths, WRITE_CONCURRENCY, async (p) => {
+    const st = await transport.stat(p);
+    if (st !== null && st.type !== "file" && st.type !== "symlink") problems.push(`${p} is ${st.type === "dir" ? "a directory" : "not a regular file"} on the target`);
+  });
+  const dirs = new Map<string, Promise<string | undefined>>();
+  const dirProblem = (d: string): Promise<string | undefined> => {
+    let known = dirs.get(d);
+    if (known === undefined) {
+      known = (async () => {
+        if (d === "/") return undefined;
+        const st = await transport.stat(d);
+        if (st === null) return dirProblem(posix.dirname(d));
+        // A symlinked directory is ordinary on a real host (LocalTransport refuses it itself).
+        return st.type === "dir" || st.type === "symlink" ? undefined : `${d} is not a directory on the target, but a directory is needed there`;
+      })();
+      dirs.set(d, known);
+    }
+    return known;
+  };
+  const parents = [...new Set(paths.map((p) => posix.dirname(p)))];
+  await forEachLimited(parents, WRITE_CONCURRENCY, async (d) => {
+    const why = await dirProblem(d);
+    if (why !== undefined && !problems.includes(why)) problems.push(why);
+  });
+  if (problems.length > 0) {
+    problems.sort();
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
+    throw new FleetError(undefined, `cannot deploy: ${problems.slice(0, 3).join("; ")}${more}; remove what is in the way, nothing was written`);
+  }
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { ioReason, isSystemError } from "../transport/io-error-message.js";
 import type { ManifestService } from "../manifest/manifest.js";
 import { SecretRef } from "../lang/value.js";
 import { producedArtifacts } from "../stack/artifacts.js";
@@ -44,6 +45,9 @@ function fail(reason: string, extra: Partial<Failure> = {}): Failure {
 
 export function failureFromError(e: unknown): Failure {
   if (e instanceof FleetError) return fail(e.headline, e.code !== undefined ? { code: e.code } : {});
+  // A fault of this machine's file system (full disk, read-only or unreadable local store): a
+  // per-host failure that says what failed, not an internal error (ADR 131).
+  if (isSystemError(e)) return fail(`${e.syscall ?? "I/O"}${e.path !== undefined ? ` ${e.path}` : ""} failed: ${ioReason(e)}`);
   throw e;
 }
 

@@ -134,35 +134,72 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
     first = false;
   };
 
+  let unfinished: string | undefined;
   if (finish) {
-    let restored = await restoreFromBlobs(t, ctx.dir, to.files, afterFirst);
-    for (const f of promote) {
-      await t.rename(secretStagePath(f.path), f.path);
-      restored++;
-      afterFirst();
+    try {
+      return await finishPending(ctx, pending.operation, pending.from, to, from, promote, afterFirst);
+    } catch (e) {
+      // A generation the target cannot take (a directory in the way, a name too long) would
+      // otherwise fail every later run the same way: undo it instead, and say so (ADR 132).
+      if (!(e instanceof FleetError)) throw e;
+      unfinished = e.message;
+      ctx.emit({
+        kind: "warning",
+        message: `could not finish the interrupted ${pending.operation} to ${generationLabel(to.generation)} (${e.message}); undoing it instead`,
+      });
     }
-    ctx.step("recover:files-written");
-    const keep = new Set(to.files.map((f) => f.path));
-    const stale = (from?.files ?? []).map((f) => f.path).filter((p) => !keep.has(p));
-    const removed = await deleteAndPrune(t, stale, protectionFor(ctx, to), () => ctx.step("recover:first-file-removed"));
-    await flipCurrent(t, ctx.dir, to.generation);
-    ctx.step("recover:flipped");
-    await removePending(t, ctx.dir);
-    const outcome: RecoveryOutcome = {
-      operation: pending.operation,
-      action: "finished",
-      generation: to.generation,
-      current: to.generation,
-      from: pending.from,
-      restored,
-      removed,
-      secretSkipped: to.files.filter((f) => f.secret).length,
-      message: `finished interrupted ${pending.operation} to ${generationLabel(to.generation)}`,
-    };
-    ctx.emit({ kind: "recovered", outcome });
-    return outcome;
   }
+  return undoPending(ctx, pending, to, from, afterFirst, unfinished);
+}
 
+async function finishPending(
+  ctx: RecoveryContext,
+  operation: "apply" | "rollback",
+  pendingFrom: number | null,
+  to: Manifest,
+  from: Manifest | null,
+  promote: readonly ManifestFile[],
+  afterFirst: () => void,
+): Promise<RecoveryOutcome> {
+  const t = ctx.transport;
+  const pending = { operation, from: pendingFrom };
+  let restored = await restoreFromBlobs(t, ctx.dir, to.files, afterFirst);
+  for (const f of promote) {
+    await t.rename(secretStagePath(f.path), f.path);
+    restored++;
+    afterFirst();
+  }
+  ctx.step("recover:files-written");
+  const keep = new Set(to.files.map((f) => f.path));
+  const stale = (from?.files ?? []).map((f) => f.path).filter((p) => !keep.has(p));
+  const removed = await deleteAndPrune(t, stale, protectionFor(ctx, to), () => ctx.step("recover:first-file-removed"));
+  await flipCurrent(t, ctx.dir, to.generation);
+  ctx.step("recover:flipped");
+  await removePending(t, ctx.dir);
+  const outcome: RecoveryOutcome = {
+    operation: pending.operation,
+    action: "finished",
+    generation: to.generation,
+    current: to.generation,
+    from: pending.from,
+    restored,
+    removed,
+    secretSkipped: to.files.filter((f) => f.secret).length,
+    message: `finished interrupted ${pending.operation} to ${generationLabel(to.generation)}`,
+  };
+  ctx.emit({ kind: "recovered", outcome });
+  return outcome;
+}
+
+async function undoPending(
+  ctx: RecoveryContext,
+  pending: { readonly operation: "apply" | "rollback"; readonly to: number; readonly from: number | null },
+  to: Manifest | null,
+  from: Manifest | null,
+  afterFirst: () => void,
+  unfinished: string | undefined,
+): Promise<RecoveryOutcome> {
+  const t = ctx.transport;
   // Undo: make every managed file match `from` again; staged secrets of `to` are dropped.
   for (const f of to?.files ?? []) if (f.secret) await t.remove(secretStagePath(f.path));
   const restored = from === null ? 0 : await restoreFromBlobs(t, ctx.dir, from.files, afterFirst);
@@ -192,7 +229,7 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
     removed,
     secretSkipped: 0,
     message:
-      `undid interrupted ${pending.operation} to ${generationLabel(pending.to)}` +
+      `${unfinished !== undefined ? "could not finish, so undid" : "undid"} interrupted ${pending.operation} to ${generationLabel(pending.to)}` +
       (from === null ? " (the stack is back to never deployed)" : ` (${generationLabel(from.generation)} stays current)`),
   };
   ctx.emit({ kind: "recovered", outcome });

@@ -1,7 +1,8 @@
 /** The local side of secret resolution (SPEC §5): environment, files, and the vault export. */
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { FleetError, UsageError } from "../fleet-error.js";
+import { ioReason } from "../transport/io-error-message.js";
 import { parseVaultFile, type SecretSources } from "../stack/secrets.js";
 
 /**
@@ -11,7 +12,14 @@ import { parseVaultFile, type SecretSources } from "../stack/secrets.js";
 export function loadVault(file: string | undefined): ReadonlyMap<string, string> | undefined {
   if (file === undefined) return undefined;
   if (!existsSync(file)) throw new UsageError(`--vault-secrets file '${file}' does not exist`);
-  const parsed = parseVaultFile(readFileSync(file, "utf8"), `--vault-secrets file '${file}'`);
+  if (!statSync(file).isFile()) throw new UsageError(`--vault-secrets '${file}' is not a regular file; give the JSON export file`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`--vault-secrets file '${file}' cannot be read: ${ioReason(e)}`);
+  }
+  const parsed = parseVaultFile(text, `--vault-secrets file '${file}'`);
   if (parsed instanceof FleetError) throw parsed;
   return parsed;
 }

@@ -36,7 +36,7 @@ const listOf = (elem: Schema): Schema => ({ k: "list", elem });
 const fileEntry = (name: string, content: Schema): Schema => ({
   k: "rec",
   name,
-  fields: { path: req(str), content: req(content), mode: opt(str) },
+  fields: { path: req(str), content: req(content), mode: opt(str), allowSpecialBits: opt(bool) },
 });
 
 export const RECIPES = ["std.files", "std.shell"] as const;
@@ -97,7 +97,7 @@ const lifecycle: Schema = { k: "oneOf", values: LIFECYCLES };
 export const hostSchema: Schema = {
   k: "rec",
   name: "host record",
-  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)),
+  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)), sudo: opt(bool),
     lifecycle: opt(lifecycle) },
 };
 

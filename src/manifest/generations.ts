@@ -38,6 +38,12 @@ export async function currentGeneration(transport: Transport, dir: string): Prom
 
 export async function readGeneration(transport: Transport, dir: string, n: GenerationNumber): Promise<Manifest> {
   const path = generationPath(dir, n);
+  // A manifest is a regular file of the stack's directory: a symlink (possibly out of the
+  // deployments directory) is refused, never followed (ADR 130).
+  const st = await transport.stat(path);
+  if (st !== null && st.type !== "file") {
+    throw new FleetError(undefined, `manifest ${path} is ${st.type === "symlink" ? "a symlink" : "not a regular file"}; fleet reads only the regular gen-NNN.json files it wrote; restore the original file`);
+  }
   const bytes = await transport.readFile(path);
   if (bytes === null) {
     throw new FleetError(undefined, `manifest ${path} is missing; restore it or repoint ${currentPath(dir)}`);

@@ -16,6 +16,8 @@ export interface HostRecord {
   readonly target: string;
   readonly machine: string | null;
   readonly tags: readonly string[];
+  /** `sudo = true|false` in the record; absent means the `--sudo` flag decides (ADR 107). */
+  readonly sudo?: boolean;
   /** `lifecycle` of the record (ADR 180); absent means `active`. */
   readonly lifecycle?: Lifecycle;
 }
@@ -73,6 +75,7 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
         machine: str(h["machine"]) ?? null,
         tags,
         ...(h["lifecycle"] === "maintenance" || h["lifecycle"] === "decommissioned" ? { lifecycle: h["lifecycle"] } : {}),
+        ...(typeof h["sudo"] === "boolean" ? { sudo: h["sudo"] } : {}),
       });
     });
   }

@@ -9,7 +9,10 @@ import type { Span } from "../lang/source.js";
 import { compareStrings } from "./code-point-order.js";
 import { composeService, isPackageModule } from "./compose-service.js";
 import { FieldReader } from "./field-reader.js";
-import { envFilePath, isNormalisedAbsolutePath, unitPath } from "./target-path.js";
+import { envFilePath, isNormalisedAbsolutePath, nestedPaths, pathLengthProblem, unitPath } from "./target-path.js";
+import { checkFileMode } from "../file-mode.js";
+import type { Diagnostic } from "../lang/diagnostic.js";
+import { elemSpan, fieldValueSpan } from "../lang/origins.js";
 import { isPlainHostname, TLS_TARGET_DIR } from "./tls.js";
 import type {
   ArtifactDecl,
@@ -25,11 +28,12 @@ export const ARTIFACT_KINDS = ["literal", "tlsa"] as const;
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS = 30;
 
 const ARTIFACT_NAME = /^[A-Za-z0-9_.-]+$/;
-const MODE = /^[0-7]{3,4}$/;
 
 export interface ComposeResult {
   readonly stack?: ComposedStack;
   readonly errors: FleetError[];
+  /** Located errors (only when composeStack was given the module's span). */
+  readonly diagnostics?: Diagnostic[];
 }
 
 /** A stack module is recognised by its `backend` field (SPEC §1.6). */
@@ -46,7 +50,7 @@ function available(modules: ModuleValues): string {
   return names.length > 0 ? `the stack modules defined are: ${names.join(", ")}` : "no stack module is defined";
 }
 
-export function composeStack(modules: ModuleValues, stackName: string): ComposeResult {
+export function composeStack(modules: ModuleValues, stackName: string, moduleSpan?: Span): ComposeResult {
   const mod = modules.get(stackName);
   if (mod === undefined) {
     return { errors: [new FleetError("E2", `stack module '${stackName}' is not defined; ${available(modules)}`)] };
@@ -56,7 +60,7 @@ export function composeStack(modules: ModuleValues, stackName: string): ComposeR
       errors: [new FleetError(undefined, `module '${stackName}' is not a stack (it has no 'backend' field); ${available(modules)}`)],
     };
   }
-  const r = new FieldReader(stackName);
+  const r = new FieldReader(stackName, moduleSpan);
 
   const backend = r.str(mod["backend"], "backend");
   if (backend !== undefined && !(SUPPORTED_BACKENDS as readonly string[]).includes(backend)) {
@@ -86,7 +90,7 @@ export function composeStack(modules: ModuleValues, stackName: string): ComposeR
   const producesArtifacts = composeArtifacts(r, mod["producesArtifacts"]);
   const healthChecks = composeHealthChecks(r, mod["healthChecks"]);
 
-  if (r.errors.length > 0) return { errors: r.errors };
+  if (r.errors.length > 0 || r.diagnostics.length > 0) return { errors: r.errors, diagnostics: r.diagnostics };
   const packages = [...new Set([...storeModules, ...services.map((s) => s.package)])].sort(compareStrings);
   return {
     stack: {
@@ -139,36 +143,66 @@ function composeConfigFiles(
     generated.set(envFilePath(s.name), `the secret env file of service '${s.name}'`);
   }
   const files: ConfigFileSpec[] = [];
-  (r.optionalList(raw, "configFiles") ?? []).forEach((v, i) => {
+  const spans = new Map<string, Span | undefined>();
+  const fallback = r.moduleSpan;
+  const list = r.optionalList(raw, "configFiles") ?? [];
+  list.forEach((v, i) => {
     const field = `configFiles[${i}]`;
     const rec = r.record(v, field);
     if (!rec) return;
+    const entrySpan = fallback && raw !== undefined ? elemSpan(raw, i, fallback) : undefined;
+    const at = (key: string): Span | undefined => (entrySpan ? fieldValueSpan(rec, key, entrySpan) : undefined);
     const path = r.str(rec["path"], `${field}.path`);
     const content = r.stackStrOrSecret(rec["content"], `${field}.content`);
     let mode: number | undefined;
     if (rec["mode"] !== undefined) {
       const m = r.str(rec["mode"], `${field}.mode`);
-      if (m !== undefined && !MODE.test(m)) {
-        r.fail(`${r.where(`${field}.mode`)} is '${m}', which is not an octal mode; write it like "0644"`);
-      } else if (m !== undefined) mode = parseInt(m, 8);
+      const allow = rec["allowSpecialBits"] === true;
+      if (m !== undefined) {
+        const checked = checkFileMode(m, `config file${path !== undefined ? ` '${path}'` : ""} of stack '${r.stack}'`, allow);
+        if ("error" in checked) r.failAt(at("mode"), "E6", checked.error, checked.hint);
+        else mode = checked.mode;
+      }
     }
     if (path === undefined) return;
     if (!isNormalisedAbsolutePath(path)) {
-      r.fail(`config file path '${path}' of stack '${r.stack}' is not absolute and normalised (no '..', '.', '//' or trailing '/'); write it like '/etc/app/app.conf'`);
+      r.failAt(
+        at("path"),
+        "E6",
+        `config file path '${path}' of stack '${r.stack}' is not absolute and normalised (no '..', '.', '//' or trailing '/')`,
+        "write it like '/etc/app/app.conf'",
+      );
+      return;
+    }
+    const tooLong = pathLengthProblem(path);
+    if (tooLong !== undefined) {
+      r.failAt(at("path"), "E6", `config file path '${shortPath(path)}' of stack '${r.stack}' ${tooLong}`, "shorten it");
       return;
     }
     const clash = generated.get(path) ?? (tlsDomains.some((d) => path.startsWith(`${TLS_TARGET_DIR}/${d}/`)) ? "TLS material" : undefined);
     if (clash !== undefined) {
-      r.fail(`config file path '${path}' of stack '${r.stack}' is where fleet writes ${clash}; choose another path`);
+      r.failAt(at("path"), "E6", `config file path '${path}' of stack '${r.stack}' is where fleet writes ${clash}`, "choose another path");
       return;
     }
     if (files.some((f) => f.path === path)) {
-      r.fail(`stack '${r.stack}' declares config file '${path}' twice; merge them into one entry`, "E3");
+      r.failAt(at("path"), "E3", `stack '${r.stack}' declares config file '${path}' twice`, "merge them into one entry");
       return;
     }
+    spans.set(path, at("path"));
     if (content === undefined) return;
     files.push(mode === undefined ? { path, content } : { path, content, mode });
   });
+  // A file that is a directory on the way to another managed file (ADR 132).
+  for (const [dir, file] of nestedPaths([...files.map((f) => f.path), ...generated.keys()])) {
+    const own = spans.has(file) ? file : dir;
+    if (!spans.has(own)) continue;
+    r.failAt(
+      spans.get(own),
+      "E6",
+      `config file path '${dir}' of stack '${r.stack}' is also a directory on the way to '${file}'; a target cannot hold both`,
+      "move one of them",
+    );
+  }
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
 
@@ -252,4 +286,9 @@ function inSourceOrder<T extends SecretRef | ArtifactRef>(refs: readonly T[]): T
     const [fb, ob] = key(b.span);
     return fa - fb || oa - ob;
   });
+}
+
+/** A path as a message shows it: a very long one cut in the middle. */
+function shortPath(p: string): string {
+  return p.length <= 120 ? p : `${p.slice(0, 60)}…${p.slice(-40)}`;
 }

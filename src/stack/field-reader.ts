@@ -5,6 +5,8 @@
  * goes on so that all problems of a stack are reported together.
  */
 import { FleetError } from "../fleet-error.js";
+import type { Diagnostic, DiagnosticCode } from "../lang/diagnostic.js";
+import type { Span } from "../lang/source.js";
 import { ArtifactRef, isRecordValue, SecretRef, Template } from "../lang/value.js";
 import type { RecordValue, Value } from "../lang/value.js";
 import type { StackStr } from "./types.js";
@@ -15,10 +17,28 @@ export class FieldReader {
   readonly secretRefs: SecretRef[] = [];
   readonly artifactRefs: ArtifactRef[] = [];
 
-  constructor(readonly stack: string) {}
+  /** Located errors (when the stack module's span is known). */
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly stack: string,
+    /** Where the stack module was written: located errors fall back to it. */
+    readonly moduleSpan?: Span,
+  ) {}
 
   fail(message: string, code?: string): undefined {
     this.errors.push(new FleetError(code, message));
+    return undefined;
+  }
+
+  /**
+   * A located `file:line:col: error: [CODE]` at `span` (or the module), when composing from a
+   * program whose spans are known; an unlocated error otherwise.
+   */
+  failAt(span: Span | undefined, code: DiagnosticCode, message: string, hint?: string): undefined {
+    const at = span ?? this.moduleSpan;
+    if (at === undefined || this.moduleSpan === undefined) return this.fail(hint ? `${message}; ${hint}` : message, code);
+    this.diagnostics.push({ code, message, span: at, labels: [], ...(hint ? { hint } : {}) });
     return undefined;
   }
 

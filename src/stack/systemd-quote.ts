@@ -39,10 +39,14 @@ export function environmentAssignment(key: string, value: string): string {
 }
 
 /**
- * One line of an `EnvironmentFile=` (SPEC §3): `KEY="value"` with `\`, `"`, `$` and newline
- * escaped as `\\`, `\"`, `\$`, `\n`. Specifiers are not expanded in env files, so `%` stays.
+ * One assignment of an `EnvironmentFile=` (SPEC §3, ADR 137): `KEY="value"` with `\`, `"` and `$`
+ * escaped as `\\`, `\"`, `\$`. A newline is written as itself: systemd's env-file parser keeps
+ * every byte inside double quotes but turns only `\"`, `\\`, `\``, `\$` back into one character
+ * (`\n` would reach the service as a backslash and an `n`), so a multi-line value (a PEM key)
+ * spans several lines of the file and is read back byte for byte. Specifiers are not expanded in
+ * env files, so `%` stays. NUL is refused by the caller: no env file can hold it.
  */
 export function envFileLine(key: string, value: string): string {
-  const escaped = value.replace(/[\\"$\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
+  const escaped = value.replace(/[\\"$]/g, (c) => `\\${c}`);
   return `${key}="${escaped}"`;
 }

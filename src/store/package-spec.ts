@@ -4,6 +4,7 @@
  * checks here keep the store from ever hashing or building something it cannot name, and turn
  * what only the store knows (recipes, file modes, source types) into located diagnostics.
  */
+import { checkFileMode } from "../file-mode.js";
 import type { Diagnostic, DiagnosticCode } from "../lang/diagnostic.js";
 import type { Span } from "../lang/source.js";
 import { ArtifactRef, SecretRef, Template, isRecordValue, type RecordValue, type Value } from "../lang/value.js";
@@ -35,7 +36,6 @@ export function isPackageModule(value: RecordValue | undefined): boolean {
 // Characters Nix accepts in store path names; anything else could break a path or a unit line.
 const NAME_PART = /^[A-Za-z0-9+_?=-][A-Za-z0-9+._?=-]*$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
-const MODE = /^0?[0-7]{3}$/;
 
 export function readPackage(
   module: string,
@@ -147,12 +147,17 @@ function readFiles(module: string, value: RecordValue, error: ErrorFn): Recipe |
     }
     seen.add(p);
     const modeText = item["mode"] as string | undefined;
-    if (modeText !== undefined && !MODE.test(modeText)) {
-      error("E6", "files", `mode '${modeText}' of '${p}' in package '${module}' is not an octal permission string`, "write a mode such as \"0755\" or \"0644\"");
-      ok = false;
-      continue;
+    let mode = 0o644;
+    if (modeText !== undefined) {
+      const checked = checkFileMode(modeText, `'${p}' in package '${module}'`, item["allowSpecialBits"] === true);
+      if ("error" in checked) {
+        error("E6", "files", checked.error, checked.hint);
+        ok = false;
+        continue;
+      }
+      mode = checked.mode;
     }
-    files.push({ path: p, content: item["content"], mode: modeText === undefined ? 0o644 : parseInt(modeText, 8) });
+    files.push({ path: p, content: item["content"], mode });
   }
   if (!ok) return undefined;
   // Parents of every file become directories, so a file may not also be a parent of another.

@@ -3,7 +3,8 @@
  * The file is written complete beside the lock and hard-linked into place, so the lock appears
  * atomically with its content (link(2) fails with EEXIST when another process got there first).
  */
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
 import type { LockHandle, LockHolder } from "./transport.js";
@@ -64,7 +65,30 @@ function tryCreate(lockFile: string, content: string): boolean {
   }
 }
 
+/**
+ * A process SIGKILLed between writing `lock.new-<pid>` (or moving a stale lock to
+ * `lock.stale-<pid>`) and removing it leaves that file behind; like a stale lock, one whose pid is
+ * no live process of this machine is garbage and removed (ADR 134).
+ */
+function removeDeadTemps(lockFile: string): void {
+  const prefix = `${basename(lockFile)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(lockFile));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(?:new|stale)-(\d+)$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !processAlive(pid)) rmSync(join(dirname(lockFile), name), { force: true });
+  }
+}
+
 export async function acquireLocalLock(req: LocalLockRequest): Promise<LockHandle> {
+  removeDeadTemps(req.lockFile);
   const content = `${JSON.stringify({ host: req.holder.host, pid: req.holder.pid, startedAt: req.holder.startedAt })}\n`;
   const handle = (takeover?: string): LockHandle => ({
     ...(takeover === undefined ? {} : { takeover }),

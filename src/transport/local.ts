@@ -26,6 +26,7 @@ import {
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { ioReason } from "./io-error-message.js";
 import { acquireLocalLock } from "./local-lock.js";
 import { hermeticHome } from "./target.js";
 import type {
@@ -66,8 +67,30 @@ function inParentDir<T>(dir: string, create: () => T): T {
   } catch (e) {
     if (errno(e) !== "ENOENT") throw e;
   }
-  mkdirSync(dir, { recursive: true });
+  mkdirAll(dir);
   return create();
+}
+
+/**
+ * mkdir -p. Node's recursive mkdir reports ENOENT where the parent it could not create failed
+ * with EROFS or EACCES; one directory at a time then finds the real error to report.
+ */
+function mkdirAll(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return;
+  } catch (e) {
+    if (errno(e) !== "ENOENT") throw e;
+  }
+  let at = "";
+  for (const seg of dir.split("/").filter((s) => s !== "")) {
+    at += `/${seg}`;
+    try {
+      mkdirSync(at);
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e;
+    }
+  }
 }
 
 function errno(e: unknown): string | undefined {
@@ -100,6 +123,51 @@ export class LocalTransport implements Transport {
   }
 
   /**
+   * `localPath` after checking, with lstat, every component of `path` below the root that exists:
+   * none may be a symlink (ADR 130), so nothing fleet writes, reads or deletes can land outside
+   * the host's folder. The last component is checked too when `last` is true (a directory to
+   * list or create, a file to read); otherwise it is the entry the call itself acts on, which
+   * lstat, unlink and rename(2) never follow. A missing component ends the walk: whatever is
+   * created below it is created as a real directory.
+   */
+  private contained(path: string, last: boolean): string {
+    const local = this.localPath(path);
+    const segments = path.split("/").filter((s) => s !== "");
+    const end = last ? segments.length : segments.length - 1;
+    let at = this.root === "/" ? "" : this.root;
+    for (let i = 0; i < end; i++) {
+      at += `/${segments[i]}`;
+      let st;
+      try {
+        st = lstatSync(at);
+      } catch (e) {
+        if (isAbsent(e)) break;
+        throw this.ioError(`cannot look up ${path}`, e);
+      }
+      if (st.isSymbolicLink()) {
+        let to = "?";
+        try {
+          to = readlinkSync(at);
+        } catch {
+          // Only for the message.
+        }
+        throw new FleetError(
+          undefined,
+          `${at} is a symlink (to ${to}) inside the host's folder ${this.root}; fleet never follows a symlink there, so nothing was changed; replace it with a real directory or file`,
+        );
+      }
+      if (!st.isDirectory()) break; // the call itself fails with ENOTDIR, reported as such
+    }
+    return local;
+  }
+
+  /** A local I/O error as the one-line host error the CLI prints (ENOSPC, EROFS, EACCES, …). */
+  private ioError(what: string, e: unknown): FleetError {
+    if (e instanceof FleetError) return e;
+    return new FleetError(undefined, `${what}: ${ioReason(e)}`, { host: this.target, cause: e });
+  }
+
+  /**
    * Map a target path into the root. `..` segments are refused rather than normalised away so
    * that a bug upstream can never make a write escape the host's directory.
    */
@@ -119,45 +187,58 @@ export class LocalTransport implements Transport {
 
   async stat(path: string): Promise<FileStat | null> {
     try {
-      const st = lstatSync(this.localPath(path));
+      const st = lstatSync(this.contained(path, false));
       const type = st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : "other";
       return { type, mode: st.mode & 0o7777, size: st.size };
     } catch (e) {
       if (isAbsent(e)) return null;
-      throw e;
+      throw this.ioError(`cannot stat ${path}`, e);
     }
   }
 
   async readFile(path: string): Promise<Buffer | null> {
     try {
-      return readFileSync(this.localPath(path));
+      // O_NOFOLLOW: a manifest, marker or blob that is a symlink is refused, not followed (ADR 130).
+      const fd = openSync(this.contained(path, false), fsc.O_RDONLY | fsc.O_NOFOLLOW);
+      try {
+        return readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       if (isAbsent(e)) return null;
-      throw e;
+      if (errno(e) === "ELOOP") {
+        throw new FleetError(undefined, `${this.localPath(path)} is a symlink inside the host's folder ${this.root}; fleet never follows a symlink there; replace it with the real file`);
+      }
+      throw this.ioError(`cannot read ${path}`, e);
     }
   }
 
   async readlink(path: string): Promise<string | null> {
     try {
-      return readlinkSync(this.localPath(path));
+      return readlinkSync(this.contained(path, false));
     } catch (e) {
       // EINVAL: it exists but is not a symlink — for a pointer that is as good as absent.
       if (isAbsent(e) || errno(e) === "EINVAL") return null;
-      throw e;
+      throw this.ioError(`cannot read the link ${path}`, e);
     }
   }
 
   async readdir(path: string): Promise<string[] | null> {
     try {
-      return readdirSync(this.localPath(path)).sort();
+      return readdirSync(this.contained(path, true)).sort();
     } catch (e) {
       if (isAbsent(e)) return null;
-      throw e;
+      throw this.ioError(`cannot list ${path}`, e);
     }
   }
 
   async mkdirp(path: string): Promise<void> {
-    mkdirSync(this.localPath(path), { recursive: true });
+    try {
+      mkdirAll(this.contained(path, true));
+    } catch (e) {
+      throw this.ioError(`cannot create directory ${path}`, e);
+    }
   }
 
   // The metadata calls below are synchronous and only fsync(2) goes to the thread pool (ADR 082):
@@ -165,7 +246,15 @@ export class LocalTransport implements Transport {
   // trip per call cost more CPU and latency than the call itself. The order of the steps (write,
   // chmod, fsync, close, rename) is unchanged, so a crash leaves the same states as before.
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
-    const dest = this.localPath(path);
+    try {
+      await this.writeLocal(path, data, mode);
+    } catch (e) {
+      throw this.ioError(`cannot write ${path}`, e);
+    }
+  }
+
+  private async writeLocal(path: string, data: Buffer, mode: number): Promise<void> {
+    const dest = this.contained(path, false);
     const dir = dirname(dest);
     const tmp = join(dir, `.${basename(dest)}.fleet-tmp-${process.pid}`);
     const fd = inParentDir(dir, () => openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600));
@@ -174,9 +263,13 @@ export class LocalTransport implements Transport {
       // chmod after creation: the requested mode is exact, whatever the umask.
       fchmodSync(fd, mode);
       await fsyncOnPool(fd);
-    } finally {
+    } catch (e) {
+      // A full disk must not stay fuller for the half-written temp file.
       closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw e;
     }
+    closeSync(fd);
     try {
       renameSync(tmp, dest);
     } catch (e) {
@@ -186,40 +279,53 @@ export class LocalTransport implements Transport {
   }
 
   async symlinkAtomic(path: string, target: string): Promise<void> {
-    const dest = this.localPath(path);
-    const dir = dirname(dest);
-    const tmp = join(dir, `.${basename(dest)}.fleet-tmp-${process.pid}`);
-    rmSync(tmp, { force: true });
-    inParentDir(dir, () => symlinkSync(target, tmp));
-    renameSync(tmp, dest);
+    try {
+      const dest = this.contained(path, false);
+      const dir = dirname(dest);
+      const tmp = join(dir, `.${basename(dest)}.fleet-tmp-${process.pid}`);
+      rmSync(tmp, { force: true });
+      inParentDir(dir, () => symlinkSync(target, tmp));
+      renameSync(tmp, dest);
+    } catch (e) {
+      throw this.ioError(`cannot point ${path} at ${target}`, e);
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {
-    renameSync(this.localPath(from), this.localPath(to));
+    try {
+      renameSync(this.contained(from, false), this.contained(to, false));
+    } catch (e) {
+      throw this.ioError(`cannot rename ${from} to ${to}`, e);
+    }
   }
 
   async remove(path: string): Promise<void> {
     try {
-      unlinkSync(this.localPath(path));
+      unlinkSync(this.contained(path, false));
     } catch (e) {
       if (isAbsent(e)) return;
-      throw e;
+      throw this.ioError(`cannot remove ${path}`, e);
     }
   }
 
   async removeTree(path: string): Promise<void> {
-    await makeWritable(this.localPath(path));
-    await fs.rm(this.localPath(path), { recursive: true, force: true });
+    try {
+      const local = this.contained(path, false);
+      await makeWritable(local);
+      await fs.rm(local, { recursive: true, force: true });
+    } catch (e) {
+      throw this.ioError(`cannot remove ${path}`, e);
+    }
   }
 
   async rmdirIfEmpty(path: string): Promise<boolean> {
     try {
-      rmdirSync(this.localPath(path));
+      rmdirSync(this.contained(path, false));
       return true;
     } catch (e) {
       const c = errno(e);
       if (isAbsent(e) || c === "ENOTEMPTY" || c === "EEXIST") return false;
-      throw e;
+      throw this.ioError(`cannot remove directory ${path}`, e);
     }
   }
 
@@ -228,8 +334,8 @@ export class LocalTransport implements Transport {
   }
 
   private async digestOne(path: string): Promise<FileDigest | null> {
-    const local = this.localPath(path);
     try {
+      const local = this.contained(path, false);
       // Synchronous for small files: thousands of config files hash several times faster without
       // a thread-pool hop per syscall, and the CLI has nothing else to do meanwhile.
       const st = lstatSync(local);
@@ -246,7 +352,7 @@ export class LocalTransport implements Transport {
       return { sha256: hash.digest("hex"), mode };
     } catch (e) {
       if (isAbsent(e)) return null;
-      throw e;
+      throw this.ioError(`cannot read ${path}`, e);
     }
   }
 
@@ -265,17 +371,26 @@ export class LocalTransport implements Transport {
     for (const item of items) {
       const [present] = await this.storePathsPresent([item.remotePath]);
       if (present) continue;
-      const dest = this.localPath(item.remotePath);
-      const tmp = `${dest}.tmp-${process.pid}`;
-      await this.removeLocalTree(tmp);
-      await fs.mkdir(dirname(dest), { recursive: true });
-      bytes += await copyTree(item.localPath, tmp);
-      // A half-pushed entry without its marker is garbage from a crash: replace it.
-      await this.removeLocalTree(dest);
-      await fs.rename(tmp, dest);
+      try {
+        bytes += await this.pushOne(item);
+      } catch (e) {
+        throw this.ioError(`cannot push store path ${item.remotePath}`, e);
+      }
     }
     this.sent += bytes;
     return { bytes };
+  }
+
+  private async pushOne(item: StorePush): Promise<number> {
+    const dest = this.contained(item.remotePath, false);
+    const tmp = `${dest}.tmp-${process.pid}`;
+    await this.removeLocalTree(tmp);
+    await fs.mkdir(dirname(dest), { recursive: true });
+    const bytes = await copyTree(item.localPath, tmp);
+    // A half-pushed entry without its marker is garbage from a crash: replace it.
+    await this.removeLocalTree(dest);
+    await fs.rename(tmp, dest);
+    return bytes;
   }
 
   private async removeLocalTree(local: string): Promise<void> {
@@ -325,11 +440,15 @@ export class LocalTransport implements Transport {
 
   async acquireLock(dir: string, holder: LockHolder): Promise<LockHandle> {
     await this.mkdirp(dir);
-    return acquireLocalLock({
-      lockFile: this.localPath(posix.join(dir, "lock")),
-      holder,
-      what: `${this.target}/${posix.basename(dir)}`,
-    });
+    try {
+      return await acquireLocalLock({
+        lockFile: this.contained(posix.join(dir, "lock"), false),
+        holder,
+        what: `${this.target}/${posix.basename(dir)}`,
+      });
+    } catch (e) {
+      throw this.ioError(`cannot lock ${dir}`, e);
+    }
   }
 
   async close(): Promise<void> {

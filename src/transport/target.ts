@@ -11,14 +11,32 @@ export interface SshTarget {
 
 const TARGET_RE = /^ssh:\/\/([A-Za-z0-9._][A-Za-z0-9._-]*)@(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?\/?$/;
 
+/**
+ * A target as messages show it: quoted, and JSON-escaped when it holds anything beyond printable
+ * ASCII, so a target with a newline or an escape sequence can never forge an output line.
+ */
+export function shownTarget(target: string): string {
+  return /^[\x20-\x7e]*$/.test(target) && !target.includes("'") ? `'${target}'` : JSON.stringify(target);
+}
+
+/**
+ * Why a target is malformed, or undefined when it is a well-formed `ssh://user@host[:port]`.
+ * Used the same way over SSH, under --transport-root and by `fleet check` (ADR 133).
+ */
+export function targetProblem(target: string): string | undefined {
+  const m = TARGET_RE.exec(target);
+  if (!m) return `malformed target ${shownTarget(target)}: expected ssh://user@host[:port]`;
+  const port = m[3] === undefined ? 22 : Number(m[3]);
+  if (port < 1 || port > 65535) return `malformed target ${shownTarget(target)}: port ${m[3]} is out of range`;
+  return undefined;
+}
+
 /** Parse a target; a malformed one is a usage error (exit 2) before anything runs. */
 export function parseTarget(target: string): SshTarget {
-  const m = TARGET_RE.exec(target);
-  if (!m) {
-    throw new UsageError(`malformed target '${target}': expected ssh://user@host[:port]`);
-  }
+  const problem = targetProblem(target);
+  if (problem !== undefined) throw new UsageError(problem);
+  const m = TARGET_RE.exec(target)!;
   const port = m[3] === undefined ? 22 : Number(m[3]);
-  if (port < 1 || port > 65535) throw new UsageError(`malformed target '${target}': port ${m[3]} is out of range`);
   const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
   return { user: m[1]!, host, port, explicitPort: m[3] !== undefined };
 }
@@ -31,7 +49,11 @@ export function sanitiseTarget(target: string): string {
   const stripped = target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "");
   const name = stripped.replace(/[^A-Za-z0-9._@-]/g, "_");
   if (name === "" || name === "." || name === "..") {
-    throw new UsageError(`target '${target}' maps to an unusable directory name '${name}' under --transport-root`);
+    throw new UsageError(`target ${shownTarget(target)} maps to an unusable directory name '${name}' under --transport-root`);
+  }
+  // NAME_MAX: a longer directory name fails every call with ENAMETOOLONG.
+  if (Buffer.byteLength(name) > 255) {
+    throw new UsageError(`target ${shownTarget(target)} maps to a directory name of ${Buffer.byteLength(name)} bytes under --transport-root, more than the 255 a file name may have; shorten it`);
   }
   return name;
 }

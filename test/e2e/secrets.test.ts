@@ -337,7 +337,7 @@ module S { backend = "systemd"
     const r = runFleet(["apply", join(dir, "fleet.pcl"), "--dry-run", "--transport-root", out]);
     expect(r.code).toBe(0);
     expect(readFileSync(join(out, "ops@h.internal/etc/s"), "utf8")).toBe('a"b\\c$d\nline2\n');
-    expect(readFileSync(join(out, "ops@h.internal/etc/fleet/secrets/svc.env"), "utf8")).toBe('K="a\\"b\\\\c\\$d\\nline2\\n"\n');
+    expect(readFileSync(join(out, "ops@h.internal/etc/fleet/secrets/svc.env"), "utf8")).toBe('K="a\\"b\\\\c\\$d\nline2\n"\n'); // newlines as themselves (ADR 137)
   });
 
   it("with a relative path is never read from the working directory: [E11]", () => {

@@ -1,6 +1,6 @@
 /**
  * A connection that drops while `fleet apply` is on the host (here: during the health check,
- * after the flip) fails that host with the transport's "dropped; re-run" message — never as a
+ * after the flip) fails that host with the transport's "dropped during …" message — never as a
  * failed health check, which would wrongly blame the new generation — and touches nothing
  * further; the next apply completes.
  */
@@ -56,18 +56,20 @@ describe.skipIf(!HAVE_SSHD)("a connection dropped mid-apply", () => {
 
     expect(await exited).toBe(1);
     expect(out).toBe("fleet: 0/1 host(s) deployed\n");
-    expect(err).toMatch(new RegExp(`^✗ Drop → ${target.replace(/[.]/g, "\\.")}: connection to ${target.replace(/[.]/g, "\\.")} dropped \\([^)]*\\); re-run to finish this host\\n$`));
+    expect(err).toMatch(new RegExp(`^✗ Drop → ${target.replace(/[.]/g, "\\.")}: connection to ${target.replace(/[.]/g, "\\.")} dropped \\([^)]*\\) during run 'touch .*'; the next apply or rollback finishes it\\n$`));
     // The flip had happened; with the connection gone nothing was rolled back.
     const current = `${HOME}/.${tag}/drop/deployments/Drop/current`;
     expect(readlinkSync(current)).toBe("gen-002.json");
 
     writeFileSync(release, "");
     const again = rig.fleet(["apply", fleet("v2")], "drop");
-    // The lock shell was killed with its session before it could empty the lock file: the flock is
-    // free, and the leftover holder record is reported once as a takeover (ADR 052, 058).
+    // The lock's flock died with the session, so the lock is free. Whether the leftover holder
+    // record is reported as a takeover (ADR 052, 058) depends on which process of the killed tree
+    // went first: the lock shell may still have seen EOF and emptied the file. Either is correct;
+    // never "locked by".
     const t = target.replace(/[.]/g, "\\.");
     expect(again.stderr).toMatch(
-      new RegExp(`^⚠ Drop → ${t}: took over the lock of ${t}/Drop left by pid ${child.pid} on host ${hostname()} \\(started [0-9T:.Z-]+\\), which is gone\\n$`),
+      new RegExp(`^(⚠ Drop → ${t}: took over the lock of ${t}/Drop left by pid ${child.pid} on host ${hostname()} \\(started [0-9T:.Z-]+\\), which is gone\\n)?$`),
     );
     expect(again.code).toBe(0);
     expect(readlinkSync(current)).toBe("gen-003.json");

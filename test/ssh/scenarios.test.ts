@@ -236,9 +236,11 @@ describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
       const res = r.fleet(["apply", fleet], state);
       expect(res.code).toBe(1);
       expect(res.stdout).toBe(`✓ Good → ${r.targets[1]}\nfleet: 1/2 host(s) deployed\n`);
-      expect(res.stderr).toBe(
-        `✗ Bad → ${r.targets[0]}: config file path '${bad}' of stack 'Bad' is not absolute and normalised (no '..', '.', '//' or trailing '/'); write it like '/etc/app/app.conf'\n`,
-      );
+      // A located [E6] on the path value (ADR 136), then the rendered diagnostic with its hint.
+      const lit = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const headline = `config file path '${bad}' of stack 'Bad' is not absolute and normalised (no '..', '.', '//' or trailing '/')`;
+      expect(res.stderr).toMatch(new RegExp(`^${lit(`✗ Bad → ${r.targets[0]}: hosts/Bad.pcl:`)}\\d+:\\d+: error: ${lit(`[E6] ${headline}`)}\n`));
+      expect(res.stderr).toContain("write it like '/etc/app/app.conf'");
       expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
       // The target is untouched: no managed file, no escape, no deployments, no store push.
       expect(existsSync(r.onHost(0, base(0)))).toBe(false);

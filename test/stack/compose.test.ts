@@ -130,7 +130,7 @@ describe("composeStack errors", () => {
     (path) => {
       const errs = errorsOf(webModules({ configFiles: [{ path, content: "x" }] }));
       expect(errs).toEqual([
-        `config file path '${path}' of stack 'WebStack' is not absolute and normalised (no '..', '.', '//' or trailing '/'); write it like '/etc/app/app.conf'`,
+        `[E6] config file path '${path}' of stack 'WebStack' is not absolute and normalised (no '..', '.', '//' or trailing '/'); write it like '/etc/app/app.conf'`,
       ]);
     },
   );
@@ -250,7 +250,7 @@ describe("composeStack errors", () => {
   it("refuses an invalid config file mode and a non-positive health check timeout", () => {
     const errs = errorsOf(webModules({ configFiles: [{ path: "/etc/a", content: "x", mode: "rw-r--r--" }], healthChecks: [{ name: "h", command: "true", timeout: 0 }] }));
     expect(errs).toHaveLength(2);
-    expect(errs[0]).toContain("is 'rw-r--r--', which is not an octal mode");
+    expect(errs[0]).toContain("[E6] mode 'rw-r--r--' of config file '/etc/a' of stack 'WebStack' is not an octal permission string");
     expect(errs[1]).toContain("give a positive number of seconds");
   });
 });

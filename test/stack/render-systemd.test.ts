@@ -94,7 +94,7 @@ describe("renderSystemd golden units", () => {
     expect(unit).toContain("EnvironmentFile=/etc/fleet/secrets/api.env\n");
     expectGolden("literal-and-secret-env.service", unit);
     expect(file(files, "/etc/fleet/secrets/api.env").content.toString("utf8")).toBe(
-      'API_TOKEN="tok\\"en\\\\with\\$HOME\\nand newline"\n' + 'DB_PASSWORD="hunter2"\n',
+      'API_TOKEN="tok\\"en\\\\with\\$HOME\nand newline"\n' + 'DB_PASSWORD="hunter2"\n',
     );
   });
 });

@@ -38,9 +38,9 @@ describe("environmentAssignment", () => {
 });
 
 describe("envFileLine", () => {
-  it("always quotes and escapes \\ \" $ and newline exactly as SPEC §3 says", () => {
+  it("always quotes, escapes \\ \" $, and writes a newline as itself (ADR 137)", () => {
     expect(envFileLine("K", "plain")).toBe('K="plain"');
-    expect(envFileLine("K", 'a\\b"c$d\ne%f')).toBe('K="a\\\\b\\"c\\$d\\ne%f"');
+    expect(envFileLine("K", 'a\\b"c$d\ne%f')).toBe('K="a\\\\b\\"c\\$d\ne%f"');
   });
 });
 

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { applyFleet } from "../../deploy/fleet-apply.js";
 import { ExitCode } from "../exit-code.js";
+import { watchInterrupts } from "../interrupt.js";
+import { dieAtOption } from "../kill-points.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
 import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
@@ -52,6 +54,7 @@ export function registerApply(program: Command): void {
       const json = Boolean(flags.json);
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
+      const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o)), { beforeReport: () => progress.stop(), json });
       const rollout = rolloutPrinter(out, json, (h) => progress.done(h));
       let outcomes;
       try {
@@ -76,9 +79,15 @@ export function registerApply(program: Command): void {
           rollbackOnHalt: Boolean(flags.rollbackOnHalt),
           onRollout: rollout.onRollout,
           clock: () => new Date(),
-          ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
-          onProgress: (e) => progress.update(e),
+          ...dieAtOption(),
+          onPlan: watch.plan,
+          onFinish: watch.finished,
+          onProgress: (e) => {
+            watch.progress(e);
+            progress.update(e);
+          },
           onReport: (o) => {
+            watch.reported(o);
             progress.done(o.host);
             if (!json) reportApplied(out, o);
           },
@@ -89,6 +98,7 @@ export function registerApply(program: Command): void {
         handleRefusal(out, e);
       } finally {
         progress.stop();
+        watch.stop();
       }
       const { ok, counted, suffix } = summaryCounts(outcomes);
       const summary = rollout.summary();

@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import { rollbackFleet } from "../../deploy/fleet-rollback.js";
 import { ExitCode } from "../exit-code.js";
+import { watchInterrupts } from "../interrupt.js";
+import { dieAtOption } from "../kill-points.js";
+import type { HostOutcome } from "../../deploy/outcome.js";
+import type { HostRecord } from "../../plan/fleet-model.js";
 import { outcomesJson, refusalJson, writeJson } from "../json-report.js";
 import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput } from "../output.js";
@@ -31,6 +35,13 @@ export function registerRollback(program: Command): void {
     const json = Boolean(flags.json);
     const progress = liveProgress();
     const out = progress.wrap(processOutput());
+    // Rollback prints its lines at the end; an interrupt prints those of the hosts that finished.
+    let planned: readonly HostRecord[] = [];
+    const shared = (o: HostOutcome): boolean => planned.filter((h) => h.stack === o.host.stack).length > 1;
+    const watch = watchInterrupts("rollback", out, (o) => (json ? undefined : reportRolledBack(out, o, shared(o))), {
+      beforeReport: () => progress.stop(),
+      json,
+    });
     let outcomes;
     try {
       outcomes = await rollbackFleet({
@@ -42,8 +53,16 @@ export function registerRollback(program: Command): void {
         jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         includeMaintenance: Boolean(flags.includeMaintenance),
-        ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
-        onProgress: (e) => progress.update(e),
+        ...dieAtOption(),
+        onPlan: (hosts) => {
+          planned = hosts;
+          watch.plan(hosts);
+        },
+        onFinish: watch.finished,
+        onProgress: (e) => {
+          watch.progress(e);
+          progress.update(e);
+        },
         onReport: (o) => progress.done(o.host),
       });
     } catch (e) {
@@ -52,6 +71,7 @@ export function registerRollback(program: Command): void {
       handleRefusal(out, e);
     } finally {
       progress.stop();
+      watch.stop();
     }
     if (json) {
       writeJson(outcomesJson("rollback", outcomes));
