@@ -23,7 +23,7 @@ export function hostFields(h: HostRecord) {
   return { stack: h.stack, target: h.target, machine: h.machine, tags: [...h.tags] };
 }
 
-const OUTCOME_STATUSES: readonly HostStatus[] = ["ok", "failed", "blocked", "not-attempted", "rolled-back"];
+const OUTCOME_STATUSES: readonly HostStatus[] = ["ok", "failed", "blocked", "not-attempted", "rolled-back", "skipped"];
 
 function outcomeError(o: HostOutcome): JsonProblem | null {
   if (o.status === "ok") return null;

@@ -63,6 +63,7 @@ export function reportApplied(out: Output, o: HostOutcome): void {
       break;
     case "blocked":
     case "not-attempted":
+    case "skipped":
       out.err(`${out.dim("⊘")} ${hostLabel(o)}: ${o.reason ?? o.status}`);
       break;
   }
@@ -99,13 +100,27 @@ const BREAKDOWN: readonly [HostOutcome["status"], string][] = [
 ];
 
 /**
+ * The summary's counts (ADR 180): hosts skipped for maintenance are neither successes nor
+ * failures — left out of `N/M` and named after it.
+ */
+export function summaryCounts(outcomes: readonly HostOutcome[]): { ok: number; counted: number; suffix: string } {
+  const skipped = outcomes.filter((o) => o.status === "skipped").length;
+  return {
+    ok: outcomes.filter((o) => o.status === "ok").length,
+    counted: outcomes.length - skipped,
+    suffix: skipped > 0 ? `, ${skipped} skipped (maintenance)` : "",
+  };
+}
+
+/**
  * The seed's summary `fleet: N/M host(s) deployed`; when not every host succeeded, followed by
- * what became of the others: `fleet: 4/6 host(s) deployed (1 rolled back, 1 failed)`.
+ * what became of the others: `fleet: 4/6 host(s) deployed (1 rolled back, 1 failed)`. Hosts
+ * skipped for maintenance are named after the count (ADR 180).
  */
 export function summaryLine(outcomes: readonly HostOutcome[], verb: "deployed" | "rolled back"): string {
-  const ok = outcomes.filter((o) => o.status === "ok").length;
-  const line = `fleet: ${ok}/${outcomes.length} host(s) ${verb}`;
-  if (ok === outcomes.length) return line;
+  const { ok, counted, suffix } = summaryCounts(outcomes);
+  const line = `fleet: ${ok}/${counted} host(s) ${verb}${suffix}`;
+  if (ok === counted) return line;
   const parts = BREAKDOWN.map(([s, word]) => [outcomes.filter((o) => o.status === s).length, word] as const)
     .filter(([n]) => n > 0)
     .map(([n, word]) => `${n} ${word}`);

@@ -5,7 +5,7 @@
 import { homedir, hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
 import type { ArtifactEdge } from "../plan/artifact-graph.js";
-import type { HostRecord } from "../plan/fleet-model.js";
+import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { planHash } from "../plan/plan-doc.js";
 import { chooseRollout, type RolloutFlags } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
@@ -38,6 +38,8 @@ export interface ApplyOptions extends TransportOptions {
   readonly expectPlan?: string;
   /** `--only` selectors; undefined = every host. */
   readonly only?: readonly string[];
+  /** `--include-maintenance`: deploy `maintenance` hosts too (ADR 180). */
+  readonly includeMaintenance?: boolean;
   readonly clock: () => Date;
   readonly dieAt?: string;
   readonly onProgress?: (e: ProgressEvent) => void;
@@ -61,9 +63,15 @@ function holder(): LockHolder {
   return { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
 }
 
-/** The first upstream edge whose producer did not end ok, for the `blocked` line. */
+/**
+ * The first upstream edge whose producer did not end ok, for the `blocked` line. A producer
+ * skipped for maintenance whose current manifest was read counts as ok (ADR 180).
+ */
 function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, HostOutcome>): ArtifactEdge | undefined {
-  return edges.find((e) => results.get(e.producer)?.status !== "ok");
+  return edges.find((e) => {
+    const r = results.get(e.producer);
+    return !(r?.status === "ok" || (r?.status === "skipped" && r.artifacts !== undefined));
+  });
 }
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
@@ -76,7 +84,9 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
       throw new FleetError(undefined, `the plan changed: expected plan_hash ${options.expectPlan}, the fleet now plans to ${actual}; review it with 'fleet plan' and apply again`);
     }
   }
-  const selected = selectHosts(fleet.model.hosts, options.only);
+  // Decommissioned hosts are never contacted (ADR 180): out of the selection, and never read.
+  const selected = new Set([...selectHosts(fleet.model.hosts, options.only)].filter((i) => lifecycleOf(fleet.hosts[i]!.record) !== "decommissioned"));
+  const skipped = (i: number): boolean => !options.includeMaintenance && lifecycleOf(fleet.hosts[i]!.record) === "maintenance";
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
@@ -88,7 +98,9 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
     resource: (i) => fleet.hosts[i]!.record.target,
     settle: (i, done) => {
       const host = fleet.hosts[i]!.record;
+      if (lifecycleOf(host) === "decommissioned") return { host, status: "skipped", reason: "decommissioned", warnings: [] };
       if (!selected.has(i) && !feedsSelection(fleet, i, selected)) return { host, status: "ok", warnings: [] };
+      if (skipped(i)) return feedsSelection(fleet, i, selected) ? undefined : { host, status: "skipped", reason: MAINTENANCE, warnings: [] };
       const edge = blockedBy(fleet.graph.incoming.get(i) ?? [], done);
       if (edge) {
         const [machine, name] = splitArtifact(edge.artifact);
@@ -99,6 +111,12 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
     },
     run: async (i, done) => {
       if (!selected.has(i)) return currentArtifacts(fleet.hosts[i]!.record, ctx);
+      if (skipped(i)) {
+        // Skipped, yet its consumers read its artifacts from its current manifest, as under --only.
+        const current = await currentArtifacts(fleet.hosts[i]!.record, ctx);
+        const artifacts = current.status === "ok" && current.artifacts ? { artifacts: current.artifacts } : {};
+        return { host: fleet.hosts[i]!.record, status: "skipped", reason: MAINTENANCE, warnings: [], ...artifacts };
+      }
       const outcome = await deployOne(fleet.hosts[i]!, fleet, done, ctx);
       options.onFinish?.(outcome);
       if (outcome.status !== "ok") failedOnce = true;
@@ -114,6 +132,8 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, hooks((o) => options.onReport?.(o)));
   return fleet.graph.order.filter((i) => selected.has(i)).map((i) => results.get(i)!);
 }
+
+export const MAINTENANCE = "skipped (maintenance)";
 
 /** Does an unselected host produce an artifact a selected host consumes? */
 function feedsSelection(fleet: LoadedFleet, index: number, selected: ReadonlySet<number>): boolean {

@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
 import { stableTopologicalOrder } from "../plan/artifact-graph.js";
-import type { HostRecord } from "../plan/fleet-model.js";
+import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots, type Roots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
@@ -28,6 +28,8 @@ export interface RollbackOptions extends TransportOptions {
   /** Hosts rolled back (and read) at once; consumers still go before their producers. */
   readonly jobs: number;
   readonly only?: readonly string[];
+  /** `--include-maintenance`: roll back `maintenance` hosts too (ADR 180). */
+  readonly includeMaintenance?: boolean;
   readonly dieAt?: string;
   readonly onReport?: (o: HostOutcome) => void;
   /** The selected hosts in rollback order, before the first starts (for an interrupt report). */
@@ -74,10 +76,13 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
   const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
   const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
-  const selected = selectHosts(model.hosts, options.only);
+  // Decommissioned hosts are never contacted (ADR 180): not selected, their manifests not read.
+  const selected = new Set([...selectHosts(model.hosts, options.only)].filter((i) => lifecycleOf(model.hosts[i]!) !== "decommissioned"));
   const pool = new TransportPool(withHostSudo(model.hosts, options));
   try {
-    const views = await mapLimit(model.hosts, options.jobs, (record) => viewHost(pool, record, roots));
+    const views = await mapLimit(model.hosts, options.jobs, (record) =>
+      lifecycleOf(record) === "decommissioned" ? Promise.resolve<HostView>({ record, refs: [] }) : viewHost(pool, record, roots),
+    );
     const { order, consumersOf } = rollbackOrder(views);
     const selectedOrder = order.filter((i) => selected.has(i));
     const position = new Map(order.map((host, at) => [host, at]));
@@ -130,6 +135,9 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
       producers: (i) => [...(consumersOf.get(i) ?? [])].filter((c) => position.get(c)! < position.get(i)!),
       resource: (i) => views[i]!.record.target,
       settle: (i) => {
+        if (!options.includeMaintenance && lifecycleOf(views[i]!.record) === "maintenance") {
+          return { host: views[i]!.record, status: "skipped", reason: "skipped (maintenance)", warnings: [] };
+        }
         if (options.failFast && failedOnce) return { host: views[i]!.record, status: "not-attempted", reason: "not attempted (fail-fast)", warnings: [] };
         return undefined;
       },

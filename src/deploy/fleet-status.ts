@@ -8,7 +8,7 @@ import { fileDrift, missingStorePaths, type FileDrift } from "../manifest/drift.
 import { readCurrent } from "../manifest/generations.js";
 import { stackDir } from "../manifest/layout.js";
 import { readPending, type PendingOperation } from "../manifest/pending.js";
-import type { HostRecord } from "../plan/fleet-model.js";
+import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
@@ -73,7 +73,8 @@ export async function fleetStatus(options: StatusOptions): Promise<HostState[]> 
     return t;
   };
   try {
-    const hosts = model.hosts.filter((h) => selected.has(h.index));
+    // Decommissioned hosts are listed by `info`/`machines` only, never contacted (ADR 180).
+    const hosts = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) !== "decommissioned");
     return await mapLimit(hosts, options.jobs, async (host) => {
       const progress = (stage: string): void => options.onProgress?.({ host, stage });
       const state = await readHostState(host, transportFor, roots.deployments, options.checkStorePaths, progress);
@@ -134,7 +135,7 @@ async function readHostState(
 }
 
 /** A host that cannot be read is reported, not fatal; usage errors and bugs still propagate. */
-function hostError(e: unknown): { code?: string; message: string } {
+export function hostError(e: unknown): { code?: string; message: string } {
   if (e instanceof UsageError) throw e;
   if (e instanceof FleetError) return { ...(e.code !== undefined ? { code: e.code } : {}), message: e.headline };
   // The target's own file-system errors (EACCES, EIO, …) say what is wrong with that host.

@@ -6,7 +6,8 @@ import type { CapturedOutput } from "../captured-output.js";
 
 export type { CapturedOutput };
 
-export type HostStatus = "ok" | "failed" | "blocked" | "not-attempted" | "rolled-back";
+/** `skipped`: a `maintenance` host left alone (ADR 180); neither a success nor a failure. */
+export type HostStatus = "ok" | "failed" | "blocked" | "not-attempted" | "rolled-back" | "skipped";
 
 export interface HostOutcome {
   readonly host: HostRecord;

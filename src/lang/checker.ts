@@ -170,6 +170,13 @@ export class Checker {
       case "rec":
         this.checkRecord(v, s, span, s.plainCodes ? { ...ctx, plainCodes: true } : ctx, what);
         return;
+      case "oneOf":
+        if (typeof v !== "string") this.mismatch(v, "Str", span, ctx, what);
+        else if (!s.values.includes(v)) {
+          const c = closest(v, s.values);
+          this.ev.error(this.code(ctx, "E1"), messages.notOneOf(what(), v, s.values), span, [], c === undefined ? undefined : messages.didYouMean(c));
+        }
+        return;
     }
   }
 

@@ -36,6 +36,7 @@ export const messages = {
   unknownModule: (name: string) => `unknown module ${q(name)}`,
   unknownField: (field: string, on: string) => `unknown field ${q(field)} on ${on}`,
   unknownType: (name: string) => `unknown type ${q(name)}; use Bool, Int, Str, Path, List<τ> or Rec<…>`,
+  notOneOf: (what: string, v: string, values: readonly string[]) => `${what} is ${q(v)}; it must be one of ${values.map(q).join(", ")}`,
   didYouMean: (name: string) => `did you mean ${q(name)}?`,
 
   // E3 — missing or duplicate

@@ -16,7 +16,9 @@ export type Schema =
   /** `plainCodes`: inside the Fleet module, still E1/E2/E3 rather than E14 (ADR 160). */
   | { readonly k: "rec"; readonly name: string; readonly fields: Readonly<Record<string, FieldSchema>>; readonly plainCodes?: true }
   /** A record with any keys; `values` constrains each value when given. */
-  | { readonly k: "anyRec"; readonly values?: Schema };
+  | { readonly k: "anyRec"; readonly values?: Schema }
+  /** A Str that must be one of `values` (a host record's `lifecycle`). */
+  | { readonly k: "oneOf"; readonly values: readonly string[] };
 
 export interface FieldSchema {
   readonly s: Schema;
@@ -89,10 +91,14 @@ export const stackSchema: Schema = {
   },
 };
 
+export const LIFECYCLES = ["active", "maintenance", "decommissioned"] as const;
+const lifecycle: Schema = { k: "oneOf", values: LIFECYCLES };
+
 export const hostSchema: Schema = {
   k: "rec",
   name: "host record",
-  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)), sudo: opt(bool) },
+  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)), sudo: opt(bool),
+    lifecycle: opt(lifecycle) },
 };
 
 /** `rollout = { waves = [1, "10%"] maxFailed = "5%" soak = 30 }` (ADR 160). */

@@ -18,6 +18,15 @@ export interface HostRecord {
   readonly tags: readonly string[];
   /** `sudo = true|false` in the record; absent means the `--sudo` flag decides (ADR 107). */
   readonly sudo?: boolean;
+  /** `lifecycle` of the record (ADR 180); absent means `active`. */
+  readonly lifecycle?: Lifecycle;
+}
+
+/** A host's place in its life (nixfleet): maintenance hosts are skipped, decommissioned never contacted. */
+export type Lifecycle = "active" | "maintenance" | "decommissioned";
+
+export function lifecycleOf(host: HostRecord): Lifecycle {
+  return host.lifecycle ?? "active";
 }
 
 export interface HookPair {
@@ -65,6 +74,7 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
         target: str(h["target"]) ?? "",
         machine: str(h["machine"]) ?? null,
         tags,
+        ...(h["lifecycle"] === "maintenance" || h["lifecycle"] === "decommissioned" ? { lifecycle: h["lifecycle"] } : {}),
         ...(typeof h["sudo"] === "boolean" ? { sudo: h["sudo"] } : {}),
       });
     });

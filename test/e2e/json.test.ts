@@ -97,7 +97,7 @@ describe("--json", () => {
     expect(applied.format_version).toBe(1);
     expect(applied.ok).toBe(false);
     expect(applied.hosts[0]!.error).toBeNull();
-    expect(applied.summary).toEqual({ total: 3, ok: 2, failed: 1, blocked: 0, not_attempted: 0, rolled_back: 0 });
+    expect(applied.summary).toEqual({ total: 3, ok: 2, failed: 1, blocked: 0, not_attempted: 0, rolled_back: 0, skipped: 0 });
     // No human lines in JSON mode, on either stream.
     expect(first.stderr).toBe("");
 

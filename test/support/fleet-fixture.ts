@@ -29,6 +29,8 @@ export interface HostSpec {
   readonly target: string;
   readonly machine?: string;
   readonly tags?: readonly string[];
+  /** The record's `lifecycle` field, written as given (ADR 180). */
+  readonly lifecycle?: string;
   /** Config files: target path → content (PCL string body, already escaped). */
   readonly files?: Readonly<Record<string, string>>;
   /** Extra text placed inside the stack module (e.g. producesArtifacts = [...]). */
@@ -58,7 +60,8 @@ export function writeFleet(dir: string, hosts: readonly HostSpec[], fleetExtra =
     .map((h) => {
       const machine = h.machine !== undefined ? ` machine = "${h.machine}"` : "";
       const tags = h.tags ? ` tags = [${h.tags.map((t) => `"${t}"`).join(", ")}]` : "";
-      return `    { file = "hosts/${h.stack}.pcl" stack = "${h.stack}" target = "${h.target}"${machine}${tags} }`;
+      const lifecycle = h.lifecycle !== undefined ? ` lifecycle = "${h.lifecycle}"` : "";
+      return `    { file = "hosts/${h.stack}.pcl" stack = "${h.stack}" target = "${h.target}"${machine}${tags}${lifecycle} }`;
     })
     .join("\n");
   const files: Record<string, string> = { "fleet.pcl": `module Fleet {\n  hosts = [\n${records}\n  ]\n${fleetExtra}\n}\n` };

@@ -10,7 +10,7 @@ import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, 
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { reportApplied, summaryLine, verboseLines } from "../report.js";
+import { reportApplied, summaryCounts, summaryLine, verboseLines } from "../report.js";
 import { openRunLog } from "../run-log.js";
 import { counts } from "../json-report.js";
 import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
@@ -27,6 +27,7 @@ interface ApplyFlags extends TargetFlagValues, RolloutFlagValues {
   autoRollback: boolean;
   expectPlan?: string;
   only?: string[];
+  includeMaintenance?: boolean;
   scenario: string[];
   json?: boolean;
   verbose?: boolean;
@@ -59,6 +60,7 @@ export function registerApply(program: Command): void {
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
     .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash", planHashArg)
+    .option("--include-maintenance", "also deploy hosts whose record says lifecycle = \"maintenance\"")
     .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)");
   addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
@@ -86,6 +88,7 @@ export function registerApply(program: Command): void {
           autoRollback: flags.autoRollback,
           ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
+          includeMaintenance: Boolean(flags.includeMaintenance),
           rollout: rolloutFlags(flags),
           rollbackOnHalt: Boolean(flags.rollbackOnHalt),
           onRollout: rollout.onRollout,
@@ -114,13 +117,13 @@ export function registerApply(program: Command): void {
         progress.stop();
         watch.stop();
       }
-      const ok = outcomes.filter((o) => o.status === "ok").length;
-      log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), ok === outcomes.length ? 0 : 1);
+      const { ok, counted } = summaryCounts(outcomes);
+      log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back", "skipped"]), ok === counted ? 0 : 1);
       const summary = rollout.summary();
       const body = outcomesJson("apply", outcomes, (h) => log.durationOf(h), log.id);
-      if (json) writeJsonDocument("apply", ok === outcomes.length, (summary ? withRolloutJson(body, outcomes, summary, Boolean(flags.rollbackOnHalt)) : body) as Record<string, unknown>);
+      if (json) writeJsonDocument("apply", ok === counted, (summary ? withRolloutJson(body, outcomes, summary, Boolean(flags.rollbackOnHalt)) : body) as Record<string, unknown>);
       else out.out(summaryLine(outcomes, "deployed"));
       rollout.finish();
-      if (ok !== outcomes.length) throw new ExitCode(1);
+      if (ok !== counted) throw new ExitCode(1);
     });
 }

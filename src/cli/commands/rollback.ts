@@ -11,7 +11,7 @@ import { addJobsFlag, addRunsDirFlag, addVerboseFlag, addJsonFlag, addOnlyFlag, 
 import { processOutput } from "../output.js";
 import { liveProgress } from "../progress.js";
 import { handleRefusal } from "../refusal.js";
-import { reportRolledBack, summaryLine, verboseLines } from "../report.js";
+import { reportRolledBack, summaryCounts, summaryLine, verboseLines } from "../report.js";
 import { openRunLog } from "../run-log.js";
 import { counts } from "../json-report.js";
 
@@ -19,6 +19,7 @@ interface RollbackFlags extends TargetFlagValues {
   failFast?: boolean;
   jobs: number;
   only?: string[];
+  includeMaintenance?: boolean;
   json?: boolean;
   verbose?: boolean;
   runsDir?: string;
@@ -35,6 +36,7 @@ export function registerRollback(program: Command): void {
   addVerboseFlag(cmd);
   addRunsDirFlag(cmd);
   addJobsFlag(cmd, "roll back");
+  cmd.option("--include-maintenance", "also roll back hosts whose record says lifecycle = \"maintenance\"");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -57,6 +59,7 @@ export function registerRollback(program: Command): void {
         failFast: Boolean(flags.failFast),
         jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
+        includeMaintenance: Boolean(flags.includeMaintenance),
         ...dieAtOption(),
         onPlan: (hosts) => {
           planned = hosts;
@@ -85,14 +88,14 @@ export function registerRollback(program: Command): void {
     log.end(counts(outcomes.map((o) => o.status), ["ok", "failed", "blocked", "not-attempted", "rolled-back"]), outcomes.every((o) => o.status === "ok") ? 0 : 1);
     if (json) {
       writeOutcomes("rollback", outcomes, log);
-      if (outcomes.some((o) => o.status !== "ok")) throw new ExitCode(1);
+      if (outcomes.some((o) => o.status !== "ok" && o.status !== "skipped")) throw new ExitCode(1);
       return;
     }
     const stacks = new Map<string, number>();
     for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
     for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1);
-    const ok = outcomes.filter((o) => o.status === "ok").length;
+    const { ok, counted } = summaryCounts(outcomes);
     out.out(summaryLine(outcomes, "rolled back"));
-    if (ok !== outcomes.length) throw new ExitCode(1);
+    if (ok !== counted) throw new ExitCode(1);
   });
 }

@@ -117,5 +117,7 @@ export function describeSchema(s: Schema): string {
       return `Rec (${s.name})`;
     case "anyRec":
       return s.values ? `Rec of ${describeSchema(s.values)}` : "Rec";
+    case "oneOf":
+      return `Str (one of ${s.values.map((v) => `"${v}"`).join(", ")})`;
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * `fleet ping` and `fleet exec` (issue 14, ADR 182) on real systemd machines of the rig (ADR 100):
+ * real sshd, host keys checked, commands run by the target's login shell through Transport.run.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FLEET_BIN, REPO_ROOT, runFleet, type CliResult } from "../support/cli.js";
+import { tempDir, writeFleet } from "../support/fleet-fixture.js";
+import { rigSkipReason, useSystemdRig } from "../support/systemd-rig.js";
+
+const rig = useSystemdRig([{ name: "web" }, { name: "db" }]);
+
+const shq = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** `fleet ARGS` inside a pseudo-terminal (util-linux `script`), typing `input` into it. */
+function inPty(args: readonly string[], input: string): Promise<CliResult> {
+  const cmd = [process.execPath, FLEET_BIN, ...args].map(shq).join(" ");
+  return new Promise((resolve) => {
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1", TERM: "dumb" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
+  const fleetFile = (extra: { unreachable?: boolean; retired?: boolean } = {}): string => {
+    const dir = tempDir();
+    return writeFleet(dir, [
+      { stack: "WebStack", target: rig.get("web").target, machine: "web", tags: ["app"], files: { "/etc/w": "w" } },
+      { stack: "DbStack", target: rig.get("db").target, machine: "db", files: { "/etc/d": "d" } },
+      ...(extra.unreachable ? [{ stack: "GoneStack", target: "ssh://deploy@127.0.0.1:1", machine: "gone", files: { "/etc/g": "g" } }] : []),
+      ...(extra.retired ? [{ stack: "OldStack", target: "ssh://deploy@127.0.0.1:1", machine: "old", lifecycle: "decommissioned", files: { "/etc/o": "o" } }] : []),
+    ]);
+  };
+  const ssh = (): string[] => ["--key", rig.keyPath, "--known-hosts", rig.knownHostsPath, "--connect-timeout", "5"];
+
+  it("ping reports each host's connect time and remote user; a decommissioned host is not contacted", () => {
+    const r = runFleet(["ping", fleetFile({ retired: true }), ...ssh()]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(new RegExp(`^✓ web \\(${rig.get("web").target}\\): \\d+ ms, user deploy\\n✓ db \\(${rig.get("db").target}\\): \\d+ ms, user deploy\\nfleet: 2/2 host\\(s\\) reachable\\n$`));
+    expect(r.code).toBe(0);
+    const json = JSON.parse(runFleet(["ping", fleetFile(), ...ssh(), "--json", "--only", "db"]).stdout) as { command: string; hosts: Record<string, unknown>[] };
+    expect(json.command).toBe("ping");
+    expect(json.hosts).toHaveLength(1);
+    expect(json.hosts[0]).toMatchObject({ machine: "db", reachable: true, user: "deploy", error: null });
+    expect(typeof json.hosts[0]!["latency_ms"]).toBe("number");
+  });
+
+  it("ping exits 1 when a host is unreachable, naming it", () => {
+    const r = runFleet(["ping", fleetFile({ unreachable: true }), ...ssh()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("✗ gone (ssh://deploy@127.0.0.1:1): cannot connect to ssh://deploy@127.0.0.1:1: connection refused; check that sshd listens on that port\n");
+    expect(r.stdout).toMatch(/fleet: 2\/3 host\(s\) reachable\n$/);
+  });
+
+  it("ping checks the host key: an unknown host is refused", () => {
+    const kh = join(tempDir(), "known_hosts");
+    writeFileSync(kh, "");
+    const r = runFleet(["ping", fleetFile(), "--key", rig.keyPath, "--known-hosts", kh, "--only", "web"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✗ web \(ssh:\/\/deploy@127\.0\.0\.1:\d+\): .*host key/m);
+  });
+
+  it("exec runs the command on the selected hosts, grouped under a header per host", async () => {
+    const web = rig.get("web");
+    const r = runFleet(["exec", fleetFile(), ...ssh(), "--only", "web,db", "--", "hostname;", "echo", "err", ">&2"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✓ web \(ssh:\/\/[^)]+\): exit 0, \d+ ms\n  web\n✓ db \(ssh:\/\/[^)]+\): exit 0, \d+ ms\n  db\nfleet: 2\/2 host\(s\) succeeded\n$/);
+    expect(r.stderr).toBe("  web: err\n  db: err\n");
+    // It really ran there, as deploy.
+    const touched = runFleet(["exec", fleetFile(), ...ssh(), "--only", "@app", "--", "touch", "/home/deploy/exec-was-here"]);
+    expect(touched.code).toBe(0);
+    expect((await web.exec("stat -c %U /home/deploy/exec-was-here")).stdout.trim()).toBe("deploy");
+    expect((await rig.get("db").exec("test -e /home/deploy/exec-was-here")).code).not.toBe(0);
+  });
+
+  it("--prefix puts the host before each line; a failing command is exit 1 with its code in --json", () => {
+    const p = runFleet(["exec", fleetFile(), ...ssh(), "--only", "web", "--prefix", "--", "printf", "'a\\nb\\n'"]);
+    expect(p.stdout).toBe("web: a\nweb: b\nfleet: 1/1 host(s) succeeded\n");
+    expect(p.code).toBe(0);
+    const f = runFleet(["exec", fleetFile(), ...ssh(), "--all", "--json", "--", "echo", "out;", "test", "$(hostname)", "=", "web"]);
+    expect(f.code).toBe(1);
+    const doc = JSON.parse(f.stdout) as { command: string; hosts: Record<string, unknown>[]; summary: Record<string, number> };
+    expect(doc.command).toBe("exec");
+    expect(doc.hosts.map((h) => [h["machine"], h["exit_code"], h["stdout"], h["stderr"], h["error"]])).toEqual([
+      ["web", 0, "out\n", "", null],
+      ["db", 1, "out\n", "", null],
+    ]);
+    expect(typeof doc.hosts[0]!["duration_ms"]).toBe("number");
+    expect(doc.summary).toEqual({ total: 2, ok: 1, failed: 1 });
+  });
+
+  it("refuses every host without --only unless --all, an empty command, and --transport-root (usage, exit 2)", () => {
+    const all = runFleet(["exec", fleetFile(), ...ssh(), "--", "true"]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toBe("fleet: error: exec runs on every host of the fleet only with --all; pick hosts with --only NAME,@tag\n");
+    const empty = runFleet(["exec", fleetFile(), ...ssh(), "--only", "web"]);
+    expect(empty.code).toBe(2);
+    const hermetic = runFleet(["exec", fleetFile(), "--transport-root", tempDir(), "--only", "web", "--", "true"]);
+    expect(hermetic.code).toBe(2);
+    expect(hermetic.stderr).toContain("--transport-root host is a folder and runs nothing");
+    expect(runFleet(["ping", fleetFile(), "--transport-root", tempDir()]).code).toBe(2);
+  });
+
+  it("ssh opens an interactive shell with a terminal on the named host; its exit status is fleet's", async () => {
+    const r = await inPty(["ssh", fleetFile(), "web", ...ssh()], "echo HOST-$(hostname) TTY-$(test -t 0 && echo yes) USER-$(id -un)\nexit 3\n");
+    expect(r.stdout).toContain("HOST-web TTY-yes USER-deploy");
+    expect(r.code).toBe(3);
+    const db = await inPty(["ssh", fleetFile(), "DbStack", ...ssh()], "echo HOST-$(hostname)\nexit\n");
+    expect(db.stdout).toContain("HOST-db");
+    expect(db.code).toBe(0);
+  });
+
+  it("ssh refuses an unknown host (exit 2) and an unknown host key (exit 255), with a reason", async () => {
+    const unknown = runFleet(["ssh", fleetFile(), "nope", ...ssh()]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("fleet: error: no host named 'nope'; known: db, web\n");
+    const kh = join(tempDir(), "known_hosts");
+    writeFileSync(kh, "");
+    const r = runFleet(["ssh", fleetFile(), "web", "--key", rig.keyPath, "--known-hosts", kh], { input: "exit\n" });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/^✗ web: .*host key/m);
+  });
+});
