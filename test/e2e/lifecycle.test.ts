@@ -73,7 +73,7 @@ describe("lifecycle = maintenance", () => {
     const fleet = writeFleet(dir, hosts("maintenance", "10.0.0.1"));
     const r = runFleet(["apply", fleet, "--transport-root", out], { env: { FLEET_STORE_DIR: join(tempDir("fleet-store-"), "store") } });
     expect(r.stderr).toBe(`⊘ AppStack → ${T("app")}: skipped (maintenance)\n⊘ DnsStack → ${T("dns")}: blocked — upstream app:endpoint unavailable\n`);
-    expect(r.stdout).toBe("fleet: 0/1 host(s) deployed, 1 skipped (maintenance)\n");
+    expect(r.stdout).toBe("fleet: 0/1 host(s) deployed, 1 skipped (maintenance) (1 blocked)\n");
     expect(r.code).toBe(1);
   });
 });
