@@ -79,7 +79,7 @@ describe("no symlink under a host's folder is followed (issue 12 item 1)", () =>
     clean(r);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`✗ Web → ${TARGET}: ${join(root, HOST, "etc/webapp")} is a symlink (to ${outside.dir}) inside the host's folder`);
-    expect(r.stdout).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(r.stdout).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
     expect(outside.hash()).toBe(before);
     // No generation was written.
     expect(readdirSync(join(root, HOST, DEPLOY, "Web")).filter((n) => n !== "files")).toEqual([]);
@@ -281,7 +281,7 @@ describe.skipIf(!IS_ROOT && process.env["CI"] !== "true")("local I/O faults are 
       clean(r);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^✗ Big → ssh:\/\/ops@big: cannot write \/home\/ops\/\.fleet\/deployments\/Big\/files\/[0-9a-f]{64}: no space left on device \(ENOSPC\)$/m);
-      expect(r.stdout).toBe("✓ Small → ssh://ops@small\nfleet: 1/2 host(s) deployed\n");
+      expect(r.stdout).toBe("✓ Small → ssh://ops@small\nfleet: 1/2 host(s) deployed (1 failed)\n");
     } finally {
       umount(root);
     }
@@ -298,7 +298,7 @@ describe.skipIf(!IS_ROOT && process.env["CI"] !== "true")("local I/O faults are 
       clean(r);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^✗ Web → ${TARGET}: cannot create directory /home/ops/\\.fleet/deployments/Web: read-only file system \\(EROFS\\)$`, "m"));
-      expect(r.stdout).toBe("fleet: 0/1 host(s) deployed\n");
+      expect(r.stdout).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
     } finally {
       umount(root);
     }
@@ -341,7 +341,7 @@ module Web { backend = "systemd" storeModules = ["Tool"] }\n`,
     clean(local);
     expect(local.code).toBe(1);
     expect(local.stderr).toMatch(/^✗ Web → ssh:\/\/ops@web: .*permission denied \(EACCES\)$/m);
-    expect(local.stdout).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(local.stdout).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
   });
 });
 

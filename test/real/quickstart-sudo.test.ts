@@ -159,7 +159,7 @@ describe.skipIf(rigSkipReason)("the quickstart on real systemd machines, as depl
 
     const first = fleet(["apply", file, "--sudo", "--activate", "--enable"]);
     expect(first.stderr).toBe(failure);
-    expect(first.stdout).toBe(`✓ WebStack → ${web.target}\nfleet: 1/2 host(s) deployed\n`);
+    expect(first.stdout).toBe(`✓ WebStack → ${web.target}\nfleet: 1/2 host(s) deployed (1 failed)\n`);
     expect(first.code).toBe(1);
     expect(await sh(web, "systemctl is-enabled webapp.service")).toBe("enabled");
     expect(await web.journal(["-u", "webapp.service", "-o", "cat"])).toContain("webapp listening on 8080");

@@ -120,7 +120,7 @@ describe.skipIf(!HAVE_SSHD)("a target disk that fills up, over SSH", () => {
     expect(full.code).toBe(1);
     expect(full.stderr).toMatch(/^✗ Disk → ssh:\/\/\S+: cannot write \S+\/etc\/big\.conf on \S+: no space left on device \(ENOSPC\)$/m);
     expect(full.stderr).not.toMatch(/internal error|\n\s+at |Failure$/m);
-    expect(full.stdout).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(full.stdout).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
 
     resize(managed, "4m");
     const again = fleet(dir, v2, deployments);

@@ -121,7 +121,7 @@ describe.skipIf(!HAVE_SSHD)("a connection lost while 1,500 live files are writte
 
     // Killed mid-write.
     const killed = await cutWhile(["apply", writeFleet(2)], () => holding(2) > 50, () => signal(sessionTree(hosts), "SIGKILL"));
-    expect(killed.out).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(killed.out).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
     expect(killed.err).toMatch(dropped(target, "[^)]*"));
     expect(killed.code).toBe(1);
     const half = holding(2);
@@ -134,7 +134,7 @@ describe.skipIf(!HAVE_SSHD)("a connection lost while 1,500 live files are writte
     const stopped = await cutWhile(["apply", join(dir, "fleet.pcl")], () => holding(3) > 50, () => signal(sessionTree(hosts), "SIGSTOP"));
     const frozen = sessionTree(hosts);
     signal(frozen, "SIGKILL");
-    expect(stopped.out).toBe("fleet: 0/1 host(s) deployed\n");
+    expect(stopped.out).toBe("fleet: 0/1 host(s) deployed (1 failed)\n");
     expect(stopped.err).toMatch(dropped(target, "no answer to keepalives"));
     expect(stopped.code).toBe(1);
 
@@ -153,7 +153,7 @@ describe.skipIf(!HAVE_SSHD)("a connection lost while 1,500 live files are writte
     const back = await cutWhile(["rollback", join(dir, "fleet.pcl")], () => holding(3) > 50, () => signal(sessionTree(hosts), "SIGSTOP"));
     signal(sessionTree(hosts), "SIGKILL");
     expect(back.err).toMatch(dropped(rig.targets[0]!, "no answer to keepalives"));
-    expect(back.out).toBe("fleet: 0/1 host(s) rolled back\n");
+    expect(back.out).toBe("fleet: 0/1 host(s) rolled back (1 failed)\n");
     expect(back.code).toBe(1);
 
     const again = rig.fleet(["rollback", join(dir, "fleet.pcl")], "big");
