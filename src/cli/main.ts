@@ -56,11 +56,27 @@ function exitCodeFor(e: unknown): number {
   return 70;
 }
 
+/**
+ * A command whose work never settles (an operation on a lost host that nothing woke) would let
+ * Node exit with status 0 and no output once its event loop empties: never a success (ADR 108).
+ */
+let settled = false;
+process.on("beforeExit", () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write(
+    "fleet: internal error: the command stopped with work still pending, so some hosts have no outcome; the next apply or rollback finishes them\n",
+  );
+  process.exitCode = 70;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (e) => {
+    settled = true;
     process.exitCode = exitCodeFor(e);
   },
 );

@@ -32,7 +32,9 @@ export function addTargetFlags(cmd: Command): Command {
     .option("--key <path>", "SSH private key for ssh:// targets (default: ssh-agent)")
     .option("--known-hosts <path>", "host-key pin file for ssh:// targets (default ~/.ssh/known_hosts)")
     .option("--accept-new-host-keys", "trust and record the host key of a host seen for the first time")
-    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds (default: ConnectTimeout of ssh_config, else 10)", positiveInt("--connect-timeout"));
+    .option("--connect-timeout <seconds>", "SSH connect timeout in seconds (default: ConnectTimeout of ssh_config, else 10)", positiveInt("--connect-timeout"))
+    .option("--keepalive <seconds>", "SSH keepalive interval (default 10); a host missing 3 in a row counts as dropped", positiveInt("--keepalive"))
+    .option("--sudo", "on ssh:// targets, do every privileged step through 'sudo -n' (a record's sudo field overrides)");
 }
 
 export function addScenarioFlag(cmd: Command): Command {
@@ -52,6 +54,8 @@ export interface TargetFlagValues {
   acceptNewHostKeys?: boolean;
   connectTimeout?: number;
   sshConfig?: string;
+  keepalive?: number;
+  sudo?: boolean;
 }
 
 export function transportOptions(o: TargetFlagValues) {
@@ -62,6 +66,8 @@ export function transportOptions(o: TargetFlagValues) {
     acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
     ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
     ...(o.sshConfig !== undefined ? { sshConfig: o.sshConfig } : {}),
+    ...(o.keepalive !== undefined ? { keepaliveMs: o.keepalive * 1000 } : {}),
+    sudo: Boolean(o.sudo),
   };
 }
 

@@ -5,7 +5,6 @@
 import { stackDir } from "../manifest/layout.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { realise, storePath } from "../store/index.js";
-import { expandRoot } from "../store/roots.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import type { ApplyOptions } from "./fleet-apply.js";
 import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
@@ -17,7 +16,7 @@ import { rollbackHost } from "./host-rollback.js";
 import { runHook } from "./hooks.js";
 import { genName, type HostOutcome } from "./outcome.js";
 import { activate, runHealthChecks } from "./post-deploy.js";
-import { openTransport } from "./transports.js";
+import { openTransport, targetRoot } from "./transports.js";
 
 export interface RunContext {
   readonly options: ApplyOptions;
@@ -101,8 +100,8 @@ async function deployOnTransport(
   const stack = material.stack;
   const { options } = ctx;
   const home = await transport.home();
-  const targetStore = expandRoot(ctx.roots.store.raw, home, ctx.roots.store.origin);
-  const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+  const targetStore = targetRoot(ctx.roots.store, home, transport);
+  const deploymentsRoot = targetRoot(ctx.roots.deployments, home, transport);
   progress("render");
   const { files, storePaths, services } = renderTargetFiles(material, targetStore);
   const storePushes: StorePush[] = options.dryRun

@@ -16,7 +16,7 @@ import { prepareApply, splitArtifact } from "./fleet-prepare.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
 import { runScheduled } from "./scheduler.js";
-import { openTransport, type TransportOptions } from "./transports.js";
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -65,7 +65,7 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   const localStore = expandRoot(roots.store.raw, homedir(), roots.store.origin);
   let failedOnce = false;
   const lockHolder = holder();
-  const ctx: RunContext = { options, localStore, roots, vault, lockHolder };
+  const ctx: RunContext = { options: withHostSudo(fleet.model.hosts, options), localStore, roots, vault, lockHolder };
   const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, {
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
     resource: (i) => fleet.hosts[i]!.record.target,
@@ -107,7 +107,7 @@ async function currentArtifacts(host: HostRecord, ctx: RunContext): Promise<Host
     const transport = await openTransport(host.target, ctx.options);
     try {
       const home = await transport.home();
-      const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+      const deploymentsRoot = targetRoot(ctx.roots.deployments, home, transport);
       const manifest = await readCurrentManifest(transport, deploymentsRoot, host.stack);
       if (!manifest) return { host, status: "failed", reason: "not selected and never deployed", warnings: [] };
       return { host, status: "ok", warnings: [], artifacts: manifest.artifacts };

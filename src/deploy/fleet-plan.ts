@@ -10,7 +10,6 @@ import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js
 import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId } from "../plan/plan-doc.js";
 import { selectHosts } from "../plan/selection.js";
 import { modeString } from "../manifest/manifest.js";
-import { expandRoot } from "../store/roots.js";
 import { storePath } from "../store/index.js";
 import type { Transport } from "../transport/transport.js";
 import { consumedValues } from "./fleet-apply-host.js";
@@ -19,7 +18,7 @@ import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { runScheduled } from "./scheduler.js";
-import { openTransport, type TransportOptions } from "./transports.js";
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface PlanOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -55,8 +54,9 @@ export async function planFor(
   fleet: LoadedFleet,
   roots: Roots,
   vault: ReadonlyMap<string, string> | undefined,
-  options: PlanOptions,
+  planOptions: PlanOptions,
 ): Promise<PlanDoc> {
+  const options = withHostSudo(fleet.model.hosts, planOptions);
   const selected = selectHosts(fleet.model.hosts, options.only);
   const sources = [fleet.fleetSource, ...fleet.hosts.flatMap((h) => h.sources)];
   const producers = (i: number) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))];
@@ -74,7 +74,7 @@ export async function planFor(
         // Producers outside --only are read from their current manifests, never redeployed.
         const m = await withTransport(loaded.record.target, options, async (t) => {
           const home = await t.home();
-          return readCurrentManifest(t, expandRoot(roots.deployments.raw, home, roots.deployments.origin), loaded.record.stack);
+          return readCurrentManifest(t, targetRoot(roots.deployments, home, t), loaded.record.stack);
         }).catch(() => null);
         if (m) produced.set(i, m.artifacts);
         status.set(i, m ? "ready" : "failed");
@@ -167,8 +167,8 @@ async function planHost(
 
 async function diffTarget(t: Transport, material: HostMaterial, roots: Roots, base: Omit<PlanHost, "status">): Promise<PlanHost> {
   const home = await t.home();
-  const targetStore = expandRoot(roots.store.raw, home, roots.store.origin);
-  const deploymentsRoot = expandRoot(roots.deployments.raw, home, roots.deployments.origin);
+  const targetStore = targetRoot(roots.store, home, t);
+  const deploymentsRoot = targetRoot(roots.deployments, home, t);
   const { files } = renderTargetFiles(material, targetStore);
   const current = await readCurrentManifest(t, deploymentsRoot, base.stack);
   const digests = await t.digestFiles(files.map((f) => f.path));

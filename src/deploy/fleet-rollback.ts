@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
 import { stableTopologicalOrder } from "../plan/artifact-graph.js";
 import type { HostRecord } from "../plan/fleet-model.js";
-import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots, type Roots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
@@ -16,7 +15,7 @@ import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
 import { runScheduled } from "./scheduler.js";
 
@@ -69,7 +68,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
   const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
-  const pool = new TransportPool(options);
+  const pool = new TransportPool(withHostSudo(model.hosts, options));
   try {
     const views = await mapLimit(model.hosts, options.jobs, (record) => viewHost(pool, record, roots));
     const { order, consumersOf } = rollbackOrder(views);
@@ -143,7 +142,7 @@ async function viewHost(pool: TransportPool, record: HostRecord, roots: Roots): 
   try {
     const transport = await pool.get(record.target);
     const home = await transport.home();
-    const deploymentsRoot = expandRoot(roots.deployments.raw, home, roots.deployments.origin);
+    const deploymentsRoot = targetRoot(roots.deployments, home, transport);
     const manifest = await readCurrentManifest(transport, deploymentsRoot, record.stack);
     return { record, deploymentsRoot, refs: manifest ? manifest.artifact_refs : [] };
   } catch (e) {

@@ -10,12 +10,11 @@ import { stackDir } from "../manifest/layout.js";
 import { readPending, type PendingOperation } from "../manifest/pending.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
-import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
 import { loadFleetFile } from "./fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
 
 export interface StatusOptions extends TransportOptions {
@@ -63,11 +62,12 @@ export async function fleetStatus(options: StatusOptions): Promise<HostState[]> 
   const { model } = loadFleetFile(options.fleetFile, options.scenarios);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
+  const topts = withHostSudo(model.hosts, options);
   const transports = new Map<string, Promise<Transport>>();
   const transportFor = (target: string): Promise<Transport> => {
     let t = transports.get(target);
     if (!t) {
-      t = openTransport(target, options);
+      t = openTransport(target, topts);
       transports.set(target, t);
     }
     return t;
@@ -101,7 +101,7 @@ async function readHostState(
   try {
     progress("connect");
     const transport = await transportFor(host.target);
-    const deploymentsRoot = expandRoot(deployments.raw, await transport.home(), deployments.origin);
+    const deploymentsRoot = targetRoot(deployments, await transport.home(), transport);
     const dir = stackDir(deploymentsRoot, host.stack);
     progress("read manifest");
     const pending = await readPending(transport, dir);

@@ -7,6 +7,22 @@ import { LocalTransport } from "../transport/local.js";
 import { loadSshConfig } from "../transport/ssh-config.js";
 import { parseTarget, sanitiseTarget, targetUser } from "../transport/target.js";
 import type { Transport } from "../transport/transport.js";
+import { expandRoot, type ChosenRoot } from "../store/roots.js";
+
+/** Where the default roots live on a host deployed through sudo: root's, not the user's (ADR 107). */
+export const SUDO_ROOTS_DIR = "/var/lib/fleet";
+
+/**
+ * A store or deployments root as the target sees it: `~` expanded with the target's home; on a
+ * sudo host the defaults (`~/.fleet/…`) become root-owned directories under /var/lib/fleet, which
+ * services running as other users can traverse.
+ */
+export function targetRoot(root: ChosenRoot, home: string, transport: Transport): string {
+  if (transport.sudo === true && root.origin === "default" && root.raw.startsWith("~/.fleet/")) {
+    return `${SUDO_ROOTS_DIR}/${root.raw.slice("~/.fleet/".length)}`;
+  }
+  return expandRoot(root.raw, home, root.origin);
+}
 
 export interface TransportOptions {
   readonly transportRoot?: string;
@@ -16,10 +32,34 @@ export interface TransportOptions {
   readonly connectTimeoutMs?: number;
   /** `-F FILE` (or `none`); default ~/.ssh/config when present. */
   readonly sshConfig?: string;
+  /** SSH keepalive period; 3 missed in a row count as a dropped connection. */
+  readonly keepaliveMs?: number;
+  /** `--sudo`: the default of every host record without a `sudo` field (ADR 107). */
+  readonly sudo?: boolean;
+  /** Per target, whether it is deployed through sudo (set by `withHostSudo`). */
+  readonly sudoTargets?: ReadonlyMap<string, boolean>;
+}
+
+/**
+ * Options that know, per target, whether it goes through sudo: a record's `sudo` field, else the
+ * `--sudo` flag. Records sharing a target must agree (one host, one way in): else exit 2.
+ */
+export function withHostSudo<T extends TransportOptions>(hosts: readonly HostRecord[], options: T): T {
+  const byTarget = new Map<string, boolean>();
+  for (const h of hosts) {
+    const sudo = h.sudo ?? options.sudo ?? false;
+    const other = byTarget.get(h.target);
+    if (other !== undefined && other !== sudo) {
+      throw new UsageError(`host records for '${h.target}' disagree on sudo; give every record of that target the same 'sudo' value`);
+    }
+    byTarget.set(h.target, sudo);
+  }
+  return { ...options, sudoTargets: byTarget };
 }
 
 /** Usage errors about targets, raised before any host is contacted (exit 2). */
 export function checkTargets(hosts: readonly HostRecord[], options: TransportOptions): void {
+  withHostSudo(hosts, options);
   if (options.transportRoot !== undefined) {
     const byDir = new Map<string, string>();
     for (const h of hosts) {
@@ -57,5 +97,7 @@ export async function openTransport(target: string, options: TransportOptions): 
     acceptNewHostKeys: options.acceptNewHostKeys ?? false,
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(options.sshConfig !== undefined ? { sshConfig: options.sshConfig } : {}),
+    ...(options.keepaliveMs !== undefined ? { keepaliveIntervalMs: options.keepaliveMs } : {}),
+    sudo: options.sudoTargets?.get(target) ?? options.sudo ?? false,
   });
 }

@@ -86,7 +86,7 @@ export const stackSchema: Schema = {
 export const hostSchema: Schema = {
   k: "rec",
   name: "host record",
-  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)) },
+  fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)), sudo: opt(bool) },
 };
 
 export const fleetSchema: Schema = {

@@ -15,6 +15,8 @@ export interface HostRecord {
   readonly target: string;
   readonly machine: string | null;
   readonly tags: readonly string[];
+  /** `sudo = true|false` in the record; absent means the `--sudo` flag decides (ADR 107). */
+  readonly sudo?: boolean;
 }
 
 export interface HookPair {
@@ -59,6 +61,7 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
         target: str(h["target"]) ?? "",
         machine: str(h["machine"]) ?? null,
         tags,
+        ...(typeof h["sudo"] === "boolean" ? { sudo: h["sudo"] } : {}),
       });
     });
   }

@@ -1,6 +1,7 @@
 /** Exec channels on an ssh2 connection: run one command, feed stdin, collect output. */
 import type { Client, ClientChannel } from "ssh2";
 import type { Readable } from "node:stream";
+import { MarkerGate, wrapScript } from "./ssh-wrap.js";
 
 /** Single-quote for POSIX sh: safe for any byte string without NUL. */
 export function shellQuote(s: string): string {
@@ -13,6 +14,11 @@ export interface ExecResult {
   readonly signal?: string;
   readonly stdout: Buffer;
   readonly stderr: Buffer;
+  /**
+   * False when the script never started: the marker never came on stdout (no /bin/sh,
+   * a sudo that refused, …). Then `stderr` holds everything the channel printed on stderr.
+   */
+  readonly started: boolean;
 }
 
 export interface ExecOptions {
@@ -22,12 +28,15 @@ export interface ExecOptions {
   readonly onChannel?: (ch: ClientChannel) => void;
   /** Leave stdin open (the caller ends it through `onChannel`), e.g. for the lock session. */
   readonly keepStdinOpen?: boolean;
-  /** Called with each stdout chunk as it arrives. */
+  /** Called with each stdout chunk of the script's own output as it arrives. */
   readonly onStdout?: (chunk: Buffer) => void;
+  /** Run through `sudo -n` (ADR 107). */
+  readonly sudo?: boolean;
 }
 
 /**
- * Run `command` (already a full shell command line) and wait for the channel to close. stdout is
+ * Run `script` (POSIX sh) wrapped against the login shell and its greetings (ssh-wrap.ts, ADR
+ * 105) and wait for the channel to close. Output before the marker is dropped. stdout is
  * always consumed: ssh2 never emits `close` while output is left unread.
  *
  * Every listener is attached inside ssh2's exec callback, synchronously: ssh2 parses all packets
@@ -35,9 +44,11 @@ export interface ExecOptions {
  * after the channel-success that calls us back. An `exit` event emitted before a listener exists
  * is lost (the old promise-based wiring lost it about once in 40 runs and reported status 255).
  */
-export function execCommand(client: Client, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+export function execCommand(client: Client, marker: string, script: string, options: ExecOptions = {}): Promise<ExecResult> {
+  const outGate = new MarkerGate(marker);
+  const errGate = new MarkerGate(marker);
   return new Promise((resolve, reject) => {
-    client.exec(command, (openErr, ch) => {
+    client.exec(wrapScript(script, marker, options.sudo), (openErr, ch) => {
       if (openErr) {
         reject(openErr);
         return;
@@ -52,11 +63,16 @@ export function execCommand(client: Client, command: string, options: ExecOption
         if (typeof c === "number") code = c;
         if (sig) signal = sig;
       });
-      ch.on("data", (d: Buffer) => {
+      ch.on("data", (raw: Buffer) => {
+        const d = outGate.push(raw);
+        if (d.length === 0) return;
         out.push(d);
         options.onStdout?.(d);
       });
-      ch.stderr.on("data", (d: Buffer) => err.push(d));
+      ch.stderr.on("data", (raw: Buffer) => {
+        const d = errGate.push(raw);
+        if (d.length > 0) err.push(d);
+      });
       ch.on("error", (e: Error) => {
         if (timer) clearTimeout(timer);
         reject(e);
@@ -67,7 +83,9 @@ export function execCommand(client: Client, command: string, options: ExecOption
           code: timedOut ? 124 : (code ?? 255),
           ...(signal ? { signal } : {}),
           stdout: Buffer.concat(out),
-          stderr: Buffer.concat(err),
+          // A script that never started: what the channel said is the only clue.
+          stderr: errGate.seen ? Buffer.concat(err) : Buffer.from(errGate.preamble, "utf8"),
+          started: outGate.seen,
         });
       });
       if (options.timeoutMs !== undefined) {

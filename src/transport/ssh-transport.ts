@@ -1,16 +1,24 @@
 /**
- * SshTransport: the Transport interface over one ssh2 connection per host. Files go over one
- * reused SFTP session; batched queries, the store push, commands and the lock use exec channels.
- * Paths are target paths, used as is.
+ * SshTransport: the Transport interface over one ssh2 connection per host. File operations go
+ * over one reused SFTP session, or, without SFTP or with sudo, over one long-lived remote shell
+ * (ADR 106); the store push, commands and the lock use exec channels. Every script is wrapped
+ * against the login shell and its greetings (ADR 105). Paths are target paths, used as is.
+ *
+ * Nothing waits forever on a host: every operation settles when the connection closes or stops
+ * answering its keepalives (ADR 108), with a "dropped" error naming what was under way.
  */
 import { basename, posix } from "node:path";
 import type { Client } from "ssh2";
 import { FleetError } from "../fleet-error.js";
 import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
-import { execCommand, shellQuote, type ExecResult } from "./ssh-exec.js";
+import { execCommand, shellQuote, type ExecOptions, type ExecResult } from "./ssh-exec.js";
+import { NotADirectory, SftpOps, ShellOps, type FileOps } from "./ssh-file-ops.js";
 import { LOCK_BUSY, lockScript, parseHolder } from "./ssh-lock.js";
 import { coalescer, groupByRemoteParent, packStorePaths, unpackScript } from "./ssh-push.js";
-import { isNoSuchFile, Sftp, SFTP_FAILURE, SFTP_NO_SUCH_FILE, sftpCode } from "./ssh-sftp.js";
+import { Sftp } from "./ssh-sftp.js";
+import { ShellGone, ShellSession } from "./ssh-shell.js";
+import { sudoRefusal } from "./ssh-sudo.js";
+import { lastLines, newMarker } from "./ssh-wrap.js";
 import type {
   FileDigest,
   FileStat,
@@ -24,6 +32,13 @@ import type {
 
 export type { SshConnectOptions } from "./ssh-connect.js";
 
+export interface SshTransportOptions extends SshConnectOptions {
+  /** Every privileged step (files, the flip, the lock, systemctl) through `sudo -n` (ADR 107). */
+  readonly sudo?: boolean;
+  /** How files travel: SFTP when the server offers it (default), or always the remote shell. */
+  readonly fileOps?: "auto" | "shell";
+}
+
 /** Must match the store's BUILT_MARKER (src/store); duplicated to keep transport below store. */
 const BUILT_MARKER = ".fleet-built";
 
@@ -34,102 +49,166 @@ function tempName(path: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}.fleet-tmp-${process.pid}-${tempCounter}`);
 }
 
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFDIR = 0o040000;
-const S_IFLNK = 0o120000;
-
-function fileType(mode: number): FileStat["type"] {
-  switch (mode & S_IFMT) {
-    case S_IFREG:
-      return "file";
-    case S_IFDIR:
-      return "dir";
-    case S_IFLNK:
-      return "symlink";
-    default:
-      return "other";
-  }
-}
-
 function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** ssh2's message when the server has no such subsystem. */
+const NO_SUBSYSTEM = /subsystem/i;
+
 export class SshTransport implements Transport {
   readonly target: string;
   readonly user: string;
+  readonly sudo: boolean;
   private sent = 0;
   private dropped: string | undefined;
   private closing = false;
-  private sftpSession: Promise<Sftp> | undefined;
+  private fileOps: Promise<FileOps> | undefined;
+  private shellSession: Promise<ShellSession> | undefined;
   private homeDir: Promise<string> | undefined;
+  /** Rejects once the connection is gone; every operation races it. */
+  private readonly gone: Promise<never>;
+  private markGone!: (why: string) => void;
+  /** Fresh per connection: what fleet's scripts print before their own output (ADR 105). */
+  private readonly marker = newMarker();
 
-  private constructor(private readonly client: Client, target: string, user: string) {
+  private constructor(
+    private readonly client: Client,
+    target: string,
+    user: string,
+    private readonly options: SshTransportOptions,
+  ) {
     this.target = target;
     this.user = user;
+    this.sudo = options.sudo === true;
+    this.gone = new Promise<never>((_, reject) => {
+      this.markGone = (why) => reject(new ShellGone(why));
+    });
+    this.gone.catch(() => undefined);
     const onDrop = (why: string): void => {
-      if (!this.closing && this.dropped === undefined) this.dropped = why;
+      if (this.closing || this.dropped !== undefined) return;
+      this.dropped = why;
+      this.markGone(why);
+      void this.shellSession?.then((s) => s.fail(new ShellGone(why)), () => undefined);
     };
-    client.on("error", (e: Error) => onDrop(e.message));
+    client.on("error", (e: Error) => onDrop(/keepalive/i.test(e.message) ? "no answer to keepalives" : e.message));
     client.on("close", () => onDrop("the connection closed"));
     client.on("end", () => onDrop("the server ended the connection"));
   }
 
-  /** Connect, verify the host key and authenticate; one connection for the whole run. */
-  static async connect(opts: SshConnectOptions): Promise<SshTransport> {
+  /**
+   * Connect, verify the host key and authenticate; one connection for the whole run. With sudo,
+   * the root shell is started at once, so a sudo that wants a password fails the host before
+   * anything is read or written.
+   */
+  static async connect(opts: SshTransportOptions): Promise<SshTransport> {
     const { client, ssh } = await connectClient(opts);
-    return new SshTransport(client, opts.target, ssh.user);
+    const t = new SshTransport(client, opts.target, ssh.user, opts);
+    if (t.sudo) {
+      try {
+        await t.shell();
+      } catch (e) {
+        await t.close().catch(() => undefined);
+        throw e;
+      }
+    }
+    return t;
   }
 
   get bytesSent(): number {
     return this.sent;
   }
 
-  /** A dropped connection fails this host only; the message says to re-run. */
-  private droppedError(cause?: unknown): FleetError {
-    return new FleetError(undefined, `connection to ${this.target} dropped (${this.dropped}); re-run to finish this host`, {
-      host: this.target,
-      cause,
-    });
+  /** How file operations travel on this host (for tests and benchmarks). */
+  async fileOpsKind(): Promise<FileOps["kind"]> {
+    return (await this.ops()).kind;
+  }
+
+  /** A dropped connection fails this host only; the message says what was under way. */
+  private droppedError(what: string, cause?: unknown): FleetError {
+    const during = what.replace(/^cannot /, "");
+    return new FleetError(
+      undefined,
+      `connection to ${this.target} dropped (${this.dropped}) during ${during}; the next apply or rollback finishes it`,
+      { host: this.target, cause },
+    );
   }
 
   private fail(what: string, e: unknown): FleetError {
+    if (this.dropped !== undefined) return this.droppedError(what, e);
     if (e instanceof FleetError) return e;
-    if (this.dropped !== undefined) return this.droppedError(e);
+    if (e instanceof NotADirectory) {
+      return new FleetError(undefined, `${what} on ${this.target}: ${e.path} is not a directory; remove it`, { host: this.target, cause: e });
+    }
     return new FleetError(undefined, `${what} on ${this.target}: ${reason(e)}`, { host: this.target, cause: e });
   }
 
-  private alive(): void {
-    if (this.dropped !== undefined) throw this.droppedError();
-  }
-
-  private sftp(): Promise<Sftp> {
-    this.alive();
-    this.sftpSession ??= new Promise<Sftp>((resolve, reject) => {
-      this.client.sftp((err, s) => (err ? reject(err) : resolve(new Sftp(s))));
-    }).catch((e: unknown) => {
-      this.sftpSession = undefined;
-      throw this.fail("cannot open an SFTP session", e);
-    });
-    return this.sftpSession;
-  }
-
-  private async exec(what: string, command: string, opts: Parameters<typeof execCommand>[2] = {}): Promise<ExecResult> {
-    this.alive();
-    let r: ExecResult;
+  /** Run `f`, settling when the connection goes even if `f` never would. */
+  private async guard<T>(what: string, f: () => Promise<T>): Promise<T> {
+    if (this.dropped !== undefined) throw this.droppedError(what);
     try {
-      r = await execCommand(this.client, command, opts);
+      return await Promise.race([f(), this.gone]);
     } catch (e) {
       throw this.fail(what, e);
     }
-    // A channel cut by a dropped connection closes without an exit status.
-    if (this.dropped !== undefined) throw this.droppedError();
-    return r;
   }
 
-  private async execOk(what: string, command: string, opts: Parameters<typeof execCommand>[2] = {}): Promise<Buffer> {
-    const r = await this.exec(what, command, opts);
+  /** The long-lived remote shell (through sudo when asked); started once. */
+  private shell(): Promise<ShellSession> {
+    this.shellSession ??= ShellSession.open(this.client, this.marker, this.sudo).catch((e: unknown) => {
+      this.shellSession = undefined;
+      if (this.dropped !== undefined) throw this.droppedError("start of the remote shell", e);
+      const why = e instanceof ShellGone ? e.why : reason(e);
+      if (this.sudo) throw sudoRefusal(this.target, this.user, why);
+      throw new FleetError(undefined, `cannot start /bin/sh on ${this.target}: ${lastLines(why)}; the target needs /bin/sh and coreutils`, {
+        host: this.target,
+        cause: e,
+      });
+    });
+    return this.shellSession;
+  }
+
+  /** SFTP when it is there and no sudo is wanted, else the remote shell (ADR 106). */
+  private ops(): Promise<FileOps> {
+    this.fileOps ??= (async (): Promise<FileOps> => {
+      if (this.sudo || this.options.fileOps === "shell") return new ShellOps(await this.shell());
+      try {
+        const raw = await Promise.race([
+          new Promise<import("ssh2").SFTPWrapper>((resolve, reject) => this.client.sftp((err, s) => (err ? reject(err) : resolve(s)))),
+          this.gone,
+        ]);
+        return new SftpOps(new Sftp(raw));
+      } catch (e) {
+        if (this.dropped === undefined && NO_SUBSYSTEM.test(reason(e))) return new ShellOps(await this.shell());
+        throw this.fail("cannot open an SFTP session", e);
+      }
+    })();
+    this.fileOps.catch(() => (this.fileOps = undefined));
+    return this.fileOps;
+  }
+
+  private op<T>(what: string, f: (o: FileOps) => Promise<T>): Promise<T> {
+    return this.guard(what, async () => f(await this.ops()));
+  }
+
+  private exec(what: string, script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.guard(what, async () => {
+      const r = await execCommand(this.client, this.marker, script, opts);
+      // A channel cut by a dropped connection closes without an exit status.
+      if (this.dropped !== undefined) throw new ShellGone(this.dropped);
+      if (!r.started && opts.sudo) throw sudoRefusal(this.target, this.user, r.stderr.toString("utf8"));
+      if (!r.started) {
+        const said = lastLines(r.stderr.toString("utf8")) || `exit status ${r.code}`;
+        throw new FleetError(undefined, `${what} on ${this.target}: the command never started (${said}); the target needs /bin/sh and coreutils`, {
+          host: this.target,
+        });
+      }
+      return r;
+    });
+  }
+
+  private async execOk(what: string, script: string, opts: ExecOptions = {}): Promise<Buffer> {
+    const r = await this.exec(what, script, opts);
     if (r.code !== 0) {
       const msg = r.stderr.toString("utf8").trim().split("\n").slice(-3).join("; ") || `exit status ${r.code}`;
       throw new FleetError(undefined, `${what} on ${this.target}: ${msg}`, { host: this.target });
@@ -137,150 +216,91 @@ export class SshTransport implements Transport {
     return r.stdout;
   }
 
+  /**
+   * A short script with optional stdin: on the remote shell when this host uses it (one round
+   * trip, no new channel), else on an exec channel of its own.
+   */
+  private async script(what: string, script: string, stdin?: Buffer): Promise<Buffer> {
+    if ((await this.ops()).kind === "shell") {
+      return this.guard(what, async () => {
+        const r = await (await this.shell()).call(script, stdin);
+        if (r.code !== 0) {
+          throw new FleetError(undefined, `${what} on ${this.target}: ${r.stderr.trim().split("\n").slice(-3).join("; ") || `exit status ${r.code}`}`, {
+            host: this.target,
+          });
+        }
+        return r.stdout;
+      });
+    }
+    return this.execOk(what, script, stdin === undefined ? {} : { stdin });
+  }
+
+  /**
+   * Home of the user fleet acts as on the target, for `~` in the roots: the login user's, or
+   * root's under sudo (ADR 107: then the store and deployments are root's).
+   */
   home(): Promise<string> {
-    this.homeDir ??= this.execOk("cannot read $HOME", `printf '%s' "$HOME"`).then((b) => {
+    this.homeDir ??= (async () => {
+      const b = this.sudo
+        ? await this.script("cannot read the home directory of root", `h=$(getent passwd "$(id -un)" | cut -d: -f6); printf '%s' "\${h:-$HOME}"`)
+        : await this.execOk("cannot read $HOME", `printf '%s' "$HOME"`);
       const h = b.toString("utf8");
-      if (!h.startsWith("/")) throw new FleetError(undefined, `$HOME of ${this.user} on ${this.target} is not an absolute path ('${h}')`);
+      if (!h.startsWith("/")) {
+        throw new FleetError(undefined, `$HOME of ${this.sudo ? "root" : this.user} on ${this.target} is not an absolute path ('${h}')`, { host: this.target });
+      }
       return h;
-    });
+    })();
     this.homeDir.catch(() => (this.homeDir = undefined));
     return this.homeDir;
   }
 
-  async stat(path: string): Promise<FileStat | null> {
-    const s = await this.sftp();
-    try {
-      const st = await s.lstat(path);
-      return { type: fileType(st.mode), mode: st.mode & 0o7777, size: st.size };
-    } catch (e) {
-      if (isNoSuchFile(e)) return null;
-      throw this.fail(`cannot stat ${path}`, e);
-    }
+  stat(path: string): Promise<FileStat | null> {
+    return this.op(`cannot stat ${path}`, (o) => o.lstat(path));
   }
 
-  async readFile(path: string): Promise<Buffer | null> {
-    const s = await this.sftp();
-    try {
-      return await s.readFile(path);
-    } catch (e) {
-      if (isNoSuchFile(e)) return null;
-      throw this.fail(`cannot read ${path}`, e);
-    }
+  readFile(path: string): Promise<Buffer | null> {
+    return this.op(`cannot read ${path}`, (o) => o.readFile(path));
   }
 
-  async readlink(path: string): Promise<string | null> {
-    const s = await this.sftp();
-    try {
-      return await s.readlink(path);
-    } catch (e) {
-      if (isNoSuchFile(e)) return null;
-      // sftp-server maps readlink's EINVAL (not a symlink) to BAD_MESSAGE; for a pointer that is
-      // as good as absent, like LocalTransport.
-      const st = await s.lstat(path).catch(() => null);
-      if (st && fileType(st.mode) !== "symlink") return null;
-      throw this.fail(`cannot read the link ${path}`, e);
-    }
+  readlink(path: string): Promise<string | null> {
+    return this.op(`cannot read the link ${path}`, (o) => o.readlink(path));
   }
 
   async readdir(path: string): Promise<string[] | null> {
-    const s = await this.sftp();
-    try {
-      return (await s.readdir(path)).sort();
-    } catch (e) {
-      if (isNoSuchFile(e)) return null;
-      throw this.fail(`cannot list ${path}`, e);
-    }
+    const names = await this.op(`cannot list ${path}`, (o) => o.readdir(path));
+    return names === null ? null : names.sort();
   }
 
-  async mkdirp(path: string): Promise<void> {
-    const s = await this.sftp();
-    const isDir = async (p: string): Promise<boolean | null> => {
-      try {
-        return fileType((await s.lstat(p)).mode) === "dir";
-      } catch (e) {
-        if (isNoSuchFile(e)) return null;
-        throw this.fail(`cannot stat ${p}`, e);
-      }
-    };
-    const make = async (p: string): Promise<void> => {
-      const d = await isDir(p);
-      if (d === true) return;
-      if (d === false) throw new FleetError(undefined, `cannot create directory ${p} on ${this.target}: a non-directory is in the way; remove it`, { host: this.target });
-      const parent = posix.dirname(p);
-      if (parent !== p) await make(parent);
-      try {
-        await s.mkdir(p);
-      } catch (e) {
-        // Another writer may have created it meanwhile.
-        if ((await isDir(p)) === true) return;
-        throw this.fail(`cannot create directory ${p}`, e);
-      }
-    };
-    await make(path);
+  mkdirp(path: string): Promise<void> {
+    return this.op(`cannot create directory ${path}`, (o) => o.mkdirp(path));
   }
 
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
     await this.mkdirp(posix.dirname(path));
-    const s = await this.sftp();
-    const tmp = tempName(path);
-    try {
-      await s.writeNew(tmp, data, mode);
-      await s.posixRename(tmp, path);
-    } catch (e) {
-      await s.unlink(tmp).catch(() => undefined);
-      throw this.fail(`cannot write ${path}`, e);
-    }
+    await this.op(`cannot write ${path}`, (o) => o.writeFileAtomic(path, tempName(path), data, mode));
   }
 
   async symlinkAtomic(path: string, target: string): Promise<void> {
     await this.mkdirp(posix.dirname(path));
-    const s = await this.sftp();
-    const tmp = tempName(path);
-    try {
-      await s.symlink(target, tmp);
-      await s.posixRename(tmp, path);
-    } catch (e) {
-      await s.unlink(tmp).catch(() => undefined);
-      throw this.fail(`cannot point ${path} at ${target}`, e);
-    }
+    await this.op(`cannot point ${path} at ${target}`, (o) => o.symlinkAtomic(path, tempName(path), target));
   }
 
-  async rename(from: string, to: string): Promise<void> {
-    const s = await this.sftp();
-    try {
-      await s.posixRename(from, to);
-    } catch (e) {
-      throw this.fail(`cannot rename ${from} to ${to}`, e);
-    }
+  rename(from: string, to: string): Promise<void> {
+    return this.op(`cannot rename ${from} to ${to}`, (o) => o.rename(from, to));
   }
 
-  async remove(path: string): Promise<void> {
-    const s = await this.sftp();
-    try {
-      await s.unlink(path);
-    } catch (e) {
-      if (isNoSuchFile(e)) return;
-      throw this.fail(`cannot remove ${path}`, e);
-    }
+  remove(path: string): Promise<void> {
+    return this.op(`cannot remove ${path}`, (o) => o.remove(path));
   }
 
   async removeTree(path: string): Promise<void> {
     // Store trees may hold read-only directories; a non-root owner must make them writable first.
     const q = shellQuote(path);
-    await this.execOk(`cannot remove ${path}`, `if [ -d ${q} ] && [ ! -h ${q} ]; then chmod -R u+w -- ${q} 2>/dev/null; fi; rm -rf -- ${q}`);
+    await this.script(`cannot remove ${path}`, `if [ -d ${q} ] && [ ! -h ${q} ]; then chmod -R u+w -- ${q} 2>/dev/null; fi; rm -rf -- ${q}`);
   }
 
-  async rmdirIfEmpty(path: string): Promise<boolean> {
-    const s = await this.sftp();
-    try {
-      await s.rmdir(path);
-      return true;
-    } catch (e) {
-      // OpenSSH maps ENOTEMPTY to the generic FAILURE status.
-      const code = sftpCode(e);
-      if (code === SFTP_NO_SUCH_FILE || code === SFTP_FAILURE) return false;
-      throw this.fail(`cannot remove directory ${path}`, e);
-    }
+  rmdirIfEmpty(path: string): Promise<boolean> {
+    return this.op(`cannot remove directory ${path}`, (o) => o.rmdirIfEmpty(path));
   }
 
   /**
@@ -298,9 +318,7 @@ export class SshTransport implements Transport {
       `for p do if [ -f "$p" ] && [ ! -h "$p" ]; then printf '%s\\0' "$p"; fi; done | xargs -0 -r sha256sum --`,
       "echo ==",
     ].join("\n");
-    const out = await this.execOk("cannot hash managed files", `xargs -0 -r sh -c ${shellQuote(batch)} sh`, {
-      stdin: nulJoin(paths),
-    });
+    const out = await this.script("cannot hash managed files", `xargs -0 -r sh -c ${shellQuote(batch)} sh`, nulJoin(paths));
     const lines = out.toString("utf8").split("\n");
     const result: (FileDigest | null)[] = [];
     let i = 0;
@@ -339,9 +357,7 @@ export class SshTransport implements Transport {
   async storePathsPresent(paths: readonly string[]): Promise<boolean[]> {
     if (paths.length === 0) return [];
     const script = `for p do if [ -f "$p/${BUILT_MARKER}" ]; then echo 1; else echo 0; fi; done`;
-    const out = await this.execOk("cannot check store paths", `xargs -0 -r sh -c ${shellQuote(script)} sh`, {
-      stdin: nulJoin(paths),
-    });
+    const out = await this.script("cannot check store paths", `xargs -0 -r sh -c ${shellQuote(script)} sh`, nulJoin(paths));
     const lines = out.toString("utf8").split("\n").filter((l) => l !== "");
     if (lines.length !== paths.length) {
       throw new FleetError(undefined, `checking store paths on ${this.target} gave ${lines.length} answers for ${paths.length} paths; re-run`, { host: this.target });
@@ -365,6 +381,7 @@ export class SshTransport implements Transport {
       const names = group.map((g) => basename(g.remotePath));
       await this.execOk(`cannot push ${names.length} store path(s) to ${parent}`, unpackScript(parent, names, BUILT_MARKER), {
         stdin: counter,
+        sudo: this.sudo,
       });
     }
     return { bytes };
@@ -385,17 +402,18 @@ export class SshTransport implements Transport {
       line = `timeout -k 2 ${secs} ${line}`;
       backstop = options.timeoutMs + 5000;
     }
-    const r = await this.exec(`cannot run '${command}'`, line, backstop === undefined ? {} : { timeoutMs: backstop });
+    const sudo = this.sudo && options.privileged === true;
+    const r = await this.exec(`cannot run '${shortCommand(command)}'`, line, { ...(backstop === undefined ? {} : { timeoutMs: backstop }), sudo });
     return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
   }
 
   async acquireLock(dir: string, holder: LockHolder): Promise<LockHandle> {
-    this.alive();
     let channel: import("ssh2").ClientChannel | undefined;
     let out = "";
     let onLocked: (() => void) | undefined;
     const locked = new Promise<"locked">((resolve) => (onLocked = () => resolve("locked")));
     const session = this.exec(`cannot lock ${dir}`, lockScript(dir, holder), {
+      sudo: this.sudo,
       keepStdinOpen: true,
       onChannel: (ch) => (channel = ch),
       onStdout: (chunk) => {
@@ -403,7 +421,9 @@ export class SshTransport implements Transport {
         if (/^LOCKED$/m.test(out)) onLocked?.();
       },
     });
-    const first = await Promise.race([locked, session]);
+    const first = await Promise.race([locked, session, this.gone]).catch((e: unknown) => {
+      throw this.fail(`cannot lock ${dir}`, e);
+    });
     const what = `${this.target}/${basename(dir)}`;
     if (first !== "locked") {
       const r = first;
@@ -442,11 +462,18 @@ export class SshTransport implements Transport {
     if (this.closing) return;
     this.closing = true;
     if (this.dropped !== undefined) return;
+    void this.shellSession?.then((s) => s.end(), () => undefined);
     await new Promise<void>((resolve) => {
       this.client.once("close", () => resolve());
       this.client.end();
     });
   }
+}
+
+/** A command as messages name it: its first line, cut to 60 characters. */
+function shortCommand(command: string): string {
+  const first = command.split("\n", 1)[0]!;
+  return first.length > 60 || first.length < command.length ? `${first.slice(0, 60)}…` : first;
 }
 
 function nulJoin(paths: readonly string[]): Buffer {
@@ -457,7 +484,7 @@ function nulJoin(paths: readonly string[]): Buffer {
 }
 
 /** The factory the CLI calls for `ssh://` targets (flags: --key, --known-hosts, …). */
-export function openSshTransport(opts: SshConnectOptions): Promise<SshTransport> {
+export function openSshTransport(opts: SshTransportOptions): Promise<SshTransport> {
   return SshTransport.connect(opts);
 }
 

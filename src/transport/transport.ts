@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Kill the command after this long; the result then has code 124. */
   readonly timeoutMs?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** A step that needs root (systemctl): through `sudo -n` on a host deployed with sudo. */
+  readonly privileged?: boolean;
 }
 
 /** Who holds a host's lock, as reported to a second `fleet` process. */
@@ -55,6 +57,8 @@ export interface Transport {
   readonly target: string;
   /** The user the target is reached as (for `~` and hooks). */
   readonly user: string;
+  /** Every privileged step goes through `sudo -n`; the default roots are root's (ADR 107). */
+  readonly sudo?: boolean;
 
   /** Home of the target user, for `~` expansion of the store and deployments roots (SPEC §2). */
   home(): Promise<string>;

@@ -161,10 +161,9 @@ describe("health checks", () => {
 });
 
 describe("health checks with --activate", () => {
-  it("run after activation; an auto-rollback re-activates the restored generation", () => {
+  it("run after the (reported) activation; an auto-rollback re-activates the restored generation", () => {
     const systemctl = installFakeSystemctl();
     const dir = tempDir("fleet-health-activate-");
-    // The check passes only once systemctl has restarted the unit, so it proves the order.
     const host = (version: string, check: string): string => `module Bin { pname = "bin" version = "${version}" recipe = "std.files"
   files = [ { path = "bin/run" content = "#!/bin/sh\\n" mode = "0755" } ] }
 module SvcStack {
@@ -173,34 +172,27 @@ module SvcStack {
   healthChecks = [ { name = "up" command = "${check}" } ]
 }
 `;
-    const restarted = `grep -q 'restart svc.service' '${systemctl.logPath}'`;
     writeTree(dir, {
       "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "SvcStack" target = "ssh://ops@svc.internal" } ] }\n`,
-      "h.pcl": host("1", restarted),
+      "h.pcl": host("1", "true"),
     });
     const r = roots();
     const args = ["apply", join(dir, "fleet.pcl"), "--transport-root", r.out, "--store-root", r.store, "--activate"];
+    // Hermetic: the activation is reported, never run on this machine (issue 10).
+    const note = "⚠ SvcStack → ssh://ops@svc.internal: not activated: --transport-root runs nothing on this machine; a real host would run systemctl daemon-reload; systemctl restart svc.service\n";
     const first = runFleet(args, { env: systemctl.env() });
-    expect(first.stderr).toBe("");
+    expect(first.stderr).toBe(note);
     expect(first.code).toBe(0);
-    expect(systemctl.calls()).toEqual(["daemon-reload", "restart svc.service"]);
 
     writeFileSync(join(dir, "h.pcl"), host("2", "exit 3"));
     const unit = join(r.out, "ops@svc.internal/etc/systemd/system/svc.service");
     const unitBefore = readFileSync(unit, "utf8");
     const second = runFleet(args, { env: systemctl.env() });
-    expect(second.stderr).toBe("↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed)\n");
+    // Activation of gen-002, then again after the rollback to gen-001.
+    expect(second.stderr).toBe(`↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed)\n${note}${note}`);
     expect(second.code).toBe(1);
     expect(readFileSync(unit, "utf8")).toBe(unitBefore);
-    // Activation of gen-002, then again after the rollback to gen-001.
-    expect(systemctl.calls()).toEqual([
-      "daemon-reload",
-      "restart svc.service",
-      "daemon-reload",
-      "restart svc.service",
-      "daemon-reload",
-      "restart svc.service",
-    ]);
+    expect(systemctl.calls()).toEqual([]);
   });
 });
 

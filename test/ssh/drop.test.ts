@@ -1,6 +1,6 @@
 /**
  * A connection that drops while `fleet apply` is on the host (here: during the health check,
- * after the flip) fails that host with the transport's "dropped; re-run" message — never as a
+ * after the flip) fails that host with the transport's "dropped during …" message — never as a
  * failed health check, which would wrongly blame the new generation — and touches nothing
  * further; the next apply completes.
  */
@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_SSHD)("a connection dropped mid-apply", () => {
 
     expect(await exited).toBe(1);
     expect(out).toBe("fleet: 0/1 host(s) deployed\n");
-    expect(err).toMatch(new RegExp(`^✗ Drop → ${target.replace(/[.]/g, "\\.")}: connection to ${target.replace(/[.]/g, "\\.")} dropped \\([^)]*\\); re-run to finish this host\\n$`));
+    expect(err).toMatch(new RegExp(`^✗ Drop → ${target.replace(/[.]/g, "\\.")}: connection to ${target.replace(/[.]/g, "\\.")} dropped \\([^)]*\\) during run 'touch .*'; the next apply or rollback finishes it\\n$`));
     // The flip had happened; with the connection gone nothing was rolled back.
     const current = `${HOME}/.${tag}/drop/deployments/Drop/current`;
     expect(readlinkSync(current)).toBe("gen-002.json");

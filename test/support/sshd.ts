@@ -18,6 +18,20 @@ export interface SshdOptions {
   readonly user?: string;
   /** Extra sshd_config lines, e.g. `SetEnv PATH=…` to put a fake command on the session's PATH. */
   readonly extraConfig?: readonly string[];
+  /**
+   * Login shell of `user` (created with it when absent, set on it otherwise). Give a user of the
+   * test's own: the account is shared by every sshd that logs in as it.
+   */
+  readonly loginShell?: string;
+  /**
+   * A greeting the user's shell start-up files print on stdout and on stderr, as a real host's
+   * ~/.bashrc, ~/.profile or fish config often does (written into `user`'s home).
+   */
+  readonly greeting?: string;
+  /** Leave out the sftp subsystem, as some hardened hosts do. */
+  readonly noSftp?: boolean;
+  /** A sudoers rule for `user`: passwordless, or one that asks for a password. */
+  readonly sudo?: "nopasswd" | "password";
   /** Run sshd inside this network namespace (created by the caller), on its own 127.0.0.1. */
   readonly netns?: string;
   /**
@@ -135,13 +149,40 @@ async function inetdListener(port: number, [bin, args]: [string, string[]]): Pro
 }
 
 /** Create the non-root test account when absent (unlocked so pubkey login works). */
-export function ensureTestUser(name = TEST_USER): void {
+export function ensureTestUser(name = TEST_USER, shell?: string): void {
   try {
     execFileSync("/usr/bin/id", [name], { stdio: "ignore" });
   } catch {
-    execFileSync("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name], { stdio: "ignore" });
+    execFileSync("/usr/sbin/useradd", ["-m", "-s", shell ?? "/bin/sh", name], { stdio: "ignore" });
   }
-  execFileSync("/usr/sbin/usermod", ["-p", "*", name], { stdio: "ignore" });
+  execFileSync("/usr/sbin/usermod", ["-p", "*", ...(shell ? ["-s", shell] : []), name], { stdio: "ignore" });
+}
+
+/** Start-up files of every shell the tests use, each printing `text` on stdout and stderr. */
+function writeGreeting(user: string, text: string): void {
+  const home = user === "root" ? "/root" : `/home/${user}`;
+  const line = `echo '${text}'; echo '${text} (stderr)' >&2\n`;
+  const files: Record<string, string> = {
+    ".bashrc": line,
+    ".bash_profile": line,
+    ".profile": line,
+    ".zshenv": line,
+    ".config/fish/config.fish": line,
+  };
+  for (const [rel, body] of Object.entries(files)) {
+    const p = join(home, rel);
+    mkdirSync(join(p, ".."), { recursive: true });
+    writeFileSync(p, body);
+  }
+  if (user !== "root") execFileSync("/bin/chown", ["-R", `${user}:`, home]);
+}
+
+/** /etc/sudoers.d rule for `user`; removed again by Sshd.stop(). */
+function writeSudoRule(user: string, kind: "nopasswd" | "password"): string {
+  mkdirSync("/etc/sudoers.d", { recursive: true });
+  const path = `/etc/sudoers.d/fleet-test-${user}`;
+  writeFileSync(path, `${user} ALL=(ALL:ALL) ${kind === "nopasswd" ? "NOPASSWD: " : ""}ALL\n`, { mode: 0o440 });
+  return path;
 }
 
 function childPids(ppid: number): number[] {
@@ -162,7 +203,9 @@ function childPids(ppid: number): number[] {
 
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const user = options.user ?? "root";
-  if (user !== "root") ensureTestUser(user);
+  if (user !== "root") ensureTestUser(user, options.loginShell);
+  if (options.greeting !== undefined) writeGreeting(user, options.greeting);
+  const sudoRule = options.sudo ? writeSudoRule(user, options.sudo) : undefined;
   const dir = mkdtempSync(join(tmpdir(), "fleet-sshd-"));
   // sshd reads AuthorizedKeysFile as the login user, so the directory must be traversable.
   chmodSync(dir, 0o755);
@@ -201,7 +244,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       "KbdInteractiveAuthentication no",
       "PubkeyAuthentication yes",
       "PermitRootLogin prohibit-password",
-      "Subsystem sftp internal-sftp",
+      ...(options.noSftp ? [] : ["Subsystem sftp internal-sftp"]),
       "MaxStartups 100",
       "MaxSessions 100",
       "LogLevel VERBOSE",
@@ -259,6 +302,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      if (sudoRule) rmSync(sudoRule, { force: true });
     },
   };
 }
