@@ -64,6 +64,8 @@ export const serviceSchema: Schema = {
     environment: opt({ k: "anyRec", values: { k: "secretOrStr" } }),
     serviceConfig: opt({ k: "anyRec", values: { k: "scalar" } }),
     enable: opt(bool),
+    restartTriggers: opt(listOf(str)),
+    reloadIfChanged: opt(bool),
   },
 };
 

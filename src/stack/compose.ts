@@ -84,6 +84,14 @@ export function composeStack(modules: ModuleValues, stackName: string): ComposeR
   const tlsDomains = composeTls(r, mod["tls"]);
   const configFiles = composeConfigFiles(r, mod["configFiles"], services, tlsDomains);
   const producesArtifacts = composeArtifacts(r, mod["producesArtifacts"]);
+  const declaredPaths = new Set(configFiles.map((f) => f.path));
+  for (const s of services) {
+    for (const t of s.restartTriggers) {
+      if (!declaredPaths.has(t)) {
+        r.fail(`restart trigger '${t}' of service '${s.name}' in stack '${stackName}' is not a path of the stack's configFiles; list one of its configFiles paths`);
+      }
+    }
+  }
   const healthChecks = composeHealthChecks(r, mod["healthChecks"]);
 
   if (r.errors.length > 0) return { errors: r.errors };

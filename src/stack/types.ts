@@ -19,6 +19,10 @@ export interface ComposedService {
   /** Raw systemd [Service] directives; a Str may interpolate artifacts like any stack Str. */
   readonly serviceConfig: Readonly<Record<string, StackStr | number | boolean>>;
   readonly enable: boolean;
+  /** Paths of the stack's configFiles whose change restarts this service (ADR 190). */
+  readonly restartTriggers: readonly string[];
+  /** A change reloads (`systemctl reload`) instead of restarting. */
+  readonly reloadIfChanged: boolean;
 }
 
 export interface ConfigFileSpec {
