@@ -64,6 +64,7 @@ export function outcomesJson(command: "apply" | "rollback", outcomes: readonly H
       error: outcomeError(o),
       diagnostics: diagnosticsOf(o),
       warnings: [...o.warnings],
+      ...(o.activation !== undefined ? { activation: o.activation } : {}),
       ...(command === "rollback" && o.status === "ok"
         ? { restored: o.restored ?? 0, removed: o.removed ?? 0, secret_skipped: o.secretSkipped ?? 0 }
         : {}),

@@ -15,7 +15,7 @@ import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTarget
 import { rollbackHost } from "./host-rollback.js";
 import { runHook } from "./hooks.js";
 import { genName, type HostOutcome } from "./outcome.js";
-import { activate, runHealthChecks } from "./post-deploy.js";
+import { Activation, runHealthChecks } from "./post-deploy.js";
 import { openTransport, targetRoot } from "./transports.js";
 
 export interface RunContext {
@@ -137,21 +137,43 @@ async function deployOnTransport(
   const lock = await transport.acquireLock(stackDir(deploymentsRoot, stack.name), ctx.lockHolder);
   if (lock.takeover !== undefined) warnings.push(lock.takeover);
   try {
-    const result = await applyHost({ ...input, heldLock: lock });
+    const activating = !options.dryRun && (options.activate || options.enable);
+    const flags = { activate: options.activate, enable: options.enable };
+    const act = new Activation(transport, flags);
+    const result = await applyHost({ ...input, heldLock: lock, ...(activating ? { beforeStaleDeletion: act.beforeStaleDeletion } : {}) });
     const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
     if (options.dryRun) return done;
     progress("activate");
-    warnings.push(...(await activate(transport, stack, options)));
+    if (activating) warnings.push(...(await act.afterFlip()));
+    const applied: HostOutcome = activating ? { ...done, activation: act.summary() } : done;
     progress("health");
     const check = await runHealthChecks(transport, stack);
-    if (!check) return done;
+    if (!check) return applied;
     const what = `health check '${check.name}' failed`;
-    if (!options.autoRollback) return { ...done, status: "failed", reason: `${what} (${check.detail})` };
-    if (result.previous === null) return { ...done, status: "failed", reason: `${what}; no previous generation` };
+    if (!options.autoRollback) return { ...applied, status: "failed", reason: `${what} (${check.detail})` };
+    if (result.previous === null) return { ...applied, status: "failed", reason: `${what}; no previous generation` };
     progress("rollback");
-    const rb = await rollbackHost({ transport, stack: stack.name, target: host.target, deploymentsRoot, holder: ctx.lockHolder, heldLock: lock, onEvent });
-    warnings.push(...(await activate(transport, stack, options)));
-    return { ...done, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+    // The previous generation is re-activated by the same rules, so the old version is what runs.
+    const back = new Activation(transport, flags);
+    const rb = await rollbackHost({
+      transport,
+      stack: stack.name,
+      target: host.target,
+      deploymentsRoot,
+      holder: ctx.lockHolder,
+      heldLock: lock,
+      onEvent,
+      ...(activating ? { beforeStaleDeletion: back.beforeStaleDeletion } : {}),
+    });
+    if (activating) warnings.push(...(await back.afterFlip()));
+    return {
+      ...applied,
+      ...(activating ? { activation: back.summary() } : {}),
+      status: "rolled-back",
+      reason: `rolled back to ${genName(rb.generation)} (${what})`,
+      generation: rb.generation,
+      previous: rb.was,
+    };
   } finally {
     await lock.release();
   }

@@ -14,6 +14,8 @@ interface RollbackFlags extends TargetFlagValues {
   jobs: number;
   only?: string[];
   json?: boolean;
+  activate?: boolean;
+  enable?: boolean;
 }
 
 export function registerRollback(program: Command): void {
@@ -25,6 +27,8 @@ export function registerRollback(program: Command): void {
   addOnlyFlag(cmd);
   addJsonFlag(cmd);
   addJobsFlag(cmd, "roll back");
+  cmd.option("--activate", "after each flip, start, restart or stop that host's units as the restored generation requires (ADR 190)");
+  cmd.option("--enable", "enable the restored generation's new units, disable those it drops");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -37,6 +41,8 @@ export function registerRollback(program: Command): void {
         ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
         ...transportOptions(flags),
         failFast: Boolean(flags.failFast),
+        activate: Boolean(flags.activate),
+        enable: Boolean(flags.enable),
         jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
