@@ -179,7 +179,7 @@ module SvcStack {
     const r = roots();
     const args = ["apply", join(dir, "fleet.pcl"), "--transport-root", r.out, "--store-root", r.store, "--activate"];
     // Hermetic: the activation is reported, never run on this machine (issue 10).
-    const note = "⚠ SvcStack → ssh://ops@svc.internal: not activated: --transport-root runs nothing on this machine; a real host would run systemctl daemon-reload; systemctl restart svc.service\n";
+    const note = "⚠ SvcStack → ssh://ops@svc.internal: not activated: --transport-root runs nothing on this machine; a real host would run systemctl daemon-reload; systemctl start svc.service\n";
     const first = runFleet(args, { env: systemctl.env() });
     expect(first.stderr).toBe(note);
     expect(first.code).toBe(0);
@@ -189,7 +189,9 @@ module SvcStack {
     const unitBefore = readFileSync(unit, "utf8");
     const second = runFleet(args, { env: systemctl.env() });
     // Activation of gen-002, then again after the rollback to gen-001.
-    expect(second.stderr).toBe(`↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed)\n${note}${note}`);
+    // The package (so the unit's ExecStart) changed both ways: reload the daemon, restart the unit.
+    const again = note.replace("systemctl start", "systemctl restart");
+    expect(second.stderr).toBe(`↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed)\n${again}${again}`);
     expect(second.code).toBe(1);
     expect(readFileSync(unit, "utf8")).toBe(unitBefore);
     expect(systemctl.calls()).toEqual([]);
