@@ -30,15 +30,15 @@ const JOURNAL_LINES = 5;
 
 /**
  * The shell script run on the target for a list of systemctl calls, one exec. Each call's output
- * is captured so a failure can say why (its last line), on one tab-separated `FLEET-FAIL` line:
+ * is captured so a failure can say why (its first line: systemd's "Job for … failed …"), on one tab-separated `FLEET-FAIL` line:
  * argv, exit code, reason; a failed start/restart/reload adds the unit's last journal lines on
  * `FLEET-JOURNAL` lines. Later calls still run.
  */
 export function activationScript(calls: readonly (readonly string[])[]): string | undefined {
   if (calls.length === 0) return undefined;
   const lines = [
-    `call() { out=$(systemctl "$@" 2>&1) || printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | tail -n 1)"; }`,
-    `jcall() { out=$(systemctl "$@" 2>&1) || { printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | tail -n 1)"; journalctl -u "$2" -n ${JOURNAL_LINES} --no-pager -o cat 2>/dev/null | sed 's/^/FLEET-JOURNAL /'; }; }`,
+    `call() { out=$(systemctl "$@" 2>&1) || printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | head -n 1)"; }`,
+    `jcall() { out=$(systemctl "$@" 2>&1) || { printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | head -n 1)"; journalctl -u "$2" -n ${JOURNAL_LINES} --no-pager -o cat 2>/dev/null | sed 's/^/FLEET-JOURNAL /'; }; }`,
   ];
   for (const c of calls) lines.push(`${STARTING.has(c[0] ?? "") ? "jcall" : "call"} ${c.map(shQuote).join(" ")}`);
   return lines.join("\n");

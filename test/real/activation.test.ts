@@ -146,4 +146,22 @@ module RelStack {
     expect(await execStart()).toBe(v1);
     expect(await sh(m, "systemctl is-active rel.service")).toBe("active");
   }, 180_000);
+
+  it("a start that fails is a ⚠ warning naming the unit and the end of its journal; the host stays ✓", async () => {
+    const m = rig.get("rel");
+    const dir = join(work, "bad");
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "BadStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": `${SLEEPER}
+module BadStack {
+  backend = "systemd"
+  services = [ { name = "bad" package = "Sleeper" binary = "sleeper" serviceConfig = { ExecStartPre = "/bin/sh -c 'echo bad-pre-says-no; exit 3'" } } ]
+}
+`,
+    });
+    const r = fleet(["apply", join(dir, "fleet.pcl"), "--sudo", "--activate"]);
+    expect(r.stdout).toBe(`✓ BadStack → ${m.target}\nfleet: 1/1 host(s) deployed\n`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^⚠ BadStack → ${m.target.replace(/[.]/g, "\\.")}: systemctl start bad\\.service failed \\(exit 1\\): Job for bad\\.service failed[^\\n]*; journal: [^\\n]*bad-pre-says-no[^\\n]*\\n$`));
+  }, 120_000);
 });
