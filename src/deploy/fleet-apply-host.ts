@@ -149,8 +149,8 @@ async function deployOnTransport(
     progress("health");
     const check = await runHealthChecks(transport, stack);
     if (!check) return applied;
-    const what = `health check '${check.name}' failed`;
-    if (!options.autoRollback) return { ...applied, status: "failed", reason: `${what} (${check.detail})` };
+    const what = `health check '${check.name}' ${check.detail}`;
+    if (!options.autoRollback) return { ...applied, status: "failed", reason: what };
     if (result.previous === null) return { ...applied, status: "failed", reason: `${what}; no previous generation` };
     progress("rollback");
     // The previous generation is re-activated by the same rules, so the old version is what runs.

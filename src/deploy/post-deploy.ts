@@ -5,7 +5,6 @@
  * check is reported to the caller, which rolls the host back.
  */
 import type { Manifest } from "../manifest/manifest.js";
-import type { ComposedStack } from "../stack/types.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
 import {
@@ -127,13 +126,4 @@ export class Activation {
   }
 }
 
-/** The first failing health check's name, or undefined when all pass. */
-export async function runHealthChecks(transport: Transport, stack: ComposedStack): Promise<{ name: string; detail: string } | undefined> {
-  for (const check of stack.healthChecks) {
-    const r = await transport.run(check.command, { timeoutMs: check.timeout * 1000 });
-    if (r.code !== 0) {
-      return { name: check.name, detail: r.code === 124 ? `timed out after ${check.timeout}s` : `exit ${r.code}` };
-    }
-  }
-  return undefined;
-}
+export { runHealthChecks } from "./health-checks.js";
