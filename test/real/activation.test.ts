@@ -164,4 +164,31 @@ module BadStack {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`^⚠ BadStack → ${m.target.replace(/[.]/g, "\\.")}: systemctl start bad\\.service failed \\(exit 1\\): Job for bad\\.service failed[^\\n]*; journal: [^\\n]*bad-pre-says-no[^\\n]*\\n$`));
   }, 120_000);
+
+  it("an http check with interval 1 s passes for a service that listens after 5 s; one that never listens fails after the deadline", async () => {
+    const m = rig.get("rel");
+    await m.writeFile(
+      "/usr/local/bin/slowhttp",
+      `#!/usr/bin/perl\nuse IO::Socket::INET; sleep 5;\nmy $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:8090", Listen => 5, ReuseAddr => 1) or die;\nwhile (my $c = $s->accept) { my $l = <$c>; print $c "HTTP/1.0 200 OK\\r\\n\\r\\nok"; close $c }\n`,
+      { mode: "0755" },
+    );
+    const dir = join(work, "http");
+    const stack = (name: string, port: number, timeout: number): string => `module ${name} {
+  backend = "systemd"
+  services = [ { name = "${name.toLowerCase()}" package = "Slow" binary = "slow" } ]
+  healthTimeout = ${timeout}
+  healthChecks = [ { name = "http-health" url = "http://127.0.0.1:${port}/" interval = 1 } ]
+}
+`;
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "SlowStack" target = "${m.target}" } { file = "h.pcl" stack = "NeverStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": `module Slow { pname = "slow" version = "1" recipe = "std.files"
+  files = [ { path = "bin/slow" content = "#!/bin/sh\\nexec /usr/local/bin/slowhttp\\n" mode = "0755" } ] }
+${stack("SlowStack", 8090, 30)}${stack("NeverStack", 8099, 4)}`,
+    });
+    const r = fleet(["apply", join(dir, "fleet.pcl"), "--sudo", "--activate", "--jobs", "1"]);
+    expect(r.stdout).toContain(`✓ SlowStack → ${m.target}\n`);
+    expect(r.stderr).toMatch(/^✗ NeverStack → [^:]+:[^:]+:\d+: health check 'http-health' failed after [3-5] attempts: [^\n]*refused[^\n]*; no previous generation\n$/);
+    expect(r.code).toBe(1);
+  }, 120_000);
 });
