@@ -11,6 +11,9 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
 import { join } from "node:path";
 
 const tmp = `dist/.build-${process.pid}`;
+// `--prune` (the prepack script) also deletes chunks of earlier builds, so a tarball ships only
+// the chunks its entry imports.
+const prune = process.argv.includes("--prune");
 rmSync(tmp, { recursive: true, force: true });
 await build({
   entryPoints: { fleet: "src/cli/main.ts" },
@@ -28,9 +31,9 @@ await build({
   logLevel: "warning",
 });
 mkdirSync("dist/chunks", { recursive: true });
-if (existsSync(join(tmp, "chunks"))) {
-  for (const name of readdirSync(join(tmp, "chunks"))) renameSync(join(tmp, "chunks", name), join("dist/chunks", name));
-}
+const built = existsSync(join(tmp, "chunks")) ? readdirSync(join(tmp, "chunks")) : [];
+for (const name of built) renameSync(join(tmp, "chunks", name), join("dist/chunks", name));
+if (prune) for (const name of readdirSync("dist/chunks")) if (!built.includes(name)) rmSync(join("dist/chunks", name));
 renameSync(join(tmp, "fleet.mjs.map"), "dist/fleet.mjs.map");
 renameSync(join(tmp, "fleet.mjs"), "dist/fleet.mjs");
 rmSync(tmp, { recursive: true, force: true });

@@ -2,28 +2,15 @@
  * Entry point: builds the commander program, maps every error to an exit code. The only module
  * (with the rest of cli/) that prints or exits.
  */
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { FleetError, UsageError } from "../fleet-error.js";
-import { registerCommands } from "./commands/index.js";
-import { VERSION } from "./version.js";
+import { buildProgram } from "./program.js";
 import { ExitCode } from "./exit-code.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-
-function buildProgram(): Command {
-  const program = new Command("fleet")
-    .description("Typed fleet configuration (PCL): check, build, deploy and roll back hosts atomically.")
-    .version(VERSION, "-V, --version")
-    .showSuggestionAfterError(true)
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  registerCommands(program);
-  program.exitOverride();
-  for (const c of program.commands) c.exitOverride();
-  return program;
-}
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

@@ -1,7 +1,7 @@
 /** Human renderings of a plan: the overview and `--explain HOST`. */
 import { UsageError } from "../fleet-error.js";
 import { genName } from "../deploy/outcome.js";
-import type { PlanDoc, PlanHost, PlanHostId } from "../plan/plan-doc.js";
+import type { PlanDoc, PlanHost, PlanHostId, PlanRollout } from "../plan/plan-doc.js";
 
 const label = (h: PlanHostId): string => `${h.stack} → ${h.target}`;
 
@@ -9,6 +9,7 @@ export function renderPlan(doc: PlanDoc, hash: string): string {
   const lines: string[] = [];
   lines.push(`plan for ${doc.fleet}: ${doc.hosts.length} host(s) in ${doc.levels.length} level(s)`);
   doc.levels.forEach((level, i) => lines.push(`level ${i}: ${level.map(label).join(", ")}`));
+  if (doc.rollout) lines.push(...rolloutLines(doc.rollout));
   if (doc.edges.length > 0) {
     lines.push("edges:");
     for (const e of doc.edges) lines.push(`  ${label(e.producer)} ⇒ ${label(e.consumer)}: ${e.artifact} (${e.at})`);
@@ -25,6 +26,14 @@ export function renderPlan(doc: PlanDoc, hash: string): string {
   });
   lines.push(`plan_hash: ${hash}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The waves of a staged rollout (ADR 160). */
+function rolloutLines(r: PlanRollout): string[] {
+  const soak = r.soak > 0 ? `soak ${r.soak}s` : "no soak";
+  const lines = [`rollout: ${r.waves.length} wave(s) of ${r.sizes.join(", ")}; max failed ${r.max_failed} (${r.budget} host(s)); ${soak}`];
+  r.waves.forEach((w, k) => lines.push(`wave ${k + 1}/${r.waves.length}: ${w.length} host(s): ${w.map(label).join(", ")}`));
+  return lines;
 }
 
 function matches(h: PlanHost, name: string): boolean {

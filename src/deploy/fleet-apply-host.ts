@@ -12,10 +12,10 @@ import { splitArtifact, type Roots } from "./fleet-prepare.js";
 import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
 import { hostEventSink } from "./host-bridge.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
-import { rollbackHost } from "./host-rollback.js";
+import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
-import { genName, type HostOutcome } from "./outcome.js";
-import { Activation, runHealthChecks } from "./post-deploy.js";
+import type { HostOutcome } from "./outcome.js";
+import { Activation } from "./post-deploy.js";
 import { openTransport, targetRoot } from "./transports.js";
 
 export interface RunContext {
@@ -145,35 +145,20 @@ async function deployOnTransport(
     if (options.dryRun) return done;
     progress("activate");
     if (activating) warnings.push(...(await act.afterFlip()));
-    const applied: HostOutcome = activating ? { ...done, activation: act.summary() } : done;
-    progress("health");
-    const check = await runHealthChecks(transport, stack);
-    if (!check) return applied;
-    const what = `health check '${check.name}' ${check.detail}`;
-    if (!options.autoRollback) return { ...applied, status: "failed", reason: what };
-    if (result.previous === null) return { ...applied, status: "failed", reason: `${what}; no previous generation` };
-    progress("rollback");
-    // The previous generation is re-activated by the same rules, so the old version is what runs.
-    const back = new Activation(transport, flags);
-    const rb = await rollbackHost({
+    return await healthGate({
       transport,
-      stack: stack.name,
-      target: host.target,
+      host,
+      stack,
       deploymentsRoot,
       holder: ctx.lockHolder,
-      heldLock: lock,
+      lock,
+      options,
+      passed: activating ? { ...done, activation: act.summary() } : done,
+      warnings,
       onEvent,
-      ...(activating ? { beforeStaleDeletion: back.beforeStaleDeletion } : {}),
+      progress,
+      when: "",
     });
-    if (activating) warnings.push(...(await back.afterFlip()));
-    return {
-      ...applied,
-      ...(activating ? { activation: back.summary() } : {}),
-      status: "rolled-back",
-      reason: `rolled back to ${genName(rb.generation)} (${what})`,
-      generation: rb.generation,
-      previous: rb.was,
-    };
   } finally {
     await lock.release();
   }

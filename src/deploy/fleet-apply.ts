@@ -7,6 +7,7 @@ import { FleetError } from "../fleet-error.js";
 import type { ArtifactEdge } from "../plan/artifact-graph.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { planHash } from "../plan/plan-doc.js";
+import { chooseRollout, type RolloutFlags } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { LockHolder } from "../transport/transport.js";
@@ -15,7 +16,8 @@ import type { LoadedFleet } from "./fleet-load.js";
 import { prepareApply, splitArtifact } from "./fleet-prepare.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import type { HostOutcome, ProgressEvent } from "./outcome.js";
-import { runScheduled } from "./scheduler.js";
+import { runRollout, type RolloutEvent } from "./fleet-rollout.js";
+import { runScheduled, type SchedulerHooks } from "./scheduler.js";
 import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface ApplyOptions extends TransportOptions {
@@ -41,6 +43,12 @@ export interface ApplyOptions extends TransportOptions {
   readonly onProgress?: (e: ProgressEvent) => void;
   /** Called in plan order as each host's outcome becomes final. */
   readonly onReport?: (o: HostOutcome) => void;
+  /** `--waves`, `--max-failed`, `--soak` (ADR 160); each overrides the Fleet module's `rollout`. */
+  readonly rollout?: RolloutFlags;
+  /** `--rollback-on-halt`: a halted rollout rolls back every host it moved to a new generation. */
+  readonly rollbackOnHalt?: boolean;
+  /** Waves starting, the rollback on halt, and the rollout's end (only when there is a rollout). */
+  readonly onRollout?: (e: RolloutEvent) => void;
 }
 
 function holder(): LockHolder {
@@ -54,9 +62,10 @@ function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, 
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
   const { fleet, roots, vault } = prepareApply(options);
+  const rollout = chooseRollout(fleet.model.rollout, { ...options.rollout, rollbackOnHalt: Boolean(options.rollbackOnHalt) });
   if (options.expectPlan !== undefined) {
     const { planFor } = await import("./fleet-plan.js");
-    const actual = planHash(await planFor(fleet, roots, vault, options));
+    const actual = planHash(await planFor(fleet, roots, vault, options, rollout));
     if (actual !== options.expectPlan.toLowerCase()) {
       throw new FleetError(undefined, `the plan changed: expected plan_hash ${options.expectPlan}, the fleet now plans to ${actual}; review it with 'fleet plan' and apply again`);
     }
@@ -66,7 +75,8 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
   let failedOnce = false;
   const lockHolder = holder();
   const ctx: RunContext = { options: withHostSudo(fleet.model.hosts, options), localStore, roots, vault, lockHolder };
-  const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, {
+  // The scheduler hooks of this run: a plain apply uses them once, a rollout once per wave.
+  const hooks = (report: (o: HostOutcome) => void): SchedulerHooks<HostOutcome> => ({
     producers: (i) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))],
     resource: (i) => fleet.hosts[i]!.record.target,
     settle: (i, done) => {
@@ -87,9 +97,13 @@ export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> 
       return outcome;
     },
     report: (i: number, o: HostOutcome) => {
-      if (selected.has(i)) options.onReport?.(o);
+      if (selected.has(i)) report(o);
     },
   });
+  if (rollout !== undefined) {
+    return runRollout({ fleet, selected, ctx, hooks, markFailed: () => void (failedOnce = true) }, rollout);
+  }
+  const results = await runScheduled<HostOutcome>(fleet.graph.order, options.jobs, hooks((o) => options.onReport?.(o)));
   return fleet.graph.order.filter((i) => selected.has(i)).map((i) => results.get(i)!);
 }
 

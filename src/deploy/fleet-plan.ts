@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { FleetError } from "../fleet-error.js";
 import type { SourceFile } from "../lang/source.js";
 import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js";
-import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId } from "../plan/plan-doc.js";
+import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId, type PlanRollout } from "../plan/plan-doc.js";
+import { chooseRollout, hostCountText, type RolloutFlags, type RolloutSpec } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { modeString } from "../manifest/manifest.js";
 import { storePath } from "../store/index.js";
@@ -15,6 +16,7 @@ import type { Transport } from "../transport/transport.js";
 import { consumedValues } from "./fleet-apply-host.js";
 import { prepareApply, type Roots } from "./fleet-prepare.js";
 import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
+import { rolloutWaves } from "./fleet-rollout.js";
 import { readCurrentManifest } from "./host-bridge.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { runScheduled } from "./scheduler.js";
@@ -28,6 +30,8 @@ export interface PlanOptions extends TransportOptions {
   readonly tlsCerts?: string;
   readonly vaultSecrets?: string;
   readonly only?: readonly string[];
+  /** `--waves`, `--max-failed`, `--soak`: the rollout the plan shows (ADR 160). */
+  readonly rollout?: RolloutFlags;
   /** Hosts read at once (default 1). */
   readonly jobs?: number;
 }
@@ -47,7 +51,7 @@ export async function computePlan(options: PlanOptions): Promise<PlanDoc> {
     autoRollback: true,
     clock: () => new Date(0),
   });
-  return planFor(fleet, roots, vault, options);
+  return planFor(fleet, roots, vault, options, chooseRollout(fleet.model.rollout, options.rollout ?? {}));
 }
 
 export async function planFor(
@@ -55,6 +59,7 @@ export async function planFor(
   roots: Roots,
   vault: ReadonlyMap<string, string> | undefined,
   planOptions: PlanOptions,
+  rollout: RolloutSpec | undefined,
 ): Promise<PlanDoc> {
   const options = withHostSudo(fleet.model.hosts, planOptions);
   const selected = selectHosts(fleet.model.hosts, options.only);
@@ -98,6 +103,19 @@ export async function planFor(
     levels,
     edges,
     hosts,
+    ...(rollout !== undefined ? { rollout: planRollout(fleet, selected, rollout) } : {}),
+  };
+}
+
+/** The waves apply would cut, exactly as fleet-rollout.ts cuts them. */
+function planRollout(fleet: LoadedFleet, selected: ReadonlySet<number>, spec: RolloutSpec): PlanRollout {
+  const { waves, budget } = rolloutWaves(fleet, selected, spec);
+  return {
+    waves: waves.map((w) => w.map((i) => id(fleet.hosts[i]!))),
+    sizes: spec.waves.map(hostCountText),
+    max_failed: hostCountText(spec.maxFailed),
+    budget,
+    soak: spec.soak,
   };
 }
 

@@ -31,7 +31,16 @@ function insertSorted(a: number[], x: number): void {
   a.splice(lo, 0, x);
 }
 
-export async function runScheduled<R>(order: readonly number[], jobs: number, hooks: SchedulerHooks<R>): Promise<Map<number, R>> {
+/**
+ * `results` may already hold hosts finished before (an earlier wave of a rollout, ADR 160): hooks
+ * see them, and the hosts of `order` are added to it.
+ */
+export async function runScheduled<R>(
+  order: readonly number[],
+  jobs: number,
+  hooks: SchedulerHooks<R>,
+  results: Map<number, R> = new Map(),
+): Promise<Map<number, R>> {
   const position = new Map(order.map((host, i) => [host, i]));
   const unfinishedProducers = new Map<number, number>();
   const consumers = new Map<number, number[]>();
@@ -44,7 +53,7 @@ export async function runScheduled<R>(order: readonly number[], jobs: number, ho
   const ready: number[] = [];
   for (const host of order) if (unfinishedProducers.get(host) === 0) ready.push(position.get(host)!);
 
-  const results = new Map<number, R>();
+  let finished = 0;
   const running = new Map<number, Promise<void>>();
   const busy = new Set<string>();
   let reported = 0;
@@ -57,6 +66,7 @@ export async function runScheduled<R>(order: readonly number[], jobs: number, ho
   };
   const finish = (host: number, result: R): void => {
     results.set(host, result);
+    finished++;
     for (const c of consumers.get(host) ?? []) {
       const left = unfinishedProducers.get(c)! - 1;
       unfinishedProducers.set(c, left);
@@ -64,7 +74,7 @@ export async function runScheduled<R>(order: readonly number[], jobs: number, ho
     }
   };
 
-  while (results.size < order.length) {
+  while (finished < order.length) {
     let progressed = false;
     let i = 0;
     while (i < ready.length) {
@@ -95,7 +105,7 @@ export async function runScheduled<R>(order: readonly number[], jobs: number, ho
       );
     }
     flush();
-    if (results.size === order.length) break;
+    if (finished === order.length) break;
     if (running.size === 0) {
       if (progressed) continue;
       throw new Error("scheduler stalled: a host waits on a producer that can never finish");

@@ -25,17 +25,34 @@ export function shapeOf(name: string, rec: RecordValue): ModuleShape {
 interface Ctx {
   readonly shape: ModuleShape;
   readonly module: string;
+  /** Inside a record whose schema keeps the ordinary codes even in the Fleet module. */
+  readonly plainCodes?: boolean;
   /** Module names referenced as packages, with the span of the reference. */
   readonly packageRefs: { name: string; span: Span; from: string }[];
 }
 
 export class Checker {
   private readonly reportedMixed = new WeakSet<object>();
+  /**
+   * Lists and records already walked by `loose`, by what the walk depends on (the shape, and
+   * the module for a package, whose name is in its messages): values are shared, so without
+   * this a value referenced twice in every field is walked exponentially often (ADR 121).
+   */
+  private readonly looseSeen = new Map<string, WeakSet<object>>();
+
+  private firstLooseVisit(v: object, ctx: Ctx): boolean {
+    const key = ctx.shape === "package" ? `package:${ctx.module}` : ctx.shape;
+    let seen = this.looseSeen.get(key);
+    if (!seen) this.looseSeen.set(key, (seen = new WeakSet()));
+    if (seen.has(v)) return false;
+    seen.add(v);
+    return true;
+  }
 
   constructor(private readonly ev: Evaluator) {}
 
   private code(ctx: Ctx, normal: DiagnosticCode): DiagnosticCode {
-    return ctx.shape === "fleet" ? "E14" : normal;
+    return ctx.shape === "fleet" && !ctx.plainCodes ? "E14" : normal;
   }
 
   checkModule(name: string, rec: RecordValue, shape: ModuleShape): void {
@@ -114,6 +131,15 @@ export class Checker {
       case "int":
         if (typeof v !== "number") this.mismatch(v, "Int", span, ctx, what);
         return;
+      case "count": {
+        const ok = typeof v === "number" ? v >= s.min : s.percent && typeof v === "string" && isPercent(v, s.min);
+        if (!ok) {
+          const expected = s.percent ? messages.countOrPercent(s.min) : messages.count(s.min);
+          if (typeof v === "number" || typeof v === "string") this.ev.error(this.code(ctx, "E1"), messages.badCount(what(), expected, JSON.stringify(v)), span);
+          else this.mismatch(v, expected, span, ctx, what);
+        }
+        return;
+      }
       case "bool":
         if (typeof v !== "boolean") this.mismatch(v, "Bool", span, ctx, what);
         return;
@@ -123,6 +149,7 @@ export class Checker {
           return;
         }
         const items = v as readonly Value[];
+        if (s.nonEmpty && items.length === 0) this.ev.error(this.code(ctx, "E1"), messages.emptyList(what()), span);
         const o = originOf(v);
         for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpanIn(o, i, span), ctx, () => `element ${i + 1} of ${what()}`);
         return;
@@ -141,7 +168,7 @@ export class Checker {
         return;
       }
       case "rec":
-        this.checkRecord(v, s, span, ctx, what);
+        this.checkRecord(v, s, span, s.plainCodes ? { ...ctx, plainCodes: true } : ctx, what);
         return;
     }
   }
@@ -204,6 +231,7 @@ export class Checker {
       return;
     }
     if (Array.isArray(v)) {
+      if (!this.firstLooseVisit(v, ctx)) return;
       const mixed = listOriginOf(v) ? mixedAt(v as readonly Value[]) : undefined;
       if (mixed !== undefined && !this.reportedMixed.has(v)) {
         this.reportedMixed.add(v);
@@ -220,6 +248,7 @@ export class Checker {
       return;
     }
     if (isRecordValue(v)) {
+      if (!this.firstLooseVisit(v, ctx)) return;
       const o = originOf(v);
       for (const k of Object.keys(v)) {
         const x = v[k] as Value;
@@ -228,28 +257,53 @@ export class Checker {
     }
   }
 
-  /** `[E7]`: a cycle among package `deps`, reported once at the edge that closes it. */
+  /**
+   * `[E7]`: a cycle among package `deps`, reported once at the edge that closes it. A depth-first
+   * walk with its own stack, not JavaScript's: a chain of any number of packages is fine.
+   */
   checkPackageCycles(packages: ReadonlyMap<string, RecordValue>): void {
     const state = new Map<string, 1 | 2>();
     const path: string[] = [];
-    const visit = (name: string): void => {
-      state.set(name, 1);
-      path.push(name);
+    const depsOf = (name: string): readonly Value[] => {
       const rec = packages.get(name);
-      const deps = rec && Array.isArray(rec.deps) ? (rec.deps as readonly Value[]) : [];
-      for (let i = 0; i < deps.length; i++) {
+      return rec && Array.isArray(rec.deps) ? (rec.deps as readonly Value[]) : [];
+    };
+    for (const root of [...packages.keys()].sort()) {
+      if (state.has(root)) continue;
+      // Each frame: a package on the path and the index of its next dependency to look at.
+      const frames: { name: string; next: number }[] = [{ name: root, next: 0 }];
+      state.set(root, 1);
+      path.push(root);
+      while (frames.length > 0) {
+        const top = frames[frames.length - 1] as { name: string; next: number };
+        const deps = depsOf(top.name);
+        if (top.next >= deps.length) {
+          frames.pop();
+          path.pop();
+          state.set(top.name, 2);
+          continue;
+        }
+        const i = top.next++;
         const d = deps[i];
         if (typeof d !== "string" || !packages.has(d)) continue;
         const st = state.get(d);
         if (st === 1) {
+          const rec = packages.get(top.name) as RecordValue;
           const cycle = [...path.slice(path.indexOf(d)), d];
-          const span = elemSpan(rec?.deps as Value, i, originOf(rec as Value) as Span);
+          const span = elemSpan(rec.deps as Value, i, originOf(rec as Value) as Span);
           this.ev.error("E7", messages.depCycle(cycle), span);
-        } else if (st === undefined) visit(d);
+        } else if (st === undefined) {
+          state.set(d, 1);
+          path.push(d);
+          frames.push({ name: d, next: 0 });
+        }
       }
-      path.pop();
-      state.set(name, 2);
-    };
-    for (const name of [...packages.keys()].sort()) if (!state.has(name)) visit(name);
+    }
   }
+}
+
+/** `"10%"`: a whole percentage from `min` to 100. */
+function isPercent(v: string, min: number): boolean {
+  const m = /^(\d+)%$/.exec(v);
+  return m !== null && Number(m[1]) >= min && Number(m[1]) <= 100;
 }

@@ -9,12 +9,14 @@ import { fieldNameSpan, selectedFieldSpan, spanOf, type Comprehension, type Expr
 import type { Contribution, InjectedModule } from "./api.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticLabel } from "./diagnostic.js";
 import { closest } from "./edit-distance.js";
+import { LIMITS, limitMessages } from "./limits.js";
 import { messages } from "./messages.js";
 import { listOriginOf, mixedAt, originFieldNameSpan, originFieldValueSpan, recordOriginOf, setOrigin, type RecordOrigin } from "./origins.js";
 import { getField, hasField, setField } from "./record-keys.js";
 import { lineColOf, type SourceFile, type Span } from "./source.js";
 import { describe, firstMismatch, showTypeExpr, typeOf, unify } from "./types.js";
 import { ArtifactRef, isRecordValue, SecretRef, Template, type RecordValue, type Value } from "./value.js";
+import { bytesAt, MeasureBuilder, setMeasure, type Measure } from "./value-size.js";
 
 export class Poison {
   /** A brand, so that no other object is structurally a Poison. */
@@ -58,6 +60,14 @@ export class Evaluator {
   readonly chains = new Map<string, Candidate[]>();
   /** Winning value span of each module field, for locating schema errors. */
   private readonly stack: string[] = [];
+  /** Where each key of `stack` is in it: finding a cycle costs O(1), not O(depth). */
+  private readonly onStack = new Map<string, number>();
+  /** Expressions being evaluated inside one another now (LIMITS.evalDepth). */
+  private depth = 0;
+  /** Work done so far (LIMITS.work). */
+  private work = 0;
+  private reportedDepth = false;
+  private reportedWork = false;
   private readonly cyclic = new Set<string>();
   private readonly reportedCycles = new Set<string>();
   private readonly fileIndex: ReadonlyMap<string, number>;
@@ -174,6 +184,7 @@ export class Evaluator {
     if (!mod) return POISON;
     const rec: Record<string, Value> = {};
     let bad = false;
+    const size = new MeasureBuilder();
     for (const key of [...mod.fields.keys()].sort()) {
       const v = this.fieldValue(name, key, use ?? fieldNameSpan(mod.fields.get(key) as Field));
       if (v instanceof Poison) {
@@ -181,8 +192,10 @@ export class Evaluator {
         continue;
       }
       setField(rec, key, v);
+      size.add(v, key);
     }
     if (!bad) setOrigin(rec, this.moduleOrigin(mod, [...mod.fields.values()]));
+    if (!bad && !this.measured(rec, size.done(), mod.decl.nameSpan, `module '${name}'`)) bad = true;
     const result = bad ? POISON : rec;
     this.moduleCache.set(name, result);
     return result;
@@ -196,13 +209,16 @@ export class Evaluator {
     const rec: Record<string, Value> = {};
     if (mod) {
       const sites: Field[] = [];
+      const size = new MeasureBuilder();
       for (const [key, f] of mod.fields) {
         const fv = this.fieldValue(name, key, fieldNameSpan(f));
         if (fv instanceof Poison) continue;
         setField(rec, key, fv);
+        size.add(fv, key);
         sites.push(f);
       }
       setOrigin(rec, this.moduleOrigin(mod, sites));
+      setMeasure(rec, size.done());
     }
     return rec;
   }
@@ -232,7 +248,7 @@ export class Evaluator {
     const key = `${module}.${field}`;
     const cached = this.fieldCache.get(key);
     if (cached !== undefined) return cached;
-    const at = this.stack.indexOf(key);
+    const at = this.onStack.get(key) ?? -1;
     if (at >= 0) {
       const cycle = this.stack.slice(at);
       for (const k of cycle) this.cyclic.add(k);
@@ -249,12 +265,14 @@ export class Evaluator {
       }
       return POISON;
     }
+    this.onStack.set(key, this.stack.length);
     this.stack.push(key);
     let v: V;
     try {
       v = this.computeField(module, field);
     } finally {
       this.stack.pop();
+      this.onStack.delete(key);
     }
     if (this.cyclic.has(key)) v = POISON;
     this.fieldCache.set(key, v);
@@ -370,7 +388,13 @@ export class Evaluator {
       const parent = parents[i] as RecordValue;
       const seg = rest[i] as string;
       const copy: Record<string, Value> = {};
-      for (const k of Object.keys(parent)) setField(copy, k, k === seg ? result : parent[k]);
+      const size = new MeasureBuilder();
+      for (const k of Object.keys(parent)) {
+        const x = (k === seg ? result : parent[k]) as Value;
+        setField(copy, k, x);
+        size.add(x, k);
+      }
+      if (!this.measured(copy, size.done(), first, "this record")) return POISON;
       const o = recordOriginOf(parent);
       const valueSpans = new Map(o?.valueSpans ?? []);
       valueSpans.set(seg, resultSpan);
@@ -384,12 +408,70 @@ export class Evaluator {
 
   // ---- expressions --------------------------------------------------------------------------
 
+  /**
+   * Evaluates one expression. Every call is a unit of work, and the nesting of calls is bounded
+   * (LIMITS): the one recursion without a syntactic bound is through field references, so the
+   * depth is counted here, where every level passes.
+   */
   eval(e: Expr, scope: Scope | undefined): V {
+    if (++this.work > LIMITS.work) return this.overWork(e);
+    switch (e.kind) {
+      case "str":
+        return e.value;
+      case "int":
+      case "bool":
+        return e.value;
+      case "name":
+        // A loop variable is a leaf; a module name may go on into the module.
+        for (let s: Scope | undefined = scope; s; s = s.parent) if (s.name === e.name) return s.value;
+        break;
+      default:
+        break;
+    }
+    if (++this.depth > LIMITS.evalDepth) {
+      this.depth--;
+      if (!this.reportedDepth) {
+        this.reportedDepth = true;
+        this.error("E6", limitMessages.evalDepth(), e);
+      }
+      return POISON;
+    }
+    const v = this.evalNested(e, scope);
+    this.depth--;
+    return v;
+  }
+
+  private overWork(e: Expr): Poison {
+    if (!this.reportedWork) {
+      this.reportedWork = true;
+      this.error("E6", limitMessages.work(), e);
+    }
+    return POISON;
+  }
+
+  /**
+   * Records the measure of a list or record just built; false (after reporting `[E6]` at `at`)
+   * when it nests too deep or would be too large as JSON.
+   */
+  private measured(v: object, m: Measure, at: Span, what: string): boolean {
+    setMeasure(v, m);
+    if (m.depth > LIMITS.valueDepth) {
+      this.error("E6", limitMessages.valueDepth(), at);
+      return false;
+    }
+    if (bytesAt(m, 1) > LIMITS.outputBytes) {
+      this.error("E6", limitMessages.valueSize(what), at);
+      return false;
+    }
+    return true;
+  }
+
+  private evalNested(e: Expr, scope: Scope | undefined): V {
     switch (e.kind) {
       case "str":
         return e.value;
       case "interp":
-        return this.evalInterp(e.parts, scope);
+        return this.evalInterp(e, scope);
       case "int":
       case "bool":
         return e.value;
@@ -441,7 +523,24 @@ export class Evaluator {
     return POISON;
   }
 
+  /**
+   * `a.b.c.…`: the parser builds a chain of selections leaning left, so it is walked in a loop,
+   * not recursively: a chain of any length costs no stack.
+   */
   private evalSelect(e: Extract<Expr, { kind: "select" }>, scope: Scope | undefined): V {
+    if (e.target.kind !== "select") return this.evalSelectOne(e, scope);
+    const chain: Extract<Expr, { kind: "select" }>[] = [];
+    let inner: Extract<Expr, { kind: "select" }> = e;
+    while (inner.target.kind === "select") {
+      chain.push(inner);
+      inner = inner.target;
+    }
+    let v = this.evalSelectOne(inner, scope);
+    for (let i = chain.length - 1; i >= 0 && !(v instanceof Poison); i--) v = this.select(v, chain[i] as Extract<Expr, { kind: "select" }>, "this record");
+    return v;
+  }
+
+  private evalSelectOne(e: Extract<Expr, { kind: "select" }>, scope: Scope | undefined): V {
     const t = e.target;
     if (t.kind === "name" && !inScope(scope, t.name)) {
       const inj = this.injected.get(t.name);
@@ -481,15 +580,22 @@ export class Evaluator {
   }
 
   /** A string with interpolations: a plain string, or a `Template` when it holds artifact references. */
-  private evalInterp(parts: readonly (string | Expr)[], scope: Scope | undefined): V {
+  private evalInterp(e: Extract<Expr, { kind: "interp" }>, scope: Scope | undefined): V {
     const out: (string | ArtifactRef)[] = [];
     let bad = false;
+    // Characters built so far: a string doubled in every field must stop at the size limit,
+    // long before JavaScript's own string limit (and each character is a unit of work).
+    let chars = 0;
     const push = (p: string | ArtifactRef): void => {
+      if (typeof p === "string") {
+        chars += p.length;
+        if (chars + 2 > LIMITS.outputBytes) return;
+      }
       const last = out[out.length - 1];
       if (typeof p === "string" && typeof last === "string") out[out.length - 1] = last + p;
       else if (p !== "") out.push(p);
     };
-    for (const part of parts) {
+    for (const part of e.parts) {
       if (typeof part === "string") {
         push(part);
         continue;
@@ -500,8 +606,15 @@ export class Evaluator {
         continue;
       }
       if (!this.interpolate(v, part, push)) bad = true;
+      if (chars + 2 > LIMITS.outputBytes) break;
     }
     if (bad) return POISON;
+    if (chars + 2 > LIMITS.outputBytes) {
+      this.error("E6", limitMessages.valueSize("this string"), e);
+      return POISON;
+    }
+    this.work += chars;
+    if (this.work > LIMITS.work) return this.overWork(e);
     if (out.every((p) => typeof p === "string")) return out.join("");
     return new Template(out);
   }
@@ -549,7 +662,7 @@ export class Evaluator {
       }
       if (bad) return POISON;
       setOrigin(out, e);
-      return out;
+      return this.measuredList(out, e);
     }
     const elems: Span[] = [];
     let bad = false;
@@ -567,7 +680,13 @@ export class Evaluator {
     }
     if (bad) return POISON;
     setOrigin(out, { kind: "list", items: elems, file: e.file, offset: e.offset, length: e.length });
-    return out;
+    return this.measuredList(out, e);
+  }
+
+  private measuredList(out: readonly Value[], e: Span): V {
+    const size = new MeasureBuilder();
+    for (let i = 0; i < out.length; i++) size.add(out[i] as Value);
+    return this.measured(out, size.done(), e, "this list") ? out : POISON;
   }
 
   private evalComprehension(c: Comprehension, scope: Scope | undefined, out: Value[], elems: Span[]): boolean {
@@ -615,6 +734,10 @@ export class Evaluator {
       }
       const b = this.eval(c.body, inner);
       if (b instanceof Poison) return false;
+      if (out.length >= LIMITS.listElements) {
+        this.error("E6", limitMessages.listElements(), c);
+        return false;
+      }
       out.push(b);
       elems.push(c.body);
     }
@@ -645,6 +768,7 @@ export class Evaluator {
     }
     const rec: Record<string, Value> = {};
     let bad = false;
+    const size = new MeasureBuilder();
     for (const f of inNameOrder(fields)) {
       const v = this.eval(f.value, scope);
       if (v instanceof Poison) {
@@ -652,10 +776,11 @@ export class Evaluator {
         continue;
       }
       setField(rec, f.name, v);
+      size.add(v, f.name);
     }
     if (bad) return POISON;
     setOrigin(rec, e);
-    return rec;
+    return this.measured(rec, size.done(), e, "this record") ? rec : POISON;
   }
 
   private evalIf(e: Extract<Expr, { kind: "if" }>, scope: Scope | undefined): V {
@@ -673,7 +798,40 @@ export class Evaluator {
     return c ? a : b;
   }
 
+  /**
+   * `a || b && c || …`: the parser builds chains of `||` and `&&` leaning left, so the chain is
+   * walked down in a loop and folded back up, not evaluated recursively: a chain of any length
+   * costs no stack. Every operand is evaluated (and type checked), as before.
+   */
+  private evalLogic(e: Extract<Expr, { kind: "binary" }>, scope: Scope | undefined): V {
+    const chain: Extract<Expr, { kind: "binary" }>[] = [];
+    let left: Expr = e;
+    while (left.kind === "binary" && (left.op === "&&" || left.op === "||")) {
+      chain.push(left);
+      left = left.left;
+    }
+    let acc = this.eval(left, scope);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const b = chain[i] as Extract<Expr, { kind: "binary" }>;
+      const r = this.eval(b.right, scope);
+      if (acc instanceof Poison || r instanceof Poison) {
+        acc = POISON;
+        continue;
+      }
+      let ok = true;
+      for (const [v, span] of [[acc, b.left], [r, b.right]] as const) {
+        if (typeof v !== "boolean") {
+          this.error("E1", messages.typeMismatch(`an operand of '${b.op}'`, "Bool", describe(v)), span);
+          ok = false;
+        }
+      }
+      acc = !ok ? POISON : b.op === "&&" ? acc === true && r === true : acc === true || r === true;
+    }
+    return acc;
+  }
+
   private evalBinary(e: Extract<Expr, { kind: "binary" }>, scope: Scope | undefined): V {
+    if (e.op === "&&" || e.op === "||") return this.evalLogic(e, scope);
     const l = this.eval(e.left, scope);
     const r = this.eval(e.right, scope);
     if (l instanceof Poison || r instanceof Poison) return POISON;
@@ -694,15 +852,7 @@ export class Evaluator {
       const eq = deepEqual(l, r);
       return e.op === "==" ? eq : !eq;
     }
-    let ok = true;
-    for (const [v, span] of [[l, e.left], [r, e.right]] as const) {
-      if (typeof v !== "boolean") {
-        this.error("E1", messages.typeMismatch(`an operand of '${e.op}'`, "Bool", describe(v)), span);
-        ok = false;
-      }
-    }
-    if (!ok) return POISON;
-    return e.op === "&&" ? l === true && r === true : l === true || r === true;
+    return POISON; // unreachable: `&&` and `||` went to evalLogic
   }
 
   /** Checks a value against a written type (`Setting<τ>`); reports `[E1]`/`[E2]` at `span`. */
@@ -823,11 +973,29 @@ export function codePointCompare(a: string, b: string): number {
   }
 }
 
+/**
+ * Structural equality. Values share sub-values, so two values can be exponentially larger as
+ * trees than in memory: every pair of lists or records compared is remembered, and a pair is
+ * compared once however often it recurs (ADR 121).
+ */
+const compared = new WeakMap<object, WeakMap<object, boolean>>();
+
 export function deepEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object") return false;
   if (a instanceof SecretRef || a instanceof ArtifactRef || a instanceof Template) {
     return Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && JSON.stringify(a) === JSON.stringify(b);
   }
+  let known = compared.get(a);
+  const hit = known?.get(b);
+  if (hit !== undefined) return hit;
+  const eq = deepEqualOnce(a, b);
+  if (!known) compared.set(a, (known = new WeakMap()));
+  known.set(b, eq);
+  return eq;
+}
+
+function deepEqualOnce(a: Value, b: Value): boolean {
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i] as Value, (b as readonly Value[])[i] as Value)) return false;
@@ -843,20 +1011,23 @@ export function deepEqual(a: Value, b: Value): boolean {
   return false;
 }
 
+/** The first secret reference inside a value; remembered per list or record (values are shared). */
+const secretsIn = new WeakMap<object, SecretRef | null>();
+
 export function findSecret(v: Value): SecretRef | undefined {
   if (v instanceof SecretRef) return v;
+  if (typeof v !== "object" || !(Array.isArray(v) || isRecordValue(v))) return undefined;
+  const known = secretsIn.get(v);
+  if (known !== undefined) return known ?? undefined;
+  let found: SecretRef | undefined;
   if (Array.isArray(v)) {
-    for (const x of v as readonly Value[]) {
-      const s = findSecret(x);
-      if (s) return s;
-    }
-  } else if (isRecordValue(v)) {
-    for (const k of Object.keys(v)) {
-      const s = findSecret(v[k] as Value);
-      if (s) return s;
-    }
+    for (const x of v as readonly Value[]) if ((found = findSecret(x))) break;
+  } else {
+    const r = v as RecordValue;
+    for (const k of Object.keys(r)) if ((found = findSecret(r[k] as Value))) break;
   }
-  return undefined;
+  secretsIn.set(v, found ?? null);
+  return found;
 }
 
 export { SECRET_KINDS };

@@ -7,6 +7,7 @@
  * file again. A differential test (test/lang/fast-parser.test.ts) holds the two to one tree.
  */
 import type { Comprehension, Decl, Expr, Field, ModuleDecl, Override, Program, RefKind, ScenarioDecl, StrPart, TypeExpr } from "./ast.js";
+import { LIMITS } from "./limits.js";
 import { decodeEscapes, intLiteralValue } from "./literals.js";
 import { Scanner, Tok } from "./scanner.js";
 import type { Span } from "./source.js";
@@ -21,7 +22,22 @@ function giveUp(): never {
   throw GIVE_UP;
 }
 
-/** The program of a file without any mistake, or undefined when the file needs diagnosing. */
+/**
+ * Thrown when expressions (or type arguments) nest deeper than LIMITS.nesting; `offset` is the
+ * token that opens the level too many. Both parsers throw it, and parser.ts reports it.
+ */
+export class NestingTooDeep {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+    readonly inType: boolean,
+  ) {}
+}
+
+/**
+ * The program of a file without any mistake, or undefined when the file needs diagnosing.
+ * Throws NestingTooDeep for a file that nests too deep, whatever else is wrong with it.
+ */
 export function parseValid(path: string, text: string): Program | undefined {
   try {
     return new FastParser(path, text).program();
@@ -35,6 +51,11 @@ class FastParser {
   private readonly sc: Scanner;
   /** End offset of the last token consumed (Chevrotain's `LA(0)`): where spans end. */
   private lastEnd = 0;
+  /** Start offset of the last token consumed: the opener of a level too many is reported there. */
+  private lastStart = 0;
+  /** Nesting of `unary` (every expression level passes there) and of type arguments. */
+  private depth = 0;
+  private typeDepth = 0;
 
   constructor(
     private readonly file: string,
@@ -47,12 +68,14 @@ class FastParser {
   // ---- tokens ---------------------------------------------------------------------------------
 
   private advance(): void {
+    this.lastStart = this.sc.start;
     this.lastEnd = this.sc.end;
     this.sc.next();
   }
 
   /** Consumes the current token when it opens or continues a string literal. */
   private advanceInString(): void {
+    this.lastStart = this.sc.start;
     this.lastEnd = this.sc.end;
     this.sc.nextStringPart();
   }
@@ -199,11 +222,18 @@ class FastParser {
   }
 
   private unary(): Expr {
-    if (this.sc.kind !== Tok.Bang) return this.postfix();
-    const offset = this.sc.start;
-    this.advance();
-    const operand = this.unary();
-    return { kind: "not", operand, file: this.file, offset, length: this.lengthFrom(offset) };
+    // The field's own expression is level 0; each opener inside it adds one.
+    if (++this.depth > LIMITS.nesting + 1) throw new NestingTooDeep(this.lastStart, this.lastEnd - this.lastStart, false);
+    let e: Expr;
+    if (this.sc.kind !== Tok.Bang) e = this.postfix();
+    else {
+      const offset = this.sc.start;
+      this.advance();
+      const operand = this.unary();
+      e = { kind: "not", operand, file: this.file, offset, length: this.lengthFrom(offset) };
+    }
+    this.depth--;
+    return e;
   }
 
   private postfix(): Expr {
@@ -361,6 +391,13 @@ class FastParser {
   }
 
   private typeExpr(): TypeExpr {
+    if (++this.typeDepth > LIMITS.nesting + 1) throw new NestingTooDeep(this.lastStart, this.lastEnd - this.lastStart, true);
+    const t = this.typeExprInner();
+    this.typeDepth--;
+    return t;
+  }
+
+  private typeExprInner(): TypeExpr {
     const start = this.sc.start;
     const nameSpan = this.tokSpan();
     const name = this.expectImage(Tok.Ident);

@@ -8,3 +8,6 @@ export type { SourceFile, Span, LineCol } from "./source.js";
 export { lineColOf } from "./source.js";
 export type { Diagnostic, DiagnosticCode, DiagnosticLabel } from "./diagnostic.js";
 export type { EvaluateOptions, InjectedModule, ModuleShape, ProgramResult, Contribution, WhyResult } from "./api.js";
+export { formatSource, type FormatResult } from "./format.js";
+export { packageSchema, stackSchema, fleetSchema, type Schema, type FieldSchema } from "./schemas.js";
+export { triviaTokens } from "./format/trivia-tokens.js";

@@ -9,7 +9,8 @@ import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type ITok
 import { spanBetween, type Comprehension, type Decl, type Expr, type Field, type ModuleDecl, type Override, type Program, type RefKind, type ScenarioDecl, type StrPart, type TypeExpr } from "./ast.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { lex } from "./lexer.js";
-import { parseValid } from "./fast-parser.js";
+import { NestingTooDeep, parseValid } from "./fast-parser.js";
+import { LIMITS, limitMessages } from "./limits.js";
 import { decodeEscapes, intLiteralValue } from "./literals.js";
 import { messages } from "./messages.js";
 import type { SourceFile, Span } from "./source.js";
@@ -56,6 +57,20 @@ const DUMMY_EXPR: Expr = { kind: "bool", value: false, ...DUMMY_SPAN };
 class PclParser extends EmbeddedActionsParser {
   file = "";
   extra: Diagnostic[] = [];
+  /** Nesting of `unary` and of `typeExpr` (LIMITS.nesting): past it, NestingTooDeep is thrown. */
+  depth = 0;
+  typeDepth = 0;
+
+  /** Enters one level of `unary` (or of a type); throws past the limit, before recursing again. */
+  private enter(inType: boolean): void {
+    const d = inType ? ++this.typeDepth : ++this.depth;
+    if (d > LIMITS.nesting + 1) {
+      // At the opener just consumed, as the fast parser reports it.
+      const t = this.LA(0);
+      const offset = Number.isFinite(t.startOffset) ? t.startOffset : 0;
+      throw new NestingTooDeep(offset, t.tokenType === EOF ? 0 : t.image.length, inType);
+    }
+  }
 
   constructor(recoveryEnabled: boolean) {
     super(T.allTokens, { recoveryEnabled, errorMessageProvider: errorMessages, maxLookahead: 3 });
@@ -192,6 +207,15 @@ class PclParser extends EmbeddedActionsParser {
   });
 
   private unary = this.exprRule("unary", (): Expr => {
+    this.enter(false);
+    try {
+      return this.unaryAlternatives();
+    } finally {
+      this.depth--;
+    }
+  });
+
+  private unaryAlternatives(): Expr {
     return this.OR([
       {
         ALT: () => {
@@ -202,7 +226,7 @@ class PclParser extends EmbeddedActionsParser {
       },
       { ALT: () => this.SUBRULE(this.postfix) },
     ]);
-  });
+  }
 
   private postfix = this.exprRule("postfix", (): Expr => {
     let target = this.SUBRULE(this.primary);
@@ -379,6 +403,17 @@ class PclParser extends EmbeddedActionsParser {
   private typeExpr = this.RULE(
     "typeExpr",
     (): TypeExpr => {
+      this.enter(true);
+      try {
+        return this.typeExprBody();
+      } finally {
+        this.typeDepth--;
+      }
+    },
+    { recoveryValueFunc: () => ({ kind: "Unknown", name: "", span: DUMMY_SPAN }) as TypeExpr },
+  );
+
+  private typeExprBody(): TypeExpr {
       const name = this.CONSUME(T.Ident);
       let result: TypeExpr | undefined;
       this.OPTION(() => {
@@ -419,9 +454,7 @@ class PclParser extends EmbeddedActionsParser {
         if (n === "Rec") return { kind: "Rec", fields: [], span } as TypeExpr;
         return { kind: "Unknown", name: n, span } as TypeExpr;
       });
-    },
-    { recoveryValueFunc: () => ({ kind: "Unknown", name: "", span: DUMMY_SPAN }) as TypeExpr },
-  );
+  }
 }
 
 function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
@@ -445,26 +478,50 @@ export interface ParseResult {
 
 export function parse(file: SourceFile): ParseResult {
   // Valid input takes the fast path; a file with any mistake is parsed again to report it.
-  const valid = parseValid(file.path, file.text);
+  let valid: Program | undefined;
+  try {
+    valid = parseValid(file.path, file.text);
+  } catch (e) {
+    if (e instanceof NestingTooDeep) return { program: { file: file.path, decls: [] }, diagnostics: [nestingDiagnostic(file, e)] };
+    throw e;
+  }
   return valid ? { program: valid, diagnostics: [] } : parseDiagnosing(file);
+}
+
+/** `[E6]` at the token that opens one level too many (LIMITS.nesting; ADR 120). */
+function nestingDiagnostic(file: SourceFile, e: NestingTooDeep): Diagnostic {
+  return { code: "E6", message: e.inType ? limitMessages.typeNesting() : limitMessages.nesting(), span: { file: file.path, offset: e.offset, length: e.length }, labels: [] };
+}
+
+/**
+ * Runs the Chevrotain parser; a file that nests too deep stops it at once (it recurses a
+ * hundred stack frames and more a level) with the syntax errors found before, and the `[E6]`.
+ */
+function runParser(p: PclParser, file: SourceFile, tokens: IToken[]): { decls: Decl[] | undefined; deep: Diagnostic | undefined } {
+  p.file = file.path;
+  p.extra = [];
+  p.depth = 0;
+  p.typeDepth = 0;
+  p.input = tokens;
+  try {
+    return { decls: p.program(), deep: undefined };
+  } catch (e) {
+    if (e instanceof NestingTooDeep) return { decls: undefined, deep: nestingDiagnostic(file, e) };
+    throw e;
+  }
 }
 
 /** Parses with Chevrotain alone (the reference parser), reporting every syntax error. */
 export function parseDiagnosing(file: SourceFile): ParseResult {
   const lexed = lex(file);
   let p = parserInstance();
-  p.file = file.path;
-  p.extra = [];
-  p.input = lexed.tokens;
-  let decls = p.program();
-  if (p.errors.length > 0) {
+  let run = runParser(p, file, lexed.tokens);
+  if (p.errors.length > 0 && !run.deep) {
     p = parserInstance(true);
-    p.file = file.path;
-    p.extra = [];
-    p.input = lexed.tokens;
-    decls = p.program();
+    run = runParser(p, file, lexed.tokens);
   }
-  const diagnostics: Diagnostic[] = [...lexed.diagnostics, ...p.extra];
+  const decls = run.deep ? [] : run.decls;
+  const diagnostics: Diagnostic[] = [...lexed.diagnostics, ...p.extra, ...(run.deep ? [run.deep] : [])];
   const seen = new Set<number>();
   for (const e of p.errors) {
     const t = e.token;

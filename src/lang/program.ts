@@ -10,6 +10,8 @@ import { getField } from "./record-keys.js";
 import type { Program } from "./ast.js";
 import type { SourceFile, Span } from "./source.js";
 import { isRecordValue, type RecordValue, type Value } from "./value.js";
+import { LIMITS, limitMessages } from "./limits.js";
+import { bytesAt, measureOf } from "./value-size.js";
 
 interface Run {
   readonly result: ProgramResult;
@@ -30,7 +32,8 @@ function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
   }
   const evaluated = evaluateModules(files, parsed.map((p) => p.program), options);
   const ev = evaluated.evaluator;
-  const modules = checkModules(evaluated);
+  // A program over its size budget is not checked: checking walks every value (ADR 121).
+  const modules = evaluated.overBudget ? evaluated.modules : checkModules(evaluated);
   const sortedModules = new Map([...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return {
     result: { modules: sortedModules, shapes: evaluated.shapes, moduleSpans: evaluated.moduleSpans, diagnostics: sortDiagnostics(ev.diagnostics, files), scenarios },
@@ -45,6 +48,8 @@ export interface Evaluated {
   readonly modules: ReadonlyMap<string, RecordValue>;
   readonly shapes: ReadonlyMap<string, ModuleShape>;
   readonly moduleSpans: ReadonlyMap<string, Span>;
+  /** True when the modules together are larger than LIMITS.outputBytes (reported as `[E6]`). */
+  readonly overBudget: boolean;
 }
 
 export function evaluateModules(files: readonly SourceFile[], programs: readonly Program[], options: EvaluateOptions): Evaluated {
@@ -63,7 +68,25 @@ export function evaluateModules(files: readonly SourceFile[], programs: readonly
     modules.set(name, rec);
     shapes.set(name, shapeOf(name, rec));
   }
-  return { evaluator: ev, modules, shapes, moduleSpans };
+  return { evaluator: ev, modules, shapes, moduleSpans, overBudget: overBudget(ev, modules, moduleSpans) };
+}
+
+/**
+ * Whether all modules together, as the canonical JSON of `fleet eval --json`, pass
+ * LIMITS.outputBytes; if so, `[E6]` at the module (in name order) that crosses it.
+ */
+function overBudget(ev: Evaluator, modules: ReadonlyMap<string, RecordValue>, spans: ReadonlyMap<string, Span>): boolean {
+  let total = 4; // "{\n" … "}\n"
+  for (const name of [...modules.keys()].sort()) {
+    const m = measureOf(modules.get(name) as RecordValue);
+    total += name.length + 8 + bytesAt(m, 1);
+    if (total > LIMITS.outputBytes) {
+      const at = spans.get(name);
+      if (at) ev.error("E6", limitMessages.valueSize(`together with the modules before it (in name order), module '${name}'`), at);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Checks every evaluated module against its schema (diagnostics go to the evaluator's list). */

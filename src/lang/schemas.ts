@@ -7,8 +7,14 @@ export type Schema =
   | { readonly k: "secretOrStr" }
   /** Str, Int or Bool (`serviceConfig` values). */
   | { readonly k: "scalar" }
-  | { readonly k: "list"; readonly elem: Schema }
-  | { readonly k: "rec"; readonly name: string; readonly fields: Readonly<Record<string, FieldSchema>> }
+  /**
+   * A whole number ≥ `min`, or (with `percent`) a string such as "10%" from `min`% to 100%:
+   * rollout wave sizes and failure budgets (ADR 160).
+   */
+  | { readonly k: "count"; readonly min: 0 | 1; readonly percent: boolean }
+  | { readonly k: "list"; readonly elem: Schema; readonly nonEmpty?: true }
+  /** `plainCodes`: inside the Fleet module, still E1/E2/E3 rather than E14 (ADR 160). */
+  | { readonly k: "rec"; readonly name: string; readonly fields: Readonly<Record<string, FieldSchema>>; readonly plainCodes?: true }
   /** A record with any keys; `values` constrains each value when given. */
   | { readonly k: "anyRec"; readonly values?: Schema };
 
@@ -106,6 +112,18 @@ export const hostSchema: Schema = {
   fields: { file: req(str), stack: req(str), target: req(str), machine: opt(str), tags: opt(listOf(str)), sudo: opt(bool) },
 };
 
+/** `rollout = { waves = [1, "10%"] maxFailed = "5%" soak = 30 }` (ADR 160). */
+export const rolloutSchema: Schema = {
+  k: "rec",
+  name: "rollout record",
+  plainCodes: true,
+  fields: {
+    waves: req({ k: "list", elem: { k: "count", min: 1, percent: true }, nonEmpty: true }),
+    maxFailed: opt({ k: "count", min: 0, percent: true }),
+    soak: opt({ k: "count", min: 0, percent: false }),
+  },
+};
+
 export const fleetSchema: Schema = {
   k: "rec",
   name: "Fleet module",
@@ -115,6 +133,7 @@ export const fleetSchema: Schema = {
     globals: opt({ k: "anyRec" }),
     uniqueFields: opt(listOf(str)),
     hooks: opt({ k: "anyRec" }),
+    rollout: opt(rolloutSchema),
   },
 };
 

@@ -66,6 +66,20 @@ export function typeOf(v: Value): Ty | null {
  */
 export function unify(a: Ty, b: Ty): Ty | null {
   if (a === b) return a;
+  if (a.k !== b.k || (a.k !== "List" && a.k !== "Rec")) return unifyOnce(a, b);
+  // Types of shared values are shared too: each pair of list or record types is unified once.
+  let known = unified.get(a);
+  const hit = known?.get(b);
+  if (hit !== undefined) return hit;
+  const u = unifyOnce(a, b);
+  if (!known) unified.set(a, (known = new WeakMap()));
+  known.set(b, u);
+  return u;
+}
+
+const unified = new WeakMap<Ty, WeakMap<Ty, Ty | null>>();
+
+function unifyOnce(a: Ty, b: Ty): Ty | null {
   if (a.k !== b.k) {
     // A Path value is a string; a Str is accepted where Path is expected (checked elsewhere).
     if ((a.k === "Str" && b.k === "Path") || (a.k === "Path" && b.k === "Str")) return STR;
@@ -117,20 +131,27 @@ export function firstMismatch(values: readonly Value[]): number | undefined {
   return undefined;
 }
 
-export function showType(t: Ty | null | undefined): string {
+/**
+ * How a type reads in a message. Types of shared values can be exponentially large written out,
+ * so records show at most 4 fields and nesting stops at 3 levels (`Rec<…>`).
+ */
+export function showType(t: Ty | null | undefined, level = 0): string {
   if (!t) return "a mixed list";
   switch (t.k) {
     case "List":
-      return `List<${t.elem ? showType(t.elem) : "…"}>`;
+      return `List<${!t.elem ? "…" : level >= SHOWN_LEVELS ? "…" : showType(t.elem, level + 1)}>`;
     case "Rec": {
-      const fs = t.keys.map((k, i) => `${k}: ${showType(t.types[i])}`);
-      const shown = fs.length > 4 ? [...fs.slice(0, 4), "…"] : fs;
+      if (level >= SHOWN_LEVELS && t.keys.length > 0) return "Rec<…>";
+      const shown = t.keys.slice(0, 4).map((k, i) => `${k}: ${showType(t.types[i], level + 1)}`);
+      if (t.keys.length > 4) shown.push("…");
       return `Rec<${shown.join(", ")}>`;
     }
     default:
       return t.k;
   }
 }
+
+const SHOWN_LEVELS = 3;
 
 /** A human description of a value's type for messages ("Str", "List<Int>", "a record"). */
 export function describe(v: Value): string {

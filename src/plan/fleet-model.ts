@@ -6,6 +6,7 @@ import type { InjectedModule } from "../lang/api.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { Span } from "../lang/source.js";
 import { isRecordValue, type RecordValue, type Value } from "../lang/value.js";
+import { parseHostCount, type FleetRollout, type HostCount } from "./rollout.js";
 
 export interface HostRecord {
   /** Position in the fleet file's `hosts` list: the tie-breaker of every ordering. */
@@ -30,7 +31,10 @@ export interface FleetModel {
   readonly globals: RecordValue;
   readonly uniqueFields: readonly string[];
   readonly hooks: { readonly apply: HookPair; readonly rollback: HookPair };
+  /** The `rollout` record (ADR 160), when the Fleet module has one. */
+  readonly rollout?: FleetRollout;
 }
+
 
 function str(v: Value | undefined): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -82,8 +86,24 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
     apply: hookPair(isRecordValue(hv) ? hv["apply"] : undefined),
     rollback: hookPair(isRecordValue(hv) ? hv["rollback"] : undefined),
   };
-  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks };
+  const rollout = readRollout(fleet["rollout"]);
+  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks, ...(rollout ? { rollout } : {}) };
   return { model, diagnostics: uniqueFieldViolations(model, span) };
+}
+
+/** A host count as the checker let it through: an Int or a "P%" string. */
+function hostCount(v: Value | undefined, min: 0 | 1): HostCount | undefined {
+  if (typeof v === "number") return parseHostCount(String(v), min);
+  return typeof v === "string" ? parseHostCount(v, min) : undefined;
+}
+
+function readRollout(v: Value | undefined): FleetRollout | undefined {
+  if (!isRecordValue(v) || !Array.isArray(v["waves"])) return undefined;
+  const waves = (v["waves"] as readonly Value[]).map((w) => hostCount(w, 1)).filter((w): w is HostCount => w !== undefined);
+  if (waves.length === 0) return undefined;
+  const maxFailed = hostCount(v["maxFailed"], 0);
+  const soak = v["soak"];
+  return { waves, ...(maxFailed ? { maxFailed } : {}), ...(typeof soak === "number" && soak >= 0 ? { soak } : {}) };
 }
 
 /** `[E13]`: two machines share the value of a field listed in `uniqueFields`. */

@@ -46,6 +46,19 @@ export interface PlanEdge {
   readonly at: string;
 }
 
+/** The waves of a staged rollout (ADR 160); absent from a plan without one. */
+export interface PlanRollout {
+  /** Each wave's hosts, in plan order. */
+  readonly waves: readonly (readonly PlanHostId[])[];
+  /** The wave sizes as asked for (`1`, `30%`); the last repeats. */
+  readonly sizes: readonly string[];
+  /** The failure budget as asked for, and in hosts. */
+  readonly max_failed: string;
+  readonly budget: number;
+  /** Seconds; 0 = no soak re-check. */
+  readonly soak: number;
+}
+
 export interface PlanDoc {
   readonly fleet: string;
   readonly scenarios: readonly string[];
@@ -54,6 +67,7 @@ export interface PlanDoc {
   readonly edges: readonly PlanEdge[];
   /** In deploy order. */
   readonly hosts: readonly PlanHost[];
+  readonly rollout?: PlanRollout;
 }
 
 export function planHash(doc: PlanDoc): string {

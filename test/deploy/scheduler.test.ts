@@ -94,3 +94,30 @@ describe("runScheduled", () => {
     expect(reported).toEqual(order);
   });
 });
+
+describe("runScheduled across rollout waves", () => {
+  it("sees and keeps the results of an earlier wave: a producer finished before is not waited for", async () => {
+    const results = new Map<number, string>([[0, "ok"]]);
+    const seen: (string | undefined)[] = [];
+    await runScheduled<string>(
+      [1, 2],
+      2,
+      {
+        producers: (i) => (i === 1 ? [0] : []),
+        resource: (i) => `t${i}`,
+        settle: () => undefined,
+        run: async (i, done) => {
+          seen.push(done.get(0));
+          return `ran ${i}`;
+        },
+      },
+      results,
+    );
+    expect(seen).toEqual(["ok", "ok"]);
+    expect([...results.entries()]).toEqual([
+      [0, "ok"],
+      [1, "ran 1"],
+      [2, "ran 2"],
+    ]);
+  });
+});

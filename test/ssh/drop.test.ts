@@ -63,11 +63,13 @@ describe.skipIf(!HAVE_SSHD)("a connection dropped mid-apply", () => {
 
     writeFileSync(release, "");
     const again = rig.fleet(["apply", fleet("v2")], "drop");
-    // The lock shell was killed with its session before it could empty the lock file: the flock is
-    // free, and the leftover holder record is reported once as a takeover (ADR 052, 058).
+    // The lock's flock died with the session, so the lock is free. Whether the leftover holder
+    // record is reported as a takeover (ADR 052, 058) depends on which process of the killed tree
+    // went first: the lock shell may still have seen EOF and emptied the file. Either is correct;
+    // never "locked by".
     const t = target.replace(/[.]/g, "\\.");
     expect(again.stderr).toMatch(
-      new RegExp(`^⚠ Drop → ${t}: took over the lock of ${t}/Drop left by pid ${child.pid} on host ${hostname()} \\(started [0-9T:.Z-]+\\), which is gone\\n$`),
+      new RegExp(`^(⚠ Drop → ${t}: took over the lock of ${t}/Drop left by pid ${child.pid} on host ${hostname()} \\(started [0-9T:.Z-]+\\), which is gone\\n)?$`),
     );
     expect(again.code).toBe(0);
     expect(readlinkSync(current)).toBe("gen-003.json");

@@ -8,8 +8,10 @@ import { liveProgress } from "../progress.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { handleRefusal } from "../refusal.js";
 import { reportApplied } from "../report.js";
+import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
+import { rolloutPrinter, withRolloutJson } from "../rollout-report.js";
 
-interface ApplyFlags extends TargetFlagValues {
+interface ApplyFlags extends TargetFlagValues, RolloutFlagValues {
   dryRun?: boolean;
   failFast?: boolean;
   jobs: number;
@@ -42,11 +44,13 @@ export function registerApply(program: Command): void {
     .option("--activate", "after each flip, daemon-reload and restart that host's units")
     .option("--enable", "also systemctl enable each unit")
     .option("--expect-plan <hash>", "refuse (exit 1, nothing touched) unless 'fleet plan --json' still gives this plan_hash")
-    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)")
+    .option("--no-auto-rollback", "keep the new generation when a health check fails (report the failure)");
+  addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
+      const rollout = rolloutPrinter(out, json, (h) => progress.done(h));
       let outcomes;
       try {
         outcomes = await applyFleet({
@@ -65,6 +69,9 @@ export function registerApply(program: Command): void {
           autoRollback: flags.autoRollback,
           ...(flags.expectPlan !== undefined ? { expectPlan: flags.expectPlan } : {}),
           ...(flags.only !== undefined ? { only: flags.only } : {}),
+          rollout: rolloutFlags(flags),
+          rollbackOnHalt: Boolean(flags.rollbackOnHalt),
+          onRollout: rollout.onRollout,
           clock: () => new Date(),
           ...(process.env["FLEET_TEST_DIE_AT"] ? { dieAt: process.env["FLEET_TEST_DIE_AT"] } : {}),
           onProgress: (e) => progress.update(e),
@@ -81,8 +88,10 @@ export function registerApply(program: Command): void {
         progress.stop();
       }
       const ok = outcomes.filter((o) => o.status === "ok").length;
-      if (json) writeJson(outcomesJson("apply", outcomes));
+      const summary = rollout.summary();
+      if (json) writeJson(summary ? withRolloutJson(outcomesJson("apply", outcomes), outcomes, summary, Boolean(flags.rollbackOnHalt)) : outcomesJson("apply", outcomes));
       else out.out(`fleet: ${ok}/${outcomes.length} host(s) deployed`);
+      rollout.finish();
       if (ok !== outcomes.length) throw new ExitCode(1);
     });
 }

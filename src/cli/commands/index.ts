@@ -2,7 +2,10 @@ import type { Command } from "commander";
 import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
+import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
+import { registerFmt } from "./fmt.js";
+import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
@@ -20,4 +23,7 @@ export function registerCommands(program: Command): void {
   registerWhy(program);
   registerStatus(program);
   registerVerify(program);
+  registerFmt(program);
+  registerCompletion(program);
+  registerLsp(program);
 }

@@ -5,8 +5,9 @@ import { addJobsFlag, addOnlyFlag, addScenarioFlag, addTargetFlags, transportOpt
 import { processOutput } from "../output.js";
 import { explainHost, renderPlan } from "../plan-render.js";
 import { handleRefusal } from "../refusal.js";
+import { addRolloutFlags, rolloutFlags, type RolloutFlagValues } from "../rollout-flags.js";
 
-interface PlanFlags extends TargetFlagValues {
+interface PlanFlags extends TargetFlagValues, RolloutFlagValues {
   scenario: string[];
   only: string[];
   jobs: number;
@@ -31,7 +32,8 @@ export function registerPlan(program: Command): void {
     .option("--dot", "the host graph in Graphviz dot")
     .option("--explain <host>", "why a host (machine, stack or target) is where it is in the order")
     .option("--tls-certs <dir>", "certificates, as for apply")
-    .option("--vault-secrets <file>", "vault export, as for apply")
+    .option("--vault-secrets <file>", "vault export, as for apply");
+  addRolloutFlags(cmd, false)
     .action(async (file: string, flags: PlanFlags) => {
       const out = processOutput();
       let doc;
@@ -40,6 +42,7 @@ export function registerPlan(program: Command): void {
           fleetFile: file,
           scenarios: flags.scenario,
           only: flags.only,
+          rollout: rolloutFlags(flags),
           jobs: flags.jobs,
           ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
           ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),

@@ -1,0 +1,61 @@
+/**
+ * A host's health gate (SPEC §7): run its checks and, when one fails, roll the host back under the
+ * lock the caller holds, re-activating the restored generation when the apply activated. One
+ * implementation for the check right after the flip and for the soak re-check of a rollout
+ * (ADR 160), so both end a failing host the same way.
+ */
+import type { HostRecord } from "../plan/fleet-model.js";
+import type { ComposedStack } from "../stack/types.js";
+import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
+import type { HostEvent } from "./host-events.js";
+import { rollbackHost } from "./host-rollback.js";
+import { genName, type HostOutcome } from "./outcome.js";
+import { Activation, runHealthChecks, type ActivationOptions } from "./post-deploy.js";
+
+export interface HealthGateInput {
+  readonly transport: Transport;
+  readonly host: HostRecord;
+  readonly stack: ComposedStack;
+  readonly deploymentsRoot: string;
+  readonly holder: LockHolder;
+  /** The host's lock, held by the caller for the whole gate. */
+  readonly lock: LockHandle;
+  readonly options: ActivationOptions & { readonly autoRollback: boolean };
+  /** The outcome when every check passes: ok, at the generation just made current. */
+  readonly passed: HostOutcome;
+  /** The outcome's warnings, added to as activation warns. */
+  readonly warnings: string[];
+  readonly onEvent: (e: HostEvent) => void;
+  readonly progress: (stage: string) => void;
+  /** Said after "health check 'x' failed": "" right after the flip, " after 30s soak" later. */
+  readonly when: string;
+}
+
+export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
+  const { transport, stack, passed, options } = input;
+  input.progress("health");
+  const check = await runHealthChecks(transport, stack);
+  if (!check) return passed;
+  const what = `health check '${check.name}' ${check.detail}${input.when}`;
+  if (!options.autoRollback) return { ...passed, status: "failed", reason: what };
+  if (passed.previous === null || passed.previous === undefined) return { ...passed, status: "failed", reason: `${what}; no previous generation` };
+  input.progress("rollback");
+  // The restored generation is re-activated by the same rules (ADR 190): the old version runs.
+  const activating = options.activate || options.enable;
+  const back = new Activation(transport, { activate: options.activate, enable: options.enable });
+  const rb = await rollbackHost({
+    ...(activating ? { beforeStaleDeletion: back.beforeStaleDeletion } : {}),
+    transport,
+    stack: stack.name,
+    target: input.host.target,
+    deploymentsRoot: input.deploymentsRoot,
+    holder: input.holder,
+    heldLock: input.lock,
+    onEvent: input.onEvent,
+  });
+  if (activating) input.warnings.push(...(await back.afterFlip()));
+  return {
+    ...passed,
+    ...(activating ? { activation: back.summary() } : {}),
+    status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+}
