@@ -37,7 +37,7 @@ describe.skipIf(!HAVE_SSHD)("staged rollout over SSH", () => {
     const stack = (name: string, version: string, check: string) =>
       `module ${name} { backend = "systemd"
   configFiles = [ { path = "${managed}/${name}/version" content = "${version}\\n" } ]
-  healthChecks = [ { name = "up" command = "${check}" } ] }\n`;
+  healthTimeout = 2 healthChecks = [ { name = "up" command = "${check}" } ] }\n`;
     writeTree(work, {
       "fleet.pcl": `module Fleet { hosts = [
   { file = "a.pcl" stack = "A" target = "${sshd.target}" }
