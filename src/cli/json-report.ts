@@ -59,6 +59,7 @@ export function outcomeJson(command: "apply" | "rollback", o: HostOutcome, durat
     diagnostics: diagnosticsOf(o),
     warnings: [...o.warnings],
     output: (o.output ?? []).map(outputJson),
+    ...(o.activation !== undefined ? { activation: o.activation } : {}),
     ...(command === "rollback" && o.status === "ok" ? { restored: o.restored ?? 0, removed: o.removed ?? 0, secret_skipped: o.secretSkipped ?? 0 } : {}),
   };
 }

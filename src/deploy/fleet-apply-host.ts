@@ -17,7 +17,7 @@ import { runHook } from "./hooks.js";
 import type { HostOutcome, OutputChunk } from "./outcome.js";
 import { BuildFailedError } from "../store/build-shell.js";
 import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
-import { activate } from "./post-deploy.js";
+import { Activation } from "./post-deploy.js";
 import { openTransport, targetRoot } from "./transports.js";
 
 export interface RunContext {
@@ -179,15 +179,15 @@ async function deployOnTransport(
   const lock = await transport.acquireLock(stackDir(deploymentsRoot, stack.name), ctx.lockHolder);
   if (lock.takeover !== undefined) warnings.push(lock.takeover);
   try {
-    const result = await applyHost({ ...input, heldLock: lock });
+    const activating = !options.dryRun && (options.activate || options.enable);
+    const flags = { activate: options.activate, enable: options.enable };
+    const act = new Activation(transport, flags);
+    const result = await applyHost({ ...input, heldLock: lock, ...(activating ? { beforeStaleDeletion: act.beforeStaleDeletion } : {}) });
     const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
     if (options.dryRun) return done;
-    if (options.activate || options.enable) progress("activating units");
-    const a = await activate(transport, stack, options);
-    warnings.push(...a.warnings);
-    if (a.output) {
-      output.push(a.output);
-      emitLines(live, host, a.output);
+    if (activating) {
+      progress("activating units");
+      warnings.push(...(await act.afterFlip()));
     }
     return await healthGate({
       transport,
@@ -197,7 +197,7 @@ async function deployOnTransport(
       holder: ctx.lockHolder,
       lock,
       options,
-      passed: done,
+      passed: activating ? { ...done, activation: act.summary() } : done,
       warnings,
       onEvent,
       progress,

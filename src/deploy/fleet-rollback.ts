@@ -18,6 +18,7 @@ import { selectHosts } from "../plan/selection.js";
 import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
+import { Activation } from "./post-deploy.js";
 import { runScheduled } from "./scheduler.js";
 
 export interface RollbackOptions extends TransportOptions {
@@ -31,6 +32,9 @@ export interface RollbackOptions extends TransportOptions {
   /** `--include-maintenance`: roll back `maintenance` hosts too (ADR 180). */
   readonly includeMaintenance?: boolean;
   readonly dieAt?: string;
+  /** Activate the restored generation by the rules of ADR 190 (a deliberate addition to the seed). */
+  readonly activate?: boolean;
+  readonly enable?: boolean;
   readonly onReport?: (o: HostOutcome) => void;
   /** The selected hosts in rollback order, before the first starts (for an interrupt report). */
   readonly onPlan?: (hosts: readonly HostRecord[]) => void;
@@ -99,7 +103,17 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
         if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
         const transport = await pool.get(view.record.target);
         const warnings: string[] = [];
+        const activating = Boolean(options.activate) || Boolean(options.enable);
+        const act = new Activation(transport, { activate: Boolean(options.activate), enable: Boolean(options.enable) });
         const r = await rollbackHost({
+          ...(activating
+            ? {
+                beforeStaleDeletion: act.beforeStaleDeletion,
+                afterFlip: async () => {
+                  warnings.push(...(await act.afterFlip()));
+                },
+              }
+            : {}),
           onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host: view.record, stage })),
           transport,
           stack: view.record.stack,
@@ -117,6 +131,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           restored: r.restored,
           removed: r.removed,
           secretSkipped: r.secretSkipped,
+          ...(activating ? { activation: act.summary() } : {}),
         };
         const post = model.hooks.rollback.post;
         const postResult = post !== undefined ? await runHook(post, view.record, fleetDir, "rollback post hook", options.onOutput) : undefined;

@@ -14,7 +14,7 @@ import type { LoadedFleet } from "./fleet-load.js";
 import { hostEventSink } from "./host-bridge.js";
 import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
-import { activate } from "./post-deploy.js";
+import { Activation } from "./post-deploy.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
 import { soakRecheck, soaks } from "./soak.js";
 import { openTransport } from "./transports.js";
@@ -175,7 +175,17 @@ async function rollbackOnHalt(run: RolloutRun, order: readonly number[], results
       try {
         const home = await transport.home();
         const deploymentsRoot = expandRoot(ctx.roots.deployments.raw, home, ctx.roots.deployments.origin);
+        const back = new Activation(transport, { activate: options.activate, enable: options.enable });
+        const activating = options.activate || options.enable;
         const rb = await rollbackHost({
+          ...(activating
+            ? {
+                beforeStaleDeletion: back.beforeStaleDeletion,
+                afterFlip: async () => {
+                  warnings.push(...(await back.afterFlip()));
+                },
+              }
+            : {}),
           transport,
           stack: host.stack,
           target: host.target,
@@ -183,7 +193,6 @@ async function rollbackOnHalt(run: RolloutRun, order: readonly number[], results
           holder: ctx.lockHolder,
           onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host, stage })),
         });
-        if (loaded.stack) warnings.push(...(await activate(transport, loaded.stack, options)).warnings);
         const done: HostOutcome = {
           ...o,
           status: "rolled-back",

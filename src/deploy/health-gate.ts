@@ -10,7 +10,7 @@ import type { LockHandle, LockHolder, Transport } from "../transport/transport.j
 import type { HostEvent } from "./host-events.js";
 import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
-import { activate, runHealthChecks, type ActivationOptions } from "./post-deploy.js";
+import { Activation, runHealthChecks, type ActivationOptions } from "./post-deploy.js";
 import type { CapturedOutput } from "../captured-output.js";
 
 export interface HealthGateInput {
@@ -46,11 +46,15 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
   }
   const check = health.failed;
   if (!check) return passed;
-  const what = `health check '${check.name}' failed${input.when}`;
-  if (!options.autoRollback) return { ...passed, status: "failed", reason: `${what} (${check.detail})` };
+  const what = `health check '${check.name}' ${check.detail}${input.when}`;
+  if (!options.autoRollback) return { ...passed, status: "failed", reason: what };
   if (passed.previous === null || passed.previous === undefined) return { ...passed, status: "failed", reason: `${what}; no previous generation` };
   input.progress(`rolling back (health check '${check.name}' failed)`);
+  // The restored generation is re-activated by the same rules (ADR 190): the old version runs.
+  const activating = options.activate || options.enable;
+  const back = new Activation(transport, { activate: options.activate, enable: options.enable });
   const rb = await rollbackHost({
+    ...(activating ? { beforeStaleDeletion: back.beforeStaleDeletion } : {}),
     transport,
     stack: stack.name,
     target: input.host.target,
@@ -59,11 +63,13 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
     heldLock: input.lock,
     onEvent: input.onEvent,
   });
-  const a = await activate(transport, stack, options);
-  input.warnings.push(...a.warnings);
-  if (a.output) {
-    input.output?.push(a.output);
-    input.onOutput?.(a.output);
-  }
-  return { ...passed, status: "rolled-back", reason: `rolled back to ${genName(rb.generation)} (${what})`, generation: rb.generation, previous: rb.was };
+  if (activating) input.warnings.push(...(await back.afterFlip()));
+  return {
+    ...passed,
+    ...(activating ? { activation: back.summary() } : {}),
+    status: "rolled-back",
+    reason: `rolled back to ${genName(rb.generation)} (${what})`,
+    generation: rb.generation,
+    previous: rb.was,
+  };
 }

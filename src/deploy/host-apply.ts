@@ -57,6 +57,12 @@ export interface HostApplyInput {
   readonly onEvent?: (e: HostEvent) => void;
   /** Crash-test hook: SIGKILL this process at the step of that name (see APPLY_STEPS). */
   readonly dieAt?: string;
+  /**
+   * Called under the pending marker after the live files are written and before the replaced
+   * generation's stale files are deleted (ADR 190: units that leave are stopped while their unit
+   * file still exists), with the manifest replaced (null: first generation) and the new one.
+   */
+  readonly beforeStaleDeletion?: (replaced: Manifest | null, next: Manifest) => Promise<void>;
 }
 
 export interface HostApplyResult {
@@ -218,6 +224,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       afterFirst();
     }
     step("apply:live-files-written");
+    if (input.beforeStaleDeletion !== undefined) await input.beforeStaleDeletion(current, manifest);
 
     const declared = new Set(input.files.map((f) => f.path));
     const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);

@@ -139,6 +139,9 @@ export function renderTargetFiles(m: HostMaterial, targetStore: string): TargetF
         const v = s.environment[key];
         return v instanceof SecretRef ? [{ key, kind: v.ref, name: v.name }] : [];
       }),
+    ...(s.restartTriggers.length > 0 ? { restart_triggers: [...s.restartTriggers] } : {}),
+    ...(s.reloadIfChanged ? { reload_if_changed: true as const } : {}),
+    ...(s.enable ? {} : { enable: false as const }),
   }));
   return { files, storePaths, services };
 }

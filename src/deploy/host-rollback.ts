@@ -6,6 +6,7 @@ import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
 import { flipCurrent, readCurrent, readGeneration } from "../manifest/generations.js";
 import { generationLabel, stackDir, type GenerationNumber } from "../manifest/layout.js";
+import type { Manifest } from "../manifest/manifest.js";
 import { removePending, writePending } from "../manifest/pending.js";
 import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
@@ -25,6 +26,10 @@ export interface HostRollbackInput {
   readonly onEvent?: (e: HostEvent) => void;
   /** Crash-test hook: SIGKILL at the step of that name (see ROLLBACK_STEPS). */
   readonly dieAt?: string;
+  /** As in HostApplyInput (ADR 190): after the restored files are written, before N's extra files go. */
+  readonly beforeStaleDeletion?: (replaced: Manifest | null, next: Manifest) => Promise<void>;
+  /** Run after `pending` is removed, still under the lock (activation's second half). */
+  readonly afterFlip?: () => Promise<void>;
 }
 
 export interface HostRollbackResult {
@@ -103,6 +108,7 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
     step("rollback:pending-written");
     const restored = await restoreFromBlobs(t, dir, prev.files, () => step("rollback:first-file-restored"));
     step("rollback:files-restored");
+    if (input.beforeStaleDeletion !== undefined) await input.beforeStaleDeletion(current, prev);
 
     const keep = new Set(prev.files.map((f) => f.path));
     const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);
@@ -116,6 +122,7 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
     step("rollback:flipped");
     await removePending(t, dir);
     step("rollback:pending-removed");
+    if (input.afterFlip !== undefined) await input.afterFlip();
 
     return {
       generation: prev.generation,

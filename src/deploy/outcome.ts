@@ -27,6 +27,8 @@ export interface HostOutcome {
   readonly restored?: number;
   readonly removed?: number;
   readonly secretSkipped?: number;
+  /** What activation did (ADR 190), when --activate or --enable was given. */
+  readonly activation?: ActivationSummary;
   /** Artifacts this host produced (name → value), for its consumers. */
   readonly artifacts?: Readonly<Record<string, string>>;
   /** What the host's hooks, build, activation and health checks printed, in run order (secrets redacted). */
@@ -49,4 +51,13 @@ export interface ProgressEvent {
 
 export function genName(n: number): string {
   return `gen-${String(n).padStart(3, "0")}`;
+}
+
+/** Units by what activation did to them (ADR 190). */
+export interface ActivationSummary {
+  readonly started: readonly string[];
+  readonly restarted: readonly string[];
+  readonly reloaded: readonly string[];
+  readonly stopped: readonly string[];
+  readonly unchanged: readonly string[];
 }

@@ -1,51 +1,53 @@
 /**
- * What follows a host's flip (SPEC §7, seed): `--enable`/`--activate` through Transport.run (as
- * root on a sudo host; only reported under --transport-root), then health checks. Activation problems are warnings (the flip already succeeded); a failing health
+ * What follows a host's flip (SPEC §7, seed): `--enable`/`--activate` by the plan of ADR 190,
+ * through Transport.run (as root on a sudo host; only reported under --transport-root), then
+ * health checks. Activation problems are warnings (the flip already succeeded); a failing health
  * check is reported to the caller, which rolls the host back.
  */
-import type { ComposedStack } from "../stack/types.js";
+import type { Manifest } from "../manifest/manifest.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
-import { captured, type CapturedOutput } from "../captured-output.js";
+import {
+  EMPTY_ACTIVATION,
+  planActivation,
+  postFlipCalls,
+  preRemovalCalls,
+  type ActivationFlags,
+  type ActivationPlan,
+} from "./activation-plan.js";
+import type { ActivationSummary } from "./outcome.js";
 
-export interface ActivationOptions {
-  readonly activate: boolean;
-  readonly enable: boolean;
-}
+export type ActivationOptions = ActivationFlags;
 
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The systemctl calls of the step, in order: daemon-reload, every enable, every restart. */
-export function activationCalls(stack: ComposedStack, options: ActivationOptions): string[][] {
-  if (!options.activate && !options.enable) return [];
-  const units = stack.services.filter((s) => s.enable).map((s) => `${s.name}.service`);
-  const calls = [["daemon-reload"]];
-  if (options.enable) for (const u of units) calls.push(["enable", u]);
-  if (options.activate) for (const u of units) calls.push(["restart", u]);
-  return calls;
-}
+/** Verbs whose failure also reports the unit's last journal lines. */
+const STARTING = new Set(["start", "restart", "reload"]);
+const JOURNAL_LINES = 5;
 
 /**
- * The shell script run on the target, one exec for the whole step. Services with enable=false are
- * left alone. Each call's output is captured so a failure can say why (its last line), on one
- * tab-separated `FLEET-FAIL` line: argv, exit code, reason.
+ * The shell script run on the target for a list of systemctl calls, one exec. Each call's output
+ * is captured so a failure can say why (its first line: systemd's "Job for … failed …"), on one tab-separated `FLEET-FAIL` line:
+ * argv, exit code, reason; a failed start/restart/reload adds the unit's last journal lines on
+ * `FLEET-JOURNAL` lines. Later calls still run.
  */
-export function activationScript(stack: ComposedStack, options: ActivationOptions): string | undefined {
-  const calls = activationCalls(stack, options);
+export function activationScript(calls: readonly (readonly string[])[]): string | undefined {
   if (calls.length === 0) return undefined;
-  const lines = [`call() { out=$(systemctl "$@" 2>&1) || printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | tail -n 1)"; }`];
-  for (const c of calls) lines.push(`call ${c.map(shQuote).join(" ")}`);
+  const lines = [
+    `call() { out=$(systemctl "$@" 2>&1) || printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | head -n 1)"; }`,
+    `jcall() { out=$(systemctl "$@" 2>&1) || { printf 'FLEET-FAIL %s\\t%s\\t%s\\n' "$*" "$?" "$(printf '%s' "$out" | head -n 1)"; journalctl -u "$2" -n ${JOURNAL_LINES} --no-pager -o cat 2>/dev/null | sed 's/^/FLEET-JOURNAL /'; }; }`,
+  ];
+  for (const c of calls) lines.push(`${STARTING.has(c[0] ?? "") ? "jcall" : "call"} ${c.map(shQuote).join(" ")}`);
   return lines.join("\n");
 }
 
 /**
- * Under --transport-root nothing runs on this machine (issue 10): the step is reported instead,
- * as one `⚠` line naming every call it would have made, grouped by verb.
+ * Under --transport-root nothing runs on this machine (ADR 109): the step is reported instead, as
+ * one `⚠` line naming every call a real host would get, in order, grouped by verb.
  */
-export function hermeticActivationNote(stack: ComposedStack, options: ActivationOptions): string | undefined {
-  const calls = activationCalls(stack, options);
+export function hermeticActivationNote(calls: readonly (readonly string[])[]): string | undefined {
   if (calls.length === 0) return undefined;
   const groups: string[][] = [];
   for (const [verb = "", ...args] of calls) {
@@ -57,56 +59,71 @@ export function hermeticActivationNote(stack: ComposedStack, options: Activation
   return `not activated: --transport-root runs nothing on this machine; a real host would run ${would}`;
 }
 
-/** `systemctl restart web.service failed (exit 1): Job for web.service failed …` */
-function failureWarning(line: string): string {
-  const [call = "", code = "", reason = ""] = line.slice("FLEET-FAIL ".length).split("\t");
-  const why = reason.trim();
-  return `systemctl ${call} failed (exit ${code})${why ? `: ${why}` : ""}`;
-}
-
-/** Run activation; returns one warning per failed systemctl call, and what the script printed. */
-export async function activate(
-  transport: Transport,
-  stack: ComposedStack,
-  options: ActivationOptions,
-): Promise<{ warnings: string[]; output?: CapturedOutput }> {
-  if (transport instanceof LocalTransport) {
-    const note = hermeticActivationNote(stack, options);
-    return { warnings: note === undefined ? [] : [note] };
-  }
-  const script = activationScript(stack, options);
-  if (script === undefined) return { warnings: [] };
-  const r = await transport.run(script, { timeoutMs: 300_000, privileged: true });
-  const warnings = r.stdout
-    .split("\n")
-    .filter((l) => l.startsWith("FLEET-FAIL "))
-    .map(failureWarning);
-  if (r.code !== 0) warnings.push(`activation script exited ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`);
-  // The FLEET-FAIL lines are fleet's own protocol; what systemctl said is in their reasons.
-  const stdout = r.stdout
-    .split("\n")
-    .map((l) => (l.startsWith("FLEET-FAIL ") ? failureWarning(l) : l))
-    .join("\n");
-  return { warnings, output: captured("activation", stdout, r.stderr, r.code, warnings.length > 0) };
-}
-
-export interface HealthResult {
-  /** The first failing check, or undefined when all pass. */
-  readonly failed?: { readonly name: string; readonly detail: string };
-  /** Output of every check that ran, in order. */
-  readonly output: CapturedOutput[];
-}
-
-/** Run the checks in order, stopping at the first failure. `onCheck` names each as it starts. */
-export async function runHealthChecks(transport: Transport, stack: ComposedStack, onCheck?: (name: string) => void): Promise<HealthResult> {
-  const output: CapturedOutput[] = [];
-  for (const check of stack.healthChecks) {
-    onCheck?.(check.name);
-    const r = await transport.run(check.command, { timeoutMs: check.timeout * 1000 });
-    output.push(captured(`health check '${check.name}'`, r.stdout, r.stderr, r.code, r.code !== 0));
-    if (r.code !== 0) {
-      return { failed: { name: check.name, detail: r.code === 124 ? `timed out after ${check.timeout}s` : `exit ${r.code}` }, output };
+/** `systemctl restart web.service failed (exit 1): Job for web.service failed …; journal: a | b` */
+function failureWarnings(stdout: string): string[] {
+  const out: string[] = [];
+  for (const l of stdout.split("\n")) {
+    if (l.startsWith("FLEET-FAIL ")) {
+      const [call = "", code = "", reason = ""] = l.slice("FLEET-FAIL ".length).split("\t");
+      const why = reason.trim();
+      out.push(`systemctl ${call} failed (exit ${code})${why ? `: ${why}` : ""}`);
+    } else if (l.startsWith("FLEET-JOURNAL ") && out.length > 0) {
+      const line = l.slice("FLEET-JOURNAL ".length).trim();
+      if (line === "") continue;
+      const i = out.length - 1;
+      out[i] = out[i]!.includes("; journal: ") ? `${out[i]} | ${line}` : `${out[i]}; journal: ${line}`;
     }
   }
-  return { output };
+  return out;
 }
+
+/** Run systemctl calls on a real target; returns one warning per failed call. Runs nothing locally. */
+export async function runSystemctl(transport: Transport, calls: readonly (readonly string[])[]): Promise<string[]> {
+  if (transport instanceof LocalTransport) return [];
+  const script = activationScript(calls);
+  if (script === undefined) return [];
+  const r = await transport.run(script, { timeoutMs: 300_000, privileged: true });
+  const warnings = failureWarnings(r.stdout);
+  if (r.code !== 0) warnings.push(`activation script exited ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`);
+  return warnings;
+}
+
+/**
+ * Activation of one generation over the one it replaces, in two halves around the flip (ADR 190):
+ * `beforeStaleDeletion` is handed to applyHost/rollbackHost (plans, then stops and disables what
+ * leaves while its unit file exists), `afterFlip` reloads the daemon and starts, restarts or
+ * reloads. Under --transport-root both only collect the calls, reported as one note.
+ */
+export class Activation {
+  plan: ActivationPlan = EMPTY_ACTIVATION;
+  private pre: string[][] = [];
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly flags: ActivationFlags,
+  ) {}
+
+  readonly beforeStaleDeletion = async (replaced: Manifest | null, next: Manifest): Promise<void> => {
+    this.plan = planActivation(replaced, next, this.flags);
+    this.pre = preRemovalCalls(this.plan);
+    this.warnings.push(...(await runSystemctl(this.transport, this.pre)));
+  };
+
+  async afterFlip(): Promise<string[]> {
+    const post = postFlipCalls(this.plan);
+    if (this.transport instanceof LocalTransport) {
+      const note = hermeticActivationNote([...this.pre, ...post]);
+      if (note !== undefined) this.warnings.push(note);
+    } else this.warnings.push(...(await runSystemctl(this.transport, post)));
+    return this.warnings;
+  }
+
+  /** What was done, for the per-host result (`--json` lists). */
+  summary(): ActivationSummary {
+    const p = this.plan;
+    return { started: [...p.started], restarted: [...p.restarted], reloaded: [...p.reloaded], stopped: [...p.stopped], unchanged: [...p.unchanged] };
+  }
+}
+
+export { runHealthChecks } from "./health-checks.js";

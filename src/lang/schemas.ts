@@ -72,6 +72,8 @@ export const serviceSchema: Schema = {
     environment: opt({ k: "anyRec", values: { k: "secretOrStr" } }),
     serviceConfig: opt({ k: "anyRec", values: { k: "scalar" } }),
     enable: opt(bool),
+    restartTriggers: opt(listOf(str)),
+    reloadIfChanged: opt(bool),
   },
 };
 
@@ -86,7 +88,22 @@ export const stackSchema: Schema = {
     producesArtifacts: opt(
       listOf({ k: "rec", name: "producesArtifacts entry", fields: { name: req(str), kind: req(str), value: opt(str), fromCert: opt(str) } }),
     ),
-    healthChecks: opt(listOf({ k: "rec", name: "healthChecks entry", fields: { name: req(str), command: req(str), timeout: opt(int) } })),
+    healthChecks: opt(
+      listOf({
+        k: "rec",
+        name: "healthChecks entry",
+        fields: {
+          name: req(str),
+          command: opt(str),
+          systemd: opt(listOf(str)),
+          url: opt(str),
+          expectedStatus: opt(int),
+          timeout: opt(int),
+          interval: opt(int),
+        },
+      }),
+    ),
+    healthTimeout: opt(int),
     tls: opt({ k: "rec", name: "tls record", fields: { domains: req(listOf(str)) } }),
   },
 };

@@ -25,6 +25,12 @@ export interface ManifestService {
   /** Absolute target store path of the package. */
   readonly store_path: string;
   readonly secrets: readonly ManifestSecret[];
+  /** Config file paths whose change restarts the service (ADR 190); absent when none. */
+  readonly restart_triggers?: readonly string[];
+  /** Present (true) when a change reloads instead of restarting. */
+  readonly reload_if_changed?: true;
+  /** Present (false) for `enable = false` (ADR 033): activation never starts it. */
+  readonly enable?: false;
 }
 
 export interface ManifestFile {
@@ -129,7 +135,20 @@ export function parseManifest(bytes: Buffer | string, where: string): Manifest {
         return { key: str(so, "key", `${at}secrets[${j}].`), kind: kind as SecretKind, name: str(so, "name", `${at}secrets[${j}].`) };
       },
     );
-    return { name: str(o, "name", at), unit: str(o, "unit", at), package: str(o, "package", at), store_path: str(o, "store_path", at), secrets };
+    const extra: { restart_triggers?: string[]; reload_if_changed?: true; enable?: false } = {};
+    if (o.restart_triggers !== undefined) {
+      if (!Array.isArray(o.restart_triggers) || o.restart_triggers.some((x) => typeof x !== "string")) throw bad(`${at}restart_triggers is not a list of paths`);
+      extra.restart_triggers = o.restart_triggers as string[];
+    }
+    if (o.reload_if_changed !== undefined) {
+      if (o.reload_if_changed !== true) throw bad(`${at}reload_if_changed is not true`);
+      extra.reload_if_changed = true;
+    }
+    if (o.enable !== undefined) {
+      if (o.enable !== false) throw bad(`${at}enable is not false`);
+      extra.enable = false;
+    }
+    return { name: str(o, "name", at), unit: str(o, "unit", at), package: str(o, "package", at), store_path: str(o, "store_path", at), secrets, ...extra };
   });
   const files = arr(m, "files").map((f, i): ManifestFile => {
     const o = obj(f, `files[${i}]`);

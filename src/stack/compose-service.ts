@@ -107,7 +107,13 @@ export function composeService(
   }
 
   const enable = r.optionalBool(rec["enable"], `${label}.enable`, DEFAULT_SERVICE_ENABLE);
+  const restartTriggers: string[] = [];
+  (r.optionalList(rec["restartTriggers"], `${label}.restartTriggers`) ?? []).forEach((t, i) => {
+    const p = r.str(t, `${label}.restartTriggers[${i}]`);
+    if (p !== undefined && !restartTriggers.includes(p)) restartTriggers.push(p);
+  });
+  const reloadIfChanged = r.optionalBool(rec["reloadIfChanged"], `${label}.reloadIfChanged`, false);
 
-  if (name === undefined || pkg === undefined || binary === undefined || enable === undefined) return undefined;
-  return { name, package: pkg, binary, args, dependsOn, environment, serviceConfig, enable };
+  if (name === undefined || pkg === undefined || binary === undefined || enable === undefined || reloadIfChanged === undefined) return undefined;
+  return { name, package: pkg, binary, args, dependsOn, environment, serviceConfig, enable, restartTriggers, reloadIfChanged };
 }

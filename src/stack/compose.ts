@@ -25,7 +25,6 @@ import type {
 export const SUPPORTED_BACKENDS = ["systemd"] as const;
 export const ARTIFACT_KINDS = ["literal", "tlsa"] as const;
 /** ADR 030: long enough for a JVM or a database to come up, short enough to notice a hang. */
-export const DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS = 30;
 
 const ARTIFACT_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -88,7 +87,17 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
   const tlsDomains = composeTls(r, mod["tls"]);
   const configFiles = composeConfigFiles(r, mod["configFiles"], services, tlsDomains);
   const producesArtifacts = composeArtifacts(r, mod["producesArtifacts"]);
+  const declaredPaths = new Set(configFiles.map((f) => f.path));
+  for (const s of services) {
+    for (const t of s.restartTriggers) {
+      if (!declaredPaths.has(t)) {
+        r.fail(`restart trigger '${t}' of service '${s.name}' in stack '${stackName}' is not a path of the stack's configFiles; list one of its configFiles paths`);
+      }
+    }
+  }
   const healthChecks = composeHealthChecks(r, mod["healthChecks"]);
+  const healthTimeout = r.optionalInt(mod["healthTimeout"], "healthTimeout", DEFAULT_HEALTH_TIMEOUT_SECONDS);
+  if (healthTimeout !== undefined && healthTimeout <= 0) r.fail(`${r.where("healthTimeout")} is ${healthTimeout}; give a positive number of seconds`);
 
   if (r.errors.length > 0 || r.diagnostics.length > 0) return { errors: r.errors, diagnostics: r.diagnostics };
   const packages = [...new Set([...storeModules, ...services.map((s) => s.package)])].sort(compareStrings);
@@ -101,6 +110,7 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
       configFiles,
       producesArtifacts,
       healthChecks,
+      healthTimeout: healthTimeout ?? DEFAULT_HEALTH_TIMEOUT_SECONDS,
       tlsDomains,
       secretRefs: inSourceOrder(r.secretRefs),
       artifactRefs: inSourceOrder(r.artifactRefs),
@@ -249,6 +259,19 @@ function composeArtifacts(r: FieldReader, raw: Value | undefined): ArtifactDecl[
   return decls;
 }
 
+/** nixfleet's defaults: timeout 3 s for http and 5 s otherwise, interval 5 s for http and 10 s otherwise. */
+export const HEALTH_DEFAULTS = { http: { timeout: 3, interval: 5 }, other: { timeout: 5, interval: 10 } } as const;
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 60;
+
+/** `http://127.0.0.1:8080/health` → port and path on the target's loopback; undefined if not such a URL. */
+function loopbackUrl(url: string): { port: number; path: string } | undefined {
+  const m = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(?::(\d{1,5}))?(\/[^\s#]*)?$/.exec(url);
+  if (!m) return undefined;
+  const port = m[2] === undefined ? 80 : Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { port, path: m[3] ?? "/" };
+}
+
 function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthCheck[] {
   const checks: HealthCheck[] = [];
   (r.optionalList(raw, "healthChecks") ?? []).forEach((v, i) => {
@@ -256,18 +279,63 @@ function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthChec
     const rec = r.record(v, field);
     if (!rec) return;
     const name = r.str(rec["name"], `${field}.name`);
-    const command = r.str(rec["command"], `${field}.command`);
-    const timeout = r.optionalInt(rec["timeout"], `${field}.timeout`, DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS);
-    if (timeout !== undefined && timeout <= 0) {
-      r.fail(`${r.where(`${field}.timeout`)} is ${timeout}; give a positive number of seconds`);
+    const kinds = (["command", "systemd", "url"] as const).filter((k) => rec[k] !== undefined);
+    if (kinds.length !== 1) {
+      r.fail(
+        kinds.length === 0
+          ? `${r.where(field)} has no check; give one of 'command', 'systemd' or 'url'`
+          : `${r.where(field)} gives ${kinds.map((k) => `'${k}'`).join(" and ")}; give exactly one of 'command', 'systemd' or 'url'`,
+      );
       return;
     }
-    if (name === undefined || command === undefined || timeout === undefined) return;
+    const kind = kinds[0]!;
+    const d = kind === "url" ? HEALTH_DEFAULTS.http : HEALTH_DEFAULTS.other;
+    const positive = (key: "timeout" | "interval", fallback: number): number | undefined => {
+      const n = r.optionalInt(rec[key], `${field}.${key}`, fallback);
+      if (n !== undefined && n <= 0) {
+        r.fail(`${r.where(`${field}.${key}`)} is ${n}; give a positive number of seconds`);
+        return undefined;
+      }
+      return n;
+    };
+    const timeout = positive("timeout", d.timeout);
+    const interval = positive("interval", d.interval);
+    if (kind !== "url" && rec["expectedStatus"] !== undefined) {
+      r.fail(`${r.where(`${field}.expectedStatus`)} only applies to a 'url' check; remove it`);
+      return;
+    }
+    if (name === undefined || timeout === undefined || interval === undefined) return;
+    let check: HealthCheck | undefined;
+    if (kind === "command") {
+      const command = r.str(rec["command"], `${field}.command`);
+      if (command !== undefined) check = { kind: "command", name, command, timeout, interval };
+    } else if (kind === "systemd") {
+      const units: string[] = [];
+      (r.optionalList(rec["systemd"], `${field}.systemd`) ?? []).forEach((u, j) => {
+        const unit = r.str(u, `${field}.systemd[${j}]`);
+        if (unit === undefined) return;
+        if (!/^[A-Za-z0-9:_.\\@-]+$/.test(unit)) r.fail(`${r.where(`${field}.systemd[${j}]`)} names '${unit}', which is not a unit name`);
+        else units.push(unit);
+      });
+      if (units.length === 0) r.fail(`${r.where(`${field}.systemd`)} lists no unit; name the units that must be active`);
+      else check = { kind: "systemd", name, units, timeout, interval };
+    } else {
+      const url = r.str(rec["url"], `${field}.url`);
+      const expectedStatus = r.optionalInt(rec["expectedStatus"], `${field}.expectedStatus`, 200);
+      if (url === undefined || expectedStatus === undefined) return;
+      const at = loopbackUrl(url);
+      if (at === undefined) {
+        r.fail(`${r.where(`${field}.url`)} is '${url}'; give an http URL on the target's loopback, e.g. 'http://127.0.0.1:8080/health'`);
+        return;
+      }
+      check = { kind: "http", name, url, ...at, expectedStatus, timeout, interval };
+    }
+    if (check === undefined) return;
     if (checks.some((c) => c.name === name)) {
       r.fail(`stack '${r.stack}' declares health check '${name}' twice; rename or remove one`, "E3");
       return;
     }
-    checks.push({ name, command, timeout });
+    checks.push(check);
   });
   return checks;
 }

@@ -1,5 +1,5 @@
 /** The public surface of the stack stage; other stages import from here. */
-export { composeStack, isStackModule, stackModuleNames, SUPPORTED_BACKENDS, ARTIFACT_KINDS, DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS } from "./compose.js";
+export { composeStack, isStackModule, stackModuleNames, SUPPORTED_BACKENDS, ARTIFACT_KINDS, DEFAULT_HEALTH_TIMEOUT_SECONDS, HEALTH_DEFAULTS } from "./compose.js";
 export type { ComposeResult } from "./compose.js";
 export { renderSystemd, enabledUnits, SECRET_FILE_MODE, CONFIG_FILE_MODE, UNIT_MODE } from "./render-systemd.js";
 export type { RenderContext, TlsMaterial } from "./render-systemd.js";

@@ -19,6 +19,10 @@ export interface ComposedService {
   /** Raw systemd [Service] directives; a Str may interpolate artifacts like any stack Str. */
   readonly serviceConfig: Readonly<Record<string, StackStr | number | boolean>>;
   readonly enable: boolean;
+  /** Paths of the stack's configFiles whose change restarts this service (ADR 190). */
+  readonly restartTriggers: readonly string[];
+  /** A change reloads (`systemctl reload`) instead of restarting. */
+  readonly reloadIfChanged: boolean;
 }
 
 export interface ConfigFileSpec {
@@ -37,12 +41,21 @@ export interface ArtifactDecl {
   readonly fromCert?: string;
 }
 
-export interface HealthCheck {
-  readonly name: string;
-  readonly command: string;
-  /** Seconds. */
-  readonly timeout: number;
-}
+/** nixfleet's three kinds of health check (issue 11). Times in seconds. */
+export type HealthCheck =
+  | { readonly kind: "command"; readonly name: string; readonly command: string; readonly timeout: number; readonly interval: number }
+  | { readonly kind: "systemd"; readonly name: string; readonly units: readonly string[]; readonly timeout: number; readonly interval: number }
+  | {
+      readonly kind: "http";
+      readonly name: string;
+      readonly url: string;
+      /** Port and path on the target's loopback, from `url`. */
+      readonly port: number;
+      readonly path: string;
+      readonly expectedStatus: number;
+      readonly timeout: number;
+      readonly interval: number;
+    };
 
 export interface ComposedStack {
   readonly name: string;
@@ -53,6 +66,8 @@ export interface ComposedStack {
   readonly configFiles: readonly ConfigFileSpec[];
   readonly producesArtifacts: readonly ArtifactDecl[];
   readonly healthChecks: readonly HealthCheck[];
+  /** Seconds the host's checks may take in all before it counts as unhealthy (default 60). */
+  readonly healthTimeout: number;
   readonly tlsDomains: readonly string[];
   /** Every secret reference in source order (for [E11] and resolution). */
   readonly secretRefs: readonly SecretRef[];

@@ -2,6 +2,9 @@
  * LocalTransport: a "host" that is a directory of this machine (`--transport-root`, tests).
  * Every target path P lands at `root + P`; nothing outside `root` is touched.
  */
+import { connect } from "node:net";
+import type { Duplex } from "node:stream";
+import { httpGetOver, type HttpProbe } from "./loopback-http.js";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -396,6 +399,17 @@ export class LocalTransport implements Transport {
   private async removeLocalTree(local: string): Promise<void> {
     await makeWritable(local);
     await fs.rm(local, { recursive: true, force: true });
+  }
+
+  /** Under --transport-root the "target" is this machine: its own loopback. */
+  httpGet(port: number, path: string, timeoutMs: number): Promise<HttpProbe> {
+    const open = (): Promise<Duplex> =>
+      new Promise((resolve, reject) => {
+        const s = connect(port, "127.0.0.1");
+        s.once("connect", () => resolve(s));
+        s.once("error", reject);
+      });
+    return httpGetOver(open, port, path, timeoutMs);
   }
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {

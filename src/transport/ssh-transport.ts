@@ -8,7 +8,9 @@
  * answering its keepalives (ADR 108), with a "dropped" error naming what was under way.
  */
 import { basename, posix } from "node:path";
+import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
+import { httpGetOver, type HttpProbe } from "./loopback-http.js";
 import { FleetError } from "../fleet-error.js";
 import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
 import { execCommand, shellQuote, type ExecOptions, type ExecResult } from "./ssh-exec.js";
@@ -404,6 +406,14 @@ export class SshTransport implements Transport {
       });
     }
     return { bytes };
+  }
+
+  httpGet(port: number, path: string, timeoutMs: number): Promise<HttpProbe> {
+    const open = (): Promise<Duplex> =>
+      new Promise((resolve, reject) => {
+        this.client.forwardOut("127.0.0.1", 0, "127.0.0.1", port, (err, channel) => (err ? reject(new Error(`connection refused on the target's 127.0.0.1:${port} (${err.message})`)) : resolve(channel)));
+      });
+    return httpGetOver(open, port, path, timeoutMs);
   }
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {

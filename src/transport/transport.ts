@@ -4,6 +4,8 @@
  * SshTransport uses it as is. Everything above this interface is written in target terms.
  */
 
+import type { HttpProbe } from "./loopback-http.js";
+
 export interface FileStat {
   readonly type: "file" | "dir" | "symlink" | "other";
   /** Permission bits only (e.g. 0o644). */
@@ -61,6 +63,8 @@ export interface Transport {
   readonly sudo?: boolean;
 
   /** Home of the target user, for `~` expansion of the store and deployments roots (SPEC §2). */
+  /** An HTTP GET to 127.0.0.1:port on the target (over SSH through a forwarded channel). */
+  httpGet(port: number, path: string, timeoutMs: number): Promise<HttpProbe>;
   home(): Promise<string>;
 
   /** lstat; null when absent. */

@@ -6,19 +6,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { activate } from "../../src/deploy/post-deploy.js";
-import type { ComposedStack } from "../../src/stack/types.js";
+import { runSystemctl } from "../../src/deploy/post-deploy.js";
 import type { RunOptions, RunResult, Transport } from "../../src/transport/transport.js";
 import { installFakeSystemctl, type FakeSystemctlOptions } from "../support/fake-systemctl.js";
 
-const stack = {
-  services: [
-    { name: "web", enable: true },
-    { name: "worker", enable: true },
-    { name: "batch", enable: false },
-  ],
-  healthChecks: [],
-} as unknown as ComposedStack;
+// What a first activation of web, worker (batch has enable = false) plans: see activation-plan.test.ts.
+const reload = [["daemon-reload"]];
+const enables = [["enable", "web.service"], ["enable", "worker.service"]];
+const starts = [["start", "web.service"], ["start", "worker.service"]];
 
 function target(fake: FakeSystemctlOptions = {}) {
   const systemctl = installFakeSystemctl(fake);
@@ -33,39 +28,27 @@ function target(fake: FakeSystemctlOptions = {}) {
   return { transport, systemctl, seen };
 }
 
-describe("activation on a target", () => {
-  it("--activate: daemon-reload, then a restart of each enabled unit in order, as a privileged step", async () => {
+describe("systemctl calls on a target", () => {
+  it("runs the calls in order, as one privileged step", async () => {
     const t = target();
-    expect(await activate(t.transport, stack, { activate: true, enable: false })).toEqual([]);
-    expect(t.systemctl.calls()).toEqual(["daemon-reload", "restart web.service", "restart worker.service"]);
+    expect(await runSystemctl(t.transport, [...reload, ...enables, ...starts])).toEqual([]);
+    expect(t.systemctl.calls()).toEqual(["daemon-reload", "enable web.service", "enable worker.service", "start web.service", "start worker.service"]);
     expect(t.seen.map((o) => o.privileged)).toEqual([true]);
   });
 
-  it("--enable: daemon-reload, then every enable, restarting none", async () => {
+  it("no calls: no command at all", async () => {
     const t = target();
-    await activate(t.transport, stack, { activate: false, enable: true });
-    expect(t.systemctl.calls()).toEqual(["daemon-reload", "enable web.service", "enable worker.service"]);
-  });
-
-  it("--activate --enable: every enable before any restart", async () => {
-    const t = target();
-    await activate(t.transport, stack, { activate: true, enable: true });
-    expect(t.systemctl.calls()).toEqual(["daemon-reload", "enable web.service", "enable worker.service", "restart web.service", "restart worker.service"]);
-  });
-
-  it("neither flag: no command at all", async () => {
-    const t = target();
-    expect(await activate(t.transport, stack, { activate: false, enable: false })).toEqual([]);
+    expect(await runSystemctl(t.transport, [])).toEqual([]);
     expect(t.seen).toEqual([]);
   });
 
   it("every failing call is its own warning, in call order; later calls still run", async () => {
-    const t = target({ failOn: ["daemon-reload", "enable worker.service", "restart"] });
-    expect(await activate(t.transport, stack, { activate: true, enable: true })).toEqual([
+    const t = target({ failOn: ["daemon-reload", "enable worker.service", "start"] });
+    expect(await runSystemctl(t.transport, [...reload, ...enables, ...starts])).toEqual([
       "systemctl daemon-reload failed (exit 1): fake systemctl: daemon-reload refused",
       "systemctl enable worker.service failed (exit 1): fake systemctl: enable worker.service refused",
-      "systemctl restart web.service failed (exit 1): fake systemctl: restart web.service refused",
-      "systemctl restart worker.service failed (exit 1): fake systemctl: restart worker.service refused",
+      "systemctl start web.service failed (exit 1): fake systemctl: start web.service refused",
+      "systemctl start worker.service failed (exit 1): fake systemctl: start worker.service refused",
     ]);
     expect(t.systemctl.calls()).toHaveLength(5);
   });

@@ -1,7 +1,7 @@
 /**
  * Activation over real SSH: the fake `systemctl` is put first on the session's PATH with sshd's
  * `SetEnv`, so the remote shell of `Transport.run` finds it. The stack has no services (a unit
- * would land in the real /etc/systemd/system), so the sequence is `daemon-reload` alone; the
+ * would land in the real /etc/systemd/system), so the first activation is `daemon-reload` alone and an unchanged re-apply calls nothing; the
  * per-unit sequences are pinned over the local transport in activation.test.ts.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -53,7 +53,8 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
       "--store-root",
       `~/.${tag}/store`,
       "--deployments-root",
-      `~/.${tag}/deployments`,
+      // One deployments root per host: each one's first apply is a first activation (ADR 190).
+      `~/.${tag}/deployments-${s.port}`,
       ...flags,
     ]);
   }
@@ -64,6 +65,9 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(`✓ CfgStack → ${s.target}\nfleet: 1/1 host(s) deployed\n`);
     expect(r.code).toBe(0);
+    expect(fake.calls()).toEqual(["daemon-reload"]);
+    // Nothing changed (ADR 190): the second apply calls systemctl not at all.
+    expect(applyTo(s, ["--activate", "--enable"]).code).toBe(0);
     expect(fake.calls()).toEqual(["daemon-reload"]);
   });
 

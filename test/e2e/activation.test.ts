@@ -46,10 +46,10 @@ const OK = "✓ AppStack → ssh://ops@app.internal\nfleet: 1/1 host(s) deployed
 const NOTE = "⚠ AppStack → ssh://ops@app.internal: not activated: --transport-root runs nothing on this machine; a real host would run ";
 
 describe("activation under --transport-root runs nothing on this machine", () => {
-  it("--activate reports daemon-reload, then a restart of each enabled unit in declaration order", () => {
+  it("--activate reports daemon-reload, then (first activation) a start of each enabled unit in declaration order", () => {
     const { r, calls } = applyWith(["--activate"]);
     expect(r.stdout).toBe(OK);
-    expect(r.stderr).toBe(`${NOTE}systemctl daemon-reload; systemctl restart web.service worker.service\n`);
+    expect(r.stderr).toBe(`${NOTE}systemctl daemon-reload; systemctl start web.service worker.service\n`);
     expect(r.code).toBe(0);
     expect(calls).toEqual([]);
   });
@@ -61,10 +61,10 @@ describe("activation under --transport-root runs nothing on this machine", () =>
     expect(calls).toEqual([]);
   });
 
-  it("--activate --enable reports every enable before any restart, and calls nothing", () => {
+  it("--activate --enable reports every enable before any start, and calls nothing", () => {
     const { r, calls } = applyWith(["--activate", "--enable"]);
     expect(r.stdout).toBe(OK);
-    expect(r.stderr).toBe(`${NOTE}systemctl daemon-reload; systemctl enable web.service worker.service; systemctl restart web.service worker.service\n`);
+    expect(r.stderr).toBe(`${NOTE}systemctl daemon-reload; systemctl enable web.service worker.service; systemctl start web.service worker.service\n`);
     expect(r.code).toBe(0);
     expect(calls).toEqual([]);
   });

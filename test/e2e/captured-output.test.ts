@@ -25,7 +25,8 @@ function setup(hosts: Parameters<typeof writeFleet>[1], fleetExtra = "") {
 describe("captured output", () => {
   it("a failing health check's stderr and exit code appear under its ↩ line, in -v and in --json", () => {
     const check = (ok: boolean) =>
-      `  secretFiles = []\n  healthChecks = [ { name = "boom" command = "${ok ? "echo fine" : "echo checked >&2; echo boom >&2; exit 7"}" } ]`;
+      // A 2 s deadline: one attempt, as the check never passes (ADR 191 retries until healthTimeout).
+      `  secretFiles = []\n  healthTimeout = 2\n  healthChecks = [ { name = "boom" command = "${ok ? "echo fine" : "echo checked >&2; echo boom >&2; exit 7"}" } ]`;
     const hosts = (ok: boolean) => [{ stack: "Web", target: "ssh://ops@web.internal", machine: "web", files: { "/etc/w": ok ? "1" : "2" }, stackExtra: check(ok).replace("  secretFiles = []\n", "") }];
     const f = setup(hosts(true));
     expect(f.run().code).toBe(0);
@@ -34,7 +35,7 @@ describe("captured output", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       [
-        "↩ Web → ssh://ops@web.internal: rolled back to gen-001 (health check 'boom' failed)",
+        "↩ Web → ssh://ops@web.internal: rolled back to gen-001 (health check 'boom' failed after 1 attempt: exit 7: checked | boom)",
         "  health check 'boom' exited 7; last lines of stderr:",
         "    checked",
         "    boom",

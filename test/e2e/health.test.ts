@@ -27,6 +27,7 @@ function healthFleet(healthy: boolean): { fleet: string; setHealthy: (ok: boolea
 ${extraFile ? '    { path = "/etc/two/extra/new.conf" content = "new\\n" }' : ""}
   ]
   producesArtifacts = [ { name = "endpoint" kind = "literal" value = "10.0.0.2:8080" } ]
+  healthTimeout = 2
   healthChecks = [
     { name = "listening" command = "true" }
     { name = "state" command = "grep -q healthy \\"$FLEET_TARGET_ROOT/etc/two/state\\"" timeout = 5 }
@@ -87,7 +88,7 @@ describe("health checks", () => {
     const second = apply(f.fleet, r);
     expect(second.stdout).toBe("✓ OneStack → ssh://ops@one.internal\nfleet: 1/3 host(s) deployed (1 rolled back, 1 blocked)\n");
     expect(second.stderr).toBe(
-      "↩ TwoStack → ssh://ops@two.internal: rolled back to gen-001 (health check 'state' failed)\n" +
+      "↩ TwoStack → ssh://ops@two.internal: rolled back to gen-001 (health check 'state' failed after 1 attempt: exit 1)\n" +
         "⊘ ThreeStack → ssh://ops@three.internal: blocked — upstream two:endpoint unavailable\n",
     );
     expect(second.code).toBe(1);
@@ -114,7 +115,7 @@ describe("health checks", () => {
     const res = apply(f.fleet, r);
     expect(res.stdout).toBe("✓ OneStack → ssh://ops@one.internal\nfleet: 1/3 host(s) deployed (1 failed, 1 blocked)\n");
     expect(res.stderr).toBe(
-      "✗ TwoStack → ssh://ops@two.internal: health check 'state' failed; no previous generation\n" +
+      "✗ TwoStack → ssh://ops@two.internal: health check 'state' failed after 1 attempt: exit 1; no previous generation\n" +
         "⊘ ThreeStack → ssh://ops@three.internal: blocked — upstream two:endpoint unavailable\n",
     );
     expect(res.code).toBe(1);
@@ -130,7 +131,7 @@ describe("health checks", () => {
     f.setHealthy(false);
     const res = apply(f.fleet, r, ["--no-auto-rollback"]);
     expect(res.stderr).toBe(
-      "✗ TwoStack → ssh://ops@two.internal: health check 'state' failed (exit 1)\n" +
+      "✗ TwoStack → ssh://ops@two.internal: health check 'state' failed after 1 attempt: exit 1\n" +
         "⊘ ThreeStack → ssh://ops@three.internal: blocked — upstream two:endpoint unavailable\n",
     );
     expect(res.code).toBe(1);
@@ -152,10 +153,10 @@ describe("health checks", () => {
     writeTree(dir, {
       "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "SlowStack" target = "ssh://ops@slow.internal" } ] }\n`,
       "h.pcl": `module SlowStack { backend = "systemd" configFiles = [ { path = "/etc/slow" content = "s" } ]
-  healthChecks = [ { name = "slow" command = "sleep 30" timeout = 1 } ] }\n`,
+  healthTimeout = 2 healthChecks = [ { name = "slow" command = "sleep 30" timeout = 1 } ] }\n`,
     });
     const res = apply(join(dir, "fleet.pcl"), roots(), ["--no-auto-rollback"]);
-    expect(res.stderr).toBe("✗ SlowStack → ssh://ops@slow.internal: health check 'slow' failed (timed out after 1s)\n");
+    expect(res.stderr).toBe("✗ SlowStack → ssh://ops@slow.internal: health check 'slow' failed after 1 attempt: timed out after 1s\n");
     expect(res.code).toBe(1);
   });
 });
@@ -169,7 +170,7 @@ describe("health checks with --activate", () => {
 module SvcStack {
   backend = "systemd"
   services = [ { name = "svc" package = "Bin" binary = "run" } ]
-  healthChecks = [ { name = "up" command = "${check}" } ]
+  healthTimeout = 2 healthChecks = [ { name = "up" command = "${check}" } ]
 }
 `;
     writeTree(dir, {
@@ -179,7 +180,7 @@ module SvcStack {
     const r = roots();
     const args = ["apply", join(dir, "fleet.pcl"), "--transport-root", r.out, "--store-root", r.store, "--activate"];
     // Hermetic: the activation is reported, never run on this machine (issue 10).
-    const note = "⚠ SvcStack → ssh://ops@svc.internal: not activated: --transport-root runs nothing on this machine; a real host would run systemctl daemon-reload; systemctl restart svc.service\n";
+    const note = "⚠ SvcStack → ssh://ops@svc.internal: not activated: --transport-root runs nothing on this machine; a real host would run systemctl daemon-reload; systemctl start svc.service\n";
     const first = runFleet(args, { env: systemctl.env() });
     expect(first.stderr).toBe(note);
     expect(first.code).toBe(0);
@@ -189,7 +190,9 @@ module SvcStack {
     const unitBefore = readFileSync(unit, "utf8");
     const second = runFleet(args, { env: systemctl.env() });
     // Activation of gen-002, then again after the rollback to gen-001.
-    expect(second.stderr).toBe(`↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed)\n${note}${note}`);
+    // The package (so the unit's ExecStart) changed both ways: reload the daemon, restart the unit.
+    const again = note.replace("systemctl start", "systemctl restart");
+    expect(second.stderr).toBe(`↩ SvcStack → ssh://ops@svc.internal: rolled back to gen-001 (health check 'up' failed after 1 attempt: exit 3)\n${again}${again}`);
     expect(second.code).toBe(1);
     expect(readFileSync(unit, "utf8")).toBe(unitBefore);
     expect(systemctl.calls()).toEqual([]);
@@ -208,6 +211,6 @@ describe("health checks and --jobs", () => {
     expect(runs[0]!.code).toBe(1);
     expect(runs[1]!.stdout).toBe(runs[0]!.stdout);
     expect(runs[1]!.stderr).toBe(runs[0]!.stderr);
-    expect(runs[0]!.stderr).toContain("↩ TwoStack → ssh://ops@two.internal: rolled back to gen-001 (health check 'state' failed)\n");
+    expect(runs[0]!.stderr).toContain("↩ TwoStack → ssh://ops@two.internal: rolled back to gen-001 (health check 'state' failed after 1 attempt: exit 1)\n");
   });
 });

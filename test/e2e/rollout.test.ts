@@ -43,6 +43,7 @@ function rolloutFleet(fleetExtra = "") {
     { path = "/etc/app/version" content = "${r.version}\\n" }
     { path = "/etc/app/state" content = "${r.healthy ? "healthy" : "broken"}\\n" }
   ]
+  healthTimeout = 2
   healthChecks = [
     { name = "state" command = "grep -q healthy \\"$FLEET_TARGET_ROOT/etc/app/state\\"" timeout = 5 }${flakyCheck}
   ]
@@ -97,7 +98,7 @@ describe("staged rollouts", () => {
     expect(res.code).toBe(1);
     expect(res.stdout).toBe(`${waveLines([1, 3, 3, 3], () => "")}fleet: 0/10 host(s) deployed (1 rolled back, 9 not attempted)\n`);
     expect(res.stderr).toBe(
-      `↩ ${label("h1")}: rolled back to gen-001 (health check 'state' failed)\n` +
+      `↩ ${label("h1")}: rolled back to gen-001 (health check 'state' failed after 1 attempt: exit 1)\n` +
         names
           .slice(1)
           .map((h) => `⊘ ${label(h)}: not attempted (rollout halted after wave 1)\n`)
@@ -136,7 +137,7 @@ describe("staged rollouts", () => {
     expect(res.stdout).toBe(
       `${waveLines([1, 3, 3, 3], (hosts) => hosts.filter((h) => h !== "h3").map((h) => `✓ ${label(h)}\n`).join(""))}fleet: 9/10 host(s) deployed (1 rolled back)\n`,
     );
-    expect(res.stderr).toBe(`↩ ${label("h3")}: rolled back to gen-001 (health check 'soak' failed after 1s soak)\n`);
+    expect(res.stderr).toBe(`↩ ${label("h3")}: rolled back to gen-001 (health check 'soak' failed after 1 attempt: exit 1 after 1s soak)\n`);
     expect(f.current("h3")).toBe("gen-001.json");
     expect(f.hashes([DEPLOYMENTS]).get("h3")).toBe(live.get("h3"));
     for (const h of names.filter((x) => x !== "h3")) expect(f.current(h), h).toBe("gen-002.json");
@@ -162,7 +163,7 @@ describe("staged rollouts", () => {
         "fleet: 0/10 host(s) deployed (4 rolled back, 6 not attempted)\n",
     );
     expect(res.stderr).toBe(
-      `↩ ${label("h3")}: rolled back to gen-001 (health check 'soak' failed after 1s soak)\n` +
+      `↩ ${label("h3")}: rolled back to gen-001 (health check 'soak' failed after 1 attempt: exit 1 after 1s soak)\n` +
         names
           .slice(4)
           .map((h) => `⊘ ${label(h)}: not attempted (rollout halted after wave 2)\n`)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { composeStack, DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS } from "../../src/stack/compose.js";
+import { composeStack, DEFAULT_HEALTH_TIMEOUT_SECONDS } from "../../src/stack/compose.js";
 import type { RecordValue, Value } from "../../src/lang/value.js";
 import { artifact, modulesOf, pkg, secret, template, webModules } from "./fixtures.js";
 
@@ -22,16 +22,19 @@ describe("composeStack defaults", () => {
     const s = ok(webModules());
     expect(s).toMatchObject({ name: "WebStack", backend: "systemd", packages: ["Api"], configFiles: [], producesArtifacts: [], healthChecks: [], tlsDomains: [], secretRefs: [], artifactRefs: [] });
     expect(s.services).toEqual([
-      { name: "api", package: "Api", binary: "api", args: [], dependsOn: [], environment: {}, serviceConfig: {}, enable: true },
+      { name: "api", package: "Api", binary: "api", args: [], dependsOn: [], environment: {}, serviceConfig: {}, enable: true, restartTriggers: [], reloadIfChanged: false },
     ]);
   });
 
-  it("defaults a health check timeout to 30 seconds and keeps a given one", () => {
-    const s = ok(webModules({ healthChecks: [{ name: "up", command: "curl -f localhost" }, { name: "db", command: "true", timeout: 5 }] }));
-    expect(DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS).toBe(30);
+  it("defaults health check timeouts and intervals as nixfleet does and keeps given ones", () => {
+    const s = ok(webModules({ healthChecks: [{ name: "up", command: "curl -f localhost" }, { name: "db", command: "true", timeout: 7 }, { name: "u", systemd: ["api.service"] }, { name: "h", url: "http://127.0.0.1:8080/health" }] }));
+    expect(DEFAULT_HEALTH_TIMEOUT_SECONDS).toBe(60);
+    expect(s.healthTimeout).toBe(60);
     expect(s.healthChecks).toEqual([
-      { name: "up", command: "curl -f localhost", timeout: 30 },
-      { name: "db", command: "true", timeout: 5 },
+      { kind: "command", name: "up", command: "curl -f localhost", timeout: 5, interval: 10 },
+      { kind: "command", name: "db", command: "true", timeout: 7, interval: 10 },
+      { kind: "systemd", name: "u", units: ["api.service"], timeout: 5, interval: 10 },
+      { kind: "http", name: "h", url: "http://127.0.0.1:8080/health", port: 8080, path: "/health", expectedStatus: 200, timeout: 3, interval: 5 },
     ]);
   });
 

@@ -23,6 +23,8 @@ interface RollbackFlags extends TargetFlagValues {
   json?: boolean;
   verbose?: boolean;
   runsDir?: string;
+  activate?: boolean;
+  enable?: boolean;
 }
 
 export function registerRollback(program: Command): void {
@@ -37,6 +39,8 @@ export function registerRollback(program: Command): void {
   addRunsDirFlag(cmd);
   addJobsFlag(cmd, "roll back");
   cmd.option("--include-maintenance", "also roll back hosts whose record says lifecycle = \"maintenance\"");
+  cmd.option("--activate", "after each flip, start, restart or stop that host's units as the restored generation requires (ADR 190)");
+  cmd.option("--enable", "enable the restored generation's new units, disable those it drops");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
     const progress = liveProgress();
@@ -57,6 +61,8 @@ export function registerRollback(program: Command): void {
         ...(flags.deploymentsRoot !== undefined ? { deploymentsRoot: flags.deploymentsRoot } : {}),
         ...transportOptions(flags),
         failFast: Boolean(flags.failFast),
+        activate: Boolean(flags.activate),
+        enable: Boolean(flags.enable),
         jobs: flags.jobs,
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         includeMaintenance: Boolean(flags.includeMaintenance),

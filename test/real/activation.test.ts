@@ -1,0 +1,194 @@
+/**
+ * Issue 11, must show, on real systemd machines (ADR 190): activation touches only what changed,
+ * a service that leaves is stopped and disabled, `rollback --activate` brings it back, an
+ * auto-rollback after a failed health check leaves the previous version running, and a hermetic
+ * run reports the same activation lists as the real one for the same change. Two machines booted
+ * once for the file, deployed as `deploy` through sudo.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runFleet, type CliResult } from "../support/cli.js";
+import { rigSkipReason, useSystemdRig, type RigMachine } from "../support/systemd-rig.js";
+import { writeTree } from "../support/fleet-fixture.js";
+
+const rig = useSystemdRig([{ name: "two" }, { name: "rel" }]);
+
+const work = mkdtempSync(join(tmpdir(), "fleet-real-act-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function fleet(args: readonly string[]): CliResult {
+  return runFleet([...args, "--key", rig.keyPath, "--known-hosts", rig.knownHostsPath], { env: { HOME: join(work, "home") } });
+}
+
+async function sh(m: RigMachine, cmd: string): Promise<string> {
+  const r = await m.exec(cmd);
+  return `${r.stdout}${r.stderr}`.trim();
+}
+
+const SLEEPER = `module Sleeper { pname = "sleeper" version = "1" recipe = "std.files"
+  files = [ { path = "bin/sleeper" content = "#!/bin/sh\\nexec sleep infinity\\n" mode = "0755" } ] }`;
+
+/** Two sleeping services; `one` restarts when /etc/act/one.conf changes. */
+function twoServices(oneConf: string, withTwo = true): string {
+  const two = withTwo ? `{ name = "two" package = "Sleeper" binary = "sleeper" restartTriggers = ["/etc/act/two.conf"] }` : "";
+  return `${SLEEPER}
+module TwoStack {
+  backend = "systemd"
+  services = [ { name = "one" package = "Sleeper" binary = "sleeper" restartTriggers = ["/etc/act/one.conf"] } ${two} ]
+  configFiles = [ { path = "/etc/act/one.conf" content = "${oneConf}" } { path = "/etc/act/two.conf" content = "two" } ]
+}
+`;
+}
+
+interface Lists {
+  started: string[];
+  restarted: string[];
+  reloaded: string[];
+  stopped: string[];
+  unchanged: string[];
+}
+
+function activationOf(r: CliResult): Lists {
+  expect(r.code, r.stderr).toBe(0);
+  const doc = JSON.parse(r.stdout) as { hosts: { activation: Lists }[] };
+  return doc.hosts[0]!.activation;
+}
+
+const none: Lists = { started: [], restarted: [], reloaded: [], stopped: [], unchanged: [] };
+
+describe.skipIf(rigSkipReason)("activation on real systemd machines (issue 11)", () => {
+  it("touches only what changed, stops what leaves, and rollback --activate brings it back; hermetic runs report the same", async () => {
+    const m = rig.get("two");
+    const dir = join(work, "two");
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "TwoStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": twoServices("a"),
+    });
+    const file = join(dir, "fleet.pcl");
+    const real = (extra: readonly string[] = []): Lists => activationOf(fleet(["apply", file, "--sudo", "--activate", "--enable", "--json", ...extra]));
+    const hermeticRoot = join(work, "hermetic");
+    const hermetic = (): Lists =>
+      activationOf(
+        fleet(["apply", file, "--activate", "--enable", "--json", "--transport-root", hermeticRoot, "--store-root", join(work, "hstore")]),
+      );
+
+    // First activation: both started and enabled.
+    expect(real()).toEqual({ ...none, started: ["one.service", "two.service"] });
+    expect(hermetic()).toEqual({ ...none, started: ["one.service", "two.service"] });
+    expect(await sh(m, "systemctl is-active one.service two.service")).toBe("active\nactive");
+    expect(await sh(m, "systemctl is-enabled one.service two.service")).toBe("enabled\nenabled");
+    const inv = async (u: string): Promise<string> => sh(m, `systemctl show -p InvocationID --value ${u}`);
+    const before = { one: await inv("one.service"), two: await inv("two.service") };
+    expect(before.one).toMatch(/^[0-9a-f]{32}$/);
+
+    // An unchanged re-apply touches nothing.
+    expect(real()).toEqual({ ...none, unchanged: ["one.service", "two.service"] });
+    expect({ one: await inv("one.service"), two: await inv("two.service") }).toEqual(before);
+
+    // one's restart trigger changes: only one restarts.
+    writeFileSync(join(dir, "h.pcl"), twoServices("b"));
+    expect(real()).toEqual({ ...none, restarted: ["one.service"], unchanged: ["two.service"] });
+    expect(hermetic()).toEqual({ ...none, restarted: ["one.service"], unchanged: ["two.service"] });
+    expect(await inv("two.service")).toBe(before.two);
+    expect(await inv("one.service")).not.toBe(before.one);
+    expect(await sh(m, "systemctl is-active one.service")).toBe("active");
+
+    // two leaves the stack: stopped, disabled, its unit gone and unloaded.
+    writeFileSync(join(dir, "h.pcl"), twoServices("b", false));
+    expect(real()).toEqual({ ...none, stopped: ["two.service"], unchanged: ["one.service"] });
+    expect(hermetic()).toEqual({ ...none, stopped: ["two.service"], unchanged: ["one.service"] });
+    expect((await m.exec("test -e /etc/systemd/system/two.service")).code).not.toBe(0);
+    expect((await m.exec("test -e /etc/systemd/system/multi-user.target.wants/two.service")).code).not.toBe(0);
+    expect(await sh(m, "systemctl list-units --all --plain --no-legend two.service")).toBe("");
+    expect(await sh(m, "systemctl show -p MainPID --value two.service")).toBe("0");
+    expect(await sh(m, "ps -eo args | grep -c '^sleep infinity$'")).toBe("1");
+
+    // rollback --activate --enable: two is back, running and enabled.
+    const back = fleet(["rollback", file, "--sudo", "--activate", "--enable", "--json"]);
+    expect(activationOf(back)).toEqual({ ...none, started: ["two.service"], unchanged: ["one.service"] });
+    expect(await sh(m, "systemctl is-active two.service")).toBe("active");
+    expect(await sh(m, "systemctl is-enabled two.service")).toBe("enabled");
+  }, 180_000);
+
+  it("a release whose binary exits 1 fails its health check; the host is rolled back and the previous version runs", async () => {
+    const m = rig.get("rel");
+    const dir = join(work, "rel");
+    const release = (version: string, body: string): string => `module Rel { pname = "rel" version = "${version}" recipe = "std.files"
+  files = [ { path = "bin/rel" content = "#!/bin/sh\\n${body}\\n" mode = "0755" } ] }
+module RelStack {
+  backend = "systemd"
+  services = [ { name = "rel" package = "Rel" binary = "rel" serviceConfig = { Restart = "no" } } ]
+  healthChecks = [ { name = "rel-up" command = "sleep 2; systemctl is-active rel.service" } ]
+}
+`;
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "RelStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": release("1", "exec sleep infinity"),
+    });
+    const file = join(dir, "fleet.pcl");
+    const first = fleet(["apply", file, "--sudo", "--activate", "--enable"]);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const execStart = async (): Promise<string> => (await sh(m, "systemctl show -p ExecStart --value rel.service")).match(/path=(\S+)/)?.[1] ?? "";
+    const v1 = await execStart();
+    expect(v1).toMatch(/-rel-1\/bin\/rel$/);
+
+    writeFileSync(join(dir, "h.pcl"), release("2", "exit 1"));
+    const second = fleet(["apply", file, "--sudo", "--activate", "--enable", "--json"]);
+    expect(second.code).toBe(1);
+    const host = (JSON.parse(second.stdout) as { hosts: { status: string; generation: number; activation: Lists }[] }).hosts[0]!;
+    expect(host.status).toBe("rolled-back");
+    expect(host.generation).toBe(1);
+    // The re-activation of gen-001: the package changed back, so rel restarts on version 1.
+    expect(host.activation).toEqual({ ...none, restarted: ["rel.service"] });
+    expect(await execStart()).toBe(v1);
+    expect(await sh(m, "systemctl is-active rel.service")).toBe("active");
+  }, 180_000);
+
+  it("a start that fails is a ⚠ warning naming the unit and the end of its journal; the host stays ✓", async () => {
+    const m = rig.get("rel");
+    const dir = join(work, "bad");
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "BadStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": `${SLEEPER}
+module BadStack {
+  backend = "systemd"
+  services = [ { name = "bad" package = "Sleeper" binary = "sleeper" serviceConfig = { ExecStartPre = "/bin/sh -c 'echo bad-pre-says-no; exit 3'" } } ]
+}
+`,
+    });
+    const r = fleet(["apply", join(dir, "fleet.pcl"), "--sudo", "--activate"]);
+    expect(r.stdout).toBe(`✓ BadStack → ${m.target}\nfleet: 1/1 host(s) deployed\n`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^⚠ BadStack → ${m.target.replace(/[.]/g, "\\.")}: systemctl start bad\\.service failed \\(exit 1\\): Job for bad\\.service failed[^\\n]*; journal: [^\\n]*bad-pre-says-no[^\\n]*\\n$`));
+  }, 120_000);
+
+  it("an http check with interval 1 s passes for a service that listens after 5 s; one that never listens fails after the deadline", async () => {
+    const m = rig.get("rel");
+    await m.writeFile(
+      "/usr/local/bin/slowhttp",
+      `#!/usr/bin/perl\nuse IO::Socket::INET; sleep 5;\nmy $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:8090", Listen => 5, ReuseAddr => 1) or die;\nwhile (my $c = $s->accept) { my $l = <$c>; print $c "HTTP/1.0 200 OK\\r\\n\\r\\nok"; close $c }\n`,
+      { mode: "0755" },
+    );
+    const dir = join(work, "http");
+    const stack = (name: string, port: number, timeout: number): string => `module ${name} {
+  backend = "systemd"
+  services = [ { name = "${name.toLowerCase()}" package = "Slow" binary = "slow" } ]
+  healthTimeout = ${timeout}
+  healthChecks = [ { name = "http-health" url = "http://127.0.0.1:${port}/" interval = 1 } ]
+}
+`;
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "SlowStack" target = "${m.target}" } { file = "h.pcl" stack = "NeverStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": `module Slow { pname = "slow" version = "1" recipe = "std.files"
+  files = [ { path = "bin/slow" content = "#!/bin/sh\\nexec /usr/local/bin/slowhttp\\n" mode = "0755" } ] }
+${stack("SlowStack", 8090, 30)}${stack("NeverStack", 8099, 4)}`,
+    });
+    const r = fleet(["apply", join(dir, "fleet.pcl"), "--sudo", "--activate", "--jobs", "1"]);
+    expect(r.stdout).toContain(`✓ SlowStack → ${m.target}\n`);
+    expect(r.stderr).toMatch(/^✗ NeverStack → [^:]+:[^:]+:\d+: health check 'http-health' failed after [3-5] attempts: [^\n]*refused[^\n]*; no previous generation\n$/);
+    expect(r.code).toBe(1);
+  }, 120_000);
+});
