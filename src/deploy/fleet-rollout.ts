@@ -144,7 +144,7 @@ async function soakWave(run: RolloutRun, wave: readonly number[], results: Map<n
     new Map(),
   ).then((rechecked) => {
     for (const [i, o] of rechecked) {
-      if (o.status !== "ok") run.markFailed(); // --fail-fast counts a failed re-check too
+      if (o.status !== "ok" && o.status !== "skipped") run.markFailed(); // --fail-fast counts a failed re-check too
       results.set(i, o);
     }
   });
