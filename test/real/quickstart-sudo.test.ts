@@ -173,7 +173,7 @@ describe.skipIf(rigSkipReason)("the quickstart on real systemd machines, as depl
     expect(await sh(web, "cat /etc/webapp/site.conf")).toContain("listen 8081");
 
     const back = fleet(["rollback", file, "--sudo"]);
-    expect(back.stdout).toMatch(/^↩ WebStack → gen-001 \(was gen-002\); [^\n]*\nfleet: 1\/2 host\(s\) rolled back\n$/);
+    expect(back.stdout).toMatch(/^↩ WebStack → gen-001 \(was gen-002\); [^\n]*\nfleet: 1\/2 host\(s\) rolled back \(1 failed\)\n$/);
     expect(back.stderr).toBe(failure);
     expect(back.code).toBe(1);
     expect(managedTree(web, "WebStack")).toBe(gen1);
