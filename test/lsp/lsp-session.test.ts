@@ -158,7 +158,7 @@ describe("fleet lsp over stdio", () => {
     const labels = async (line: number, character: number): Promise<string[]> =>
       ((await conn.sendRequest("textDocument/completion", { textDocument: { uri: uri("scenarios/typing.pcl") }, position: { line, character } })) as { label: string }[]).map((i) => i.label).sort();
     expect(await labels(4, 2)).toEqual(["deps", "files", "pname", "recipe", "source", "version"]);
-    expect(await labels(8, 16)).toEqual(["args", "binary", "dependsOn", "enable", "environment", "name", "package", "serviceConfig"]);
+    expect(await labels(8, 16)).toEqual(["args", "binary", "dependsOn", "enable", "environment", "name", "package", "reloadIfChanged", "restartTriggers", "serviceConfig"]);
     expect(await labels(10, 18)).toEqual(["Api", "S"]);
   });
 
