@@ -7,7 +7,7 @@
 import type { FileDrift } from "../manifest/drift.js";
 import { FleetRefusal } from "../deploy/fleet-load.js";
 import type { HostState } from "../deploy/fleet-status.js";
-import type { CapturedOutput, HostOutcome, HostStatus } from "../deploy/outcome.js";
+import type { ActivationSummary, CapturedOutput, HealthCheckReport, HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { writeJsonDocument, writeJsonError } from "./json-contract.js";
 import type { RunLog } from "./run-log.js";
@@ -36,6 +36,24 @@ function outputJson(c: CapturedOutput) {
   return { step: c.step, stdout: c.stdout, stderr: c.stderr, exit_code: c.exitCode, failed: c.failed, truncated: c.truncated };
 }
 
+/** The five lists (ADR 190); whether they ran is said by the host's warnings, not here. */
+function activationJson(a: ActivationSummary) {
+  return { started: [...a.started], restarted: [...a.restarted], reloaded: [...a.reloaded], stopped: [...a.stopped], unchanged: [...a.unchanged] };
+}
+
+function healthJson(h: HealthCheckReport) {
+  return {
+    name: h.name,
+    kind: h.kind,
+    attempts: h.attempts,
+    passed: h.passed,
+    exit_code: h.exitCode,
+    http_status: h.httpStatus,
+    error: h.error,
+    output_tail: [...h.outputTail],
+  };
+}
+
 function diagnosticsOf(o: HostOutcome): JsonProblem[] {
   return (o.diagnostics ?? []).map((d) => diagnosticJson(d, o.sources ?? []));
 }
@@ -59,7 +77,8 @@ export function outcomeJson(command: "apply" | "rollback", o: HostOutcome, durat
     diagnostics: diagnosticsOf(o),
     warnings: [...o.warnings],
     output: (o.output ?? []).map(outputJson),
-    ...(o.activation !== undefined ? { activation: o.activation } : {}),
+    ...(o.activation !== undefined ? { activation: activationJson(o.activation) } : {}),
+    ...(o.health !== undefined ? { health: o.health.map(healthJson) } : {}),
     ...(command === "rollback" && o.status === "ok" ? { restored: o.restored ?? 0, removed: o.removed ?? 0, secret_skipped: o.secretSkipped ?? 0 } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { renderDiagnostics } from "../lang/index.js";
 import { diagnosticHeadline } from "../lang/diagnostic-headline.js";
 
 export { diagnosticHeadline };
-import { genName, type HostOutcome, type OutputChunk } from "../deploy/outcome.js";
+import { genName, type ActivationSummary, type HostOutcome, type OutputChunk } from "../deploy/outcome.js";
 import { lastLines, type CapturedOutput } from "../captured-output.js";
 import type { Output } from "./output.js";
 
@@ -36,6 +36,38 @@ export function outputTail(c: CapturedOutput): string[] {
   return lines;
 }
 
+/** How a host's report is rendered: `activation` = print the per-host activation line (TTY or `-v`). */
+export interface ReportStyle {
+  readonly activation?: boolean;
+}
+
+/**
+ * The short line saying what activation did (ADR 237): `  activation: restarted web.service;
+ * started api.service; 1 unchanged`; under --transport-root `would restart …`. Undefined when
+ * the plan touched nothing and left nothing unchanged (a stack without services).
+ */
+export function activationLine(a: ActivationSummary): string | undefined {
+  const done = (past: string, verb: string, units: readonly string[]): string[] =>
+    units.length === 0 ? [] : [`${a.ran ? past : `would ${verb}`} ${units.join(", ")}`];
+  const parts = [
+    ...done("restarted", "restart", a.restarted),
+    ...done("reloaded", "reload", a.reloaded),
+    ...done("started", "start", a.started),
+    ...done("stopped", "stop", a.stopped),
+    ...done("enabled", "enable", a.enabled),
+    ...done("disabled", "disable", a.disabled),
+    ...(a.unchanged.length > 0 ? [`${a.unchanged.length} unchanged`] : []),
+  ];
+  return parts.length === 0 ? undefined : `  activation: ${parts.join("; ")}`;
+}
+
+/** The activation line goes on the same stream as the host's own line. */
+function activationOf(o: HostOutcome, style: ReportStyle, write: (line: string) => void): void {
+  if (!style.activation || o.activation === undefined) return;
+  const line = activationLine(o.activation);
+  if (line !== undefined) write(line);
+}
+
 function warnings(out: Output, o: HostOutcome): void {
   for (const w of o.warnings) out.err(`${out.yellow("⚠")} ${o.host.stack} → ${o.host.target}: ${w}`);
   // A build's failure message already holds its last lines, activation's ⚠ lines each failed call.
@@ -49,10 +81,11 @@ function diagnosticsOf(out: Output, o: HostOutcome): void {
 }
 
 /** One host of `fleet apply`. */
-export function reportApplied(out: Output, o: HostOutcome): void {
+export function reportApplied(out: Output, o: HostOutcome, style: ReportStyle = {}): void {
   switch (o.status) {
     case "ok":
       out.out(`${out.green("✓")} ${hostLabel(o)}`);
+      activationOf(o, style, (l) => out.out(l));
       break;
     case "failed":
       out.err(`${out.red("✗")} ${hostLabel(o)}: ${failureReason(o)}`);
@@ -60,6 +93,7 @@ export function reportApplied(out: Output, o: HostOutcome): void {
       break;
     case "rolled-back":
       out.err(`${out.yellow("↩")} ${hostLabel(o)}: ${o.reason ?? "rolled back"}`);
+      activationOf(o, style, (l) => out.err(l));
       break;
     case "blocked":
     case "not-attempted":
@@ -71,13 +105,14 @@ export function reportApplied(out: Output, o: HostOutcome): void {
 }
 
 /** One host of `fleet rollback`. `shared` = another record has the same stack name. */
-export function reportRolledBack(out: Output, o: HostOutcome, shared: boolean): void {
+export function reportRolledBack(out: Output, o: HostOutcome, shared: boolean, style: ReportStyle = {}): void {
   if (o.status === "ok") {
     const name = shared ? `${o.host.stack} (${o.host.target})` : o.host.stack;
     const skipped = o.secretSkipped ? `, ${o.secretSkipped} secret-skipped` : "";
     out.out(
       `${out.yellow("↩")} ${name} → ${genName(o.generation!)} (was ${genName(o.previous as number)}); ${o.restored ?? 0} restored, ${o.removed ?? 0} removed${skipped}`,
     );
+    activationOf(o, style, (l) => out.out(l));
   } else if (o.status === "failed") {
     out.err(`${out.red("✗")} ${hostLabel(o)}: ${failureReason(o)}`);
   } else {

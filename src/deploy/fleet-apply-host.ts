@@ -14,7 +14,7 @@ import { hostEventSink } from "./host-bridge.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
-import type { HostOutcome, OutputChunk } from "./outcome.js";
+import { outputChunks, type HostOutcome, type OutputChunk } from "./outcome.js";
 import { BuildFailedError } from "../store/build-shell.js";
 import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
 import { Activation } from "./post-deploy.js";
@@ -75,7 +75,12 @@ export async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: Re
     const redact = redactor(secretValues);
     const all = [...output, ...(o.output ?? [])].map((c) => redactOutput(c, redact));
     // A hook's reason quotes its last stderr line, which may hold what it printed.
-    const said = { ...o, warnings: o.warnings.map(redact), ...(o.reason !== undefined ? { reason: redact(o.reason) } : {}) };
+    const said = {
+      ...o,
+      warnings: o.warnings.map(redact),
+      ...(o.reason !== undefined ? { reason: redact(o.reason) } : {}),
+      ...(o.health !== undefined ? { health: o.health.map((h) => ({ ...h, outputTail: h.outputTail.map(redact), error: h.error === null ? null : redact(h.error) })) } : {}),
+    };
     return all.length > 0 ? { ...said, output: all } : said;
   };
   const live = (c: OutputChunk): void => {
@@ -188,6 +193,10 @@ async function deployOnTransport(
     if (activating) {
       progress("activating units");
       warnings.push(...(await act.afterFlip()));
+      for (const c of act.output) {
+        output.push(c);
+        emitLines(live, host, c);
+      }
     }
     return await healthGate({
       transport,
@@ -212,6 +221,5 @@ async function deployOnTransport(
 
 /** Output of a remote command arrives whole: `-v` gets it when the command ends. */
 function emitLines(live: (c: OutputChunk) => void, host: HostRecord, c: CapturedOutput): void {
-  if (c.stdout !== "") live({ host, step: c.step, stream: "stdout", text: c.stdout });
-  if (c.stderr !== "") live({ host, step: c.step, stream: "stderr", text: c.stderr });
+  for (const chunk of outputChunks(host, c)) live(chunk);
 }

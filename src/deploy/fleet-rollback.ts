@@ -15,7 +15,7 @@ import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { runHook } from "./hooks.js";
 import type { CapturedOutput } from "../captured-output.js";
 import { selectHosts } from "../plan/selection.js";
-import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
+import { outputChunks, type HostOutcome, type OutputChunk, type ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
 import { Activation } from "./post-deploy.js";
@@ -122,6 +122,11 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           holder,
           ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
         });
+        // What the activation scripts printed (ADR 237), whole, as they ran on the target.
+        for (const c of act.output) {
+          hookOutput.push(c);
+          for (const chunk of outputChunks(view.record, c)) options.onOutput?.(chunk);
+        }
         const outcome: HostOutcome = {
           host: view.record,
           status: "ok",

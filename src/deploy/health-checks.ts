@@ -6,7 +6,8 @@
  */
 import type { ComposedStack, HealthCheck } from "../stack/types.js";
 import type { Transport } from "../transport/transport.js";
-import { captured, type CapturedOutput } from "../captured-output.js";
+import { captured, lastLines, type CapturedOutput } from "../captured-output.js";
+import type { HealthCheckReport } from "./outcome.js";
 
 export interface HealthFailure {
   readonly name: string;
@@ -22,16 +23,23 @@ export interface HealthClock {
 
 const realClock: HealthClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
-/** What the checks found: the first failing one (declaration order), and each check's last output. */
+/** What the checks found: the first failing one (declaration order), each check's last output and report. */
 export interface HealthResult {
   readonly failed?: HealthFailure;
   readonly output: CapturedOutput[];
+  /** One per check, in declaration order (ADR 238). */
+  readonly checks: HealthCheckReport[];
 }
+
+/** Lines of the last attempt kept in a check's report. */
+export const HEALTH_TAIL_LINES = 10;
 
 interface Attempt {
   readonly ok: boolean;
   /** The attempt's own output (a command's stdout/stderr, an HTTP status line), kept for the report. */
   readonly output: { readonly stdout: string; readonly stderr: string; readonly code: number | null };
+  /** The HTTP status of an http attempt that got a response. */
+  readonly status?: number;
   /** `exit 3: <stderr tail>`, `timed out after 5s`, `HTTP 503`, `unit web.service is failed`. */
   readonly why: string;
 }
@@ -46,7 +54,7 @@ async function attempt(t: Transport, c: HealthCheck, timeoutMs: number): Promise
     const r = await t.httpGet(c.port, c.path, timeoutMs);
     if ("error" in r) return { ok: false, why: r.error, output: { stdout: "", stderr: r.error, code: null } };
     const output = { stdout: `HTTP ${r.status}\n`, stderr: "", code: null };
-    return r.status === c.expectedStatus ? { ok: true, why: "", output } : { ok: false, why: `HTTP ${r.status}`, output };
+    return r.status === c.expectedStatus ? { ok: true, why: "", output, status: r.status } : { ok: false, why: `HTTP ${r.status}`, output, status: r.status };
   }
   const command =
     c.kind === "command" ? c.command : `for u in ${c.units.map((u) => `'${u}'`).join(" ")}; do s=$(systemctl is-active "$u"); [ "$s" = active ] || { echo "unit $u is \${s:-unknown}" >&2; exit 3; }; done`;
@@ -63,17 +71,31 @@ async function runOne(
   c: HealthCheck,
   deadline: number,
   clock: HealthClock,
-): Promise<{ failure?: HealthFailure; output: CapturedOutput }> {
+): Promise<{ failure?: HealthFailure; output: CapturedOutput; report: HealthCheckReport }> {
   let attempts = 0;
   for (;;) {
     const left = deadline - clock.now();
     attempts++;
     const r = await attempt(t, c, Math.max(1, Math.min(c.timeout * 1000, left)));
     const output = (failed: boolean): CapturedOutput => captured(`health check '${c.name}'`, r.output.stdout, r.output.stderr, r.output.code, failed);
-    if (r.ok) return { output: output(false) };
+    const report = (passed: boolean): HealthCheckReport => ({
+      name: c.name,
+      kind: c.kind,
+      attempts,
+      passed,
+      exitCode: c.kind === "http" ? null : r.output.code,
+      httpStatus: r.status ?? null,
+      error: passed ? null : r.why,
+      outputTail: lastLines(r.output.stderr.trim() !== "" ? r.output.stderr : r.output.stdout, HEALTH_TAIL_LINES),
+    });
+    if (r.ok) return { output: output(false), report: report(true) };
     const next = clock.now() + c.interval * 1000;
     if (next >= deadline) {
-      return { failure: { name: c.name, attempts, detail: `failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${r.why}` }, output: output(true) };
+      return {
+        failure: { name: c.name, attempts, detail: `failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${r.why}` },
+        output: output(true),
+        report: report(false),
+      };
     }
     await clock.sleep(c.interval * 1000);
   }
@@ -97,5 +119,5 @@ export async function runHealthChecks(
     }),
   );
   const failed = results.find((r) => r.failure !== undefined)?.failure;
-  return { ...(failed ? { failed } : {}), output: results.map((r) => r.output) };
+  return { ...(failed ? { failed } : {}), output: results.map((r) => r.output), checks: results.map((r) => r.report) };
 }

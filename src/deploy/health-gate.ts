@@ -44,11 +44,13 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
     input.output?.push(c);
     input.onOutput?.(c);
   }
+  // Each check's attempts and last result (ADR 238), when the host has checks.
+  const reports = health.checks.length > 0 ? { health: health.checks } : {};
   const check = health.failed;
-  if (!check) return passed;
+  if (!check) return { ...passed, ...reports };
   const what = `health check '${check.name}' ${check.detail}${input.when}`;
-  if (!options.autoRollback) return { ...passed, status: "failed", reason: what };
-  if (passed.previous === null || passed.previous === undefined) return { ...passed, status: "failed", reason: `${what}; no previous generation` };
+  if (!options.autoRollback) return { ...passed, ...reports, status: "failed", reason: what };
+  if (passed.previous === null || passed.previous === undefined) return { ...passed, ...reports, status: "failed", reason: `${what}; no previous generation` };
   input.progress(`rolling back (health check '${check.name}' failed)`);
   // The restored generation is re-activated by the same rules (ADR 190): the old version runs.
   const activating = options.activate || options.enable;
@@ -63,9 +65,16 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
     heldLock: input.lock,
     onEvent: input.onEvent,
   });
-  if (activating) input.warnings.push(...(await back.afterFlip()));
+  if (activating) {
+    input.warnings.push(...(await back.afterFlip()));
+    for (const c of back.output) {
+      input.output?.push(c);
+      input.onOutput?.(c);
+    }
+  }
   return {
     ...passed,
+    ...reports,
     ...(activating ? { activation: back.summary() } : {}),
     status: "rolled-back",
     reason: `rolled back to ${genName(rb.generation)} (${what})`,

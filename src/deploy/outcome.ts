@@ -33,6 +33,24 @@ export interface HostOutcome {
   readonly artifacts?: Readonly<Record<string, string>>;
   /** What the host's hooks, build, activation and health checks printed, in run order (secrets redacted). */
   readonly output?: readonly CapturedOutput[];
+  /** Each health check's attempts and last result (ADR 238), when the host's checks ran. */
+  readonly health?: readonly HealthCheckReport[];
+}
+
+/** One health check of a host, as its last run ended (ADR 238). */
+export interface HealthCheckReport {
+  readonly name: string;
+  readonly kind: "command" | "systemd" | "http";
+  readonly attempts: number;
+  readonly passed: boolean;
+  /** The last attempt's exit code (command, systemd); null for http or when it never exited. */
+  readonly exitCode: number | null;
+  /** The last attempt's HTTP status (http); null otherwise or when no response came. */
+  readonly httpStatus: number | null;
+  /** Why the last attempt failed (`HTTP 503`, `exit 3: …`, `timed out after 5s`); null when it passed. */
+  readonly error: string | null;
+  /** The last lines of the last attempt's stderr (else its stdout), secrets redacted. */
+  readonly outputTail: readonly string[];
 }
 
 /** A chunk of a hook's, build's or remote command's output, for `-v` (already redacted where it can hold secrets). */
@@ -60,4 +78,17 @@ export interface ActivationSummary {
   readonly reloaded: readonly string[];
   readonly stopped: readonly string[];
   readonly unchanged: readonly string[];
+  /** `systemctl enable` / `disable` calls (with --enable; disable also with --activate). Not in --json. */
+  readonly enabled: readonly string[];
+  readonly disabled: readonly string[];
+  /** false under --transport-root: nothing ran, the lists say what a real host would get (ADR 109). Not in --json. */
+  readonly ran: boolean;
+}
+
+/** A captured step as `-v` chunks: output of a command run on the target arrives whole. */
+export function outputChunks(host: HostRecord, c: CapturedOutput): OutputChunk[] {
+  const chunks: OutputChunk[] = [];
+  if (c.stdout !== "") chunks.push({ host, step: c.step, stream: "stdout", text: c.stdout });
+  if (c.stderr !== "") chunks.push({ host, step: c.step, stream: "stderr", text: c.stderr });
+  return chunks;
 }

@@ -16,6 +16,7 @@ import {
   type ActivationPlan,
 } from "./activation-plan.js";
 import type { ActivationSummary } from "./outcome.js";
+import { captured, type CapturedOutput } from "../captured-output.js";
 
 export type ActivationOptions = ActivationFlags;
 
@@ -77,15 +78,41 @@ function failureWarnings(stdout: string): string[] {
   return out;
 }
 
-/** Run systemctl calls on a real target; returns one warning per failed call. Runs nothing locally. */
-export async function runSystemctl(transport: Transport, calls: readonly (readonly string[])[]): Promise<string[]> {
-  if (transport instanceof LocalTransport) return [];
+/**
+ * What the activation script printed, readable (ADR 143, 237): fleet's `FLEET-FAIL` protocol lines
+ * become the `⚠` text, each `FLEET-JOURNAL` line the journal line itself, indented.
+ */
+function readableOutput(stdout: string): string {
+  return stdout
+    .split("\n")
+    .map((l) => {
+      if (l.startsWith("FLEET-FAIL ")) return failureWarnings(l)[0] ?? l;
+      if (l.startsWith("FLEET-JOURNAL ")) return `  ${l.slice("FLEET-JOURNAL ".length)}`;
+      return l;
+    })
+    .join("\n");
+}
+
+/**
+ * Run systemctl calls on a real target: one warning per failed call, and what the script printed
+ * as the `activation` step's captured output. Runs nothing locally (no output then).
+ */
+export async function runSystemctlCaptured(
+  transport: Transport,
+  calls: readonly (readonly string[])[],
+): Promise<{ warnings: string[]; output?: CapturedOutput }> {
+  if (transport instanceof LocalTransport) return { warnings: [] };
   const script = activationScript(calls);
-  if (script === undefined) return [];
+  if (script === undefined) return { warnings: [] };
   const r = await transport.run(script, { timeoutMs: 300_000, privileged: true });
   const warnings = failureWarnings(r.stdout);
   if (r.code !== 0) warnings.push(`activation script exited ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`);
-  return warnings;
+  return { warnings, output: captured("activation", readableOutput(r.stdout), r.stderr, r.code, warnings.length > 0) };
+}
+
+/** Run systemctl calls on a real target; returns one warning per failed call. Runs nothing locally. */
+export async function runSystemctl(transport: Transport, calls: readonly (readonly string[])[]): Promise<string[]> {
+  return (await runSystemctlCaptured(transport, calls)).warnings;
 }
 
 /**
@@ -98,6 +125,8 @@ export class Activation {
   plan: ActivationPlan = EMPTY_ACTIVATION;
   private pre: string[][] = [];
   readonly warnings: string[] = [];
+  /** What each activation script run printed (stops before the flip, starts after), in order. */
+  readonly output: CapturedOutput[] = [];
 
   constructor(
     private readonly transport: Transport,
@@ -107,22 +136,39 @@ export class Activation {
   readonly beforeStaleDeletion = async (replaced: Manifest | null, next: Manifest): Promise<void> => {
     this.plan = planActivation(replaced, next, this.flags);
     this.pre = preRemovalCalls(this.plan);
-    this.warnings.push(...(await runSystemctl(this.transport, this.pre)));
+    this.record(await runSystemctlCaptured(this.transport, this.pre));
   };
+
+  private record(r: { warnings: string[]; output?: CapturedOutput }): void {
+    this.warnings.push(...r.warnings);
+    if (r.output !== undefined) this.output.push(r.output);
+  }
 
   async afterFlip(): Promise<string[]> {
     const post = postFlipCalls(this.plan);
     if (this.transport instanceof LocalTransport) {
       const note = hermeticActivationNote([...this.pre, ...post]);
       if (note !== undefined) this.warnings.push(note);
-    } else this.warnings.push(...(await runSystemctl(this.transport, post)));
+    } else this.record(await runSystemctlCaptured(this.transport, post));
     return this.warnings;
   }
 
-  /** What was done, for the per-host result (`--json` lists). */
+  /**
+   * What was done, for the per-host result (`--json` lists, the `activation:` line). `ran` is
+   * false under --transport-root, where the same lists say what a real host would get.
+   */
   summary(): ActivationSummary {
     const p = this.plan;
-    return { started: [...p.started], restarted: [...p.restarted], reloaded: [...p.reloaded], stopped: [...p.stopped], unchanged: [...p.unchanged] };
+    return {
+      started: [...p.started],
+      restarted: [...p.restarted],
+      reloaded: [...p.reloaded],
+      stopped: [...p.stopped],
+      unchanged: [...p.unchanged],
+      enabled: [...p.enable],
+      disabled: [...p.disable],
+      ran: !(this.transport instanceof LocalTransport),
+    };
   }
 }
 

@@ -37,7 +37,7 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
     for (const d of [work, `/root/.${tag}`]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  function applyTo(s: Sshd, flags: readonly string[]) {
+  function applyTo(s: Sshd, flags: readonly string[], deployments = `deployments-${s.port}`) {
     const dir = mkdtempSync(join(work, "fleet-"));
     writeTree(dir, {
       "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "CfgStack" target = "${s.target}" } ] }\n`,
@@ -54,7 +54,7 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
       `~/.${tag}/store`,
       "--deployments-root",
       // One deployments root per host: each one's first apply is a first activation (ADR 190).
-      `~/.${tag}/deployments-${s.port}`,
+      `~/.${tag}/${deployments}`,
       ...flags,
     ]);
   }
@@ -78,5 +78,18 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
     expect(r.stderr).toBe(`⚠ CfgStack → ${s.target}: systemctl daemon-reload failed (exit 1): fake systemctl: daemon-reload refused\n`);
     expect(r.code).toBe(0);
     expect(fake.calls()).toEqual(["daemon-reload"]);
+  });
+
+  it("--json carries what the activation script printed as the `activation` step, failures readable; -v streams it", () => {
+    const [s, fake] = hosts[1]!;
+    // A deployments root of its own: a first activation again, so daemon-reload runs (and fails).
+    const r = applyTo(s, ["--activate", "--json", "-v"], `deployments-json-${s.port}`);
+    expect(r.code).toBe(0);
+    const host = (JSON.parse(r.stdout) as { hosts: { output: { step: string; stdout: string; exit_code: number | null; failed: boolean }[] }[] }).hosts[0]!;
+    const warning = "systemctl daemon-reload failed (exit 1): fake systemctl: daemon-reload refused";
+    expect(host.output.map((o) => [o.step, o.stdout, o.exit_code, o.failed])).toEqual([["activation", `${warning}\n`, 0, true]]);
+    expect(r.stderr).toContain(`[CfgStack] activation: ${warning}\n`);
+    expect(r.stdout + r.stderr).not.toContain("FLEET-FAIL");
+    expect(fake.calls()).toEqual(["daemon-reload", "daemon-reload"]);
   });
 });

@@ -4,7 +4,7 @@
  * run says, in one `⚠` line per host, exactly which calls a real host would get, in order. The
  * calls themselves on a target are pinned in test/deploy/post-deploy.test.ts and over SSH.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
@@ -95,5 +95,32 @@ describe("activation under --transport-root runs nothing on this machine", () =>
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(calls).toEqual([]);
+  });
+});
+
+describe("the per-host activation line (on a terminal or with -v)", () => {
+  it("says under the host's line what a real host would get, for apply and rollback --activate; without -v off a TTY the report keeps its bytes", () => {
+    const systemctl = installFakeSystemctl();
+    const fleet = activationFleet();
+    const work = tempDir();
+    const run = (cmd: string, ...flags: string[]) =>
+      runFleet([cmd, fleet, "--transport-root", join(work, "out"), "--store-root", join(work, "store"), ...flags], { env: systemctl.env() });
+    const line = (l: string) => `✓ AppStack → ssh://ops@app.internal\n  activation: ${l}\nfleet: 1/1 host(s) deployed\n`;
+
+    expect(run("apply", "--activate", "--enable", "-v").stdout).toBe(
+      line("would start web.service, worker.service; would enable web.service, worker.service"),
+    );
+    expect(run("apply", "--activate", "-v").stdout).toBe(line("2 unchanged"));
+    expect(run("apply", "--activate").stdout).toBe(OK);
+
+    // worker leaves the stack: stopped and disabled; the rollback brings it back.
+    const host = join(fleet, "..", "hosts/app.pcl");
+    writeFileSync(host, readFileSync(host, "utf8").replace(/\n    \{ name = "worker"[^\n]*/, ""));
+    const leave = run("apply", "--activate", "-v");
+    expect(leave.stdout).toBe(line("would stop worker.service; would disable worker.service; 1 unchanged"));
+    const back = run("rollback", "--activate", "-v");
+    expect(back.stdout).toBe("↩ AppStack → gen-003 (was gen-004); 1 restored, 0 removed\n  activation: would start worker.service; 1 unchanged\nfleet: 1/1 host(s) rolled back\n");
+    expect(back.code).toBe(0);
+    expect(systemctl.calls()).toEqual([]);
   });
 });

@@ -50,6 +50,22 @@ describe("captured output", () => {
     expect(out).toEqual([{ step: "health check 'boom'", stdout: "", stderr: "checked\nboom\n", exit_code: 7, failed: true, truncated: false }]);
   });
 
+  it("a health check's report in --json (attempts, exit code, last lines) has secret values redacted", () => {
+    const f = setup([{ stack: "Web", target: "ssh://ops@web.internal", machine: "web", files: { "/etc/w": "w" } }]);
+    writeTree(join(f.fleet, ".."), {
+      "hosts/Web.pcl": `module Web { backend = "systemd" configFiles = [ { path = "/etc/w" content = { from_env = "CAPTURE_TOKEN" } } ]
+  healthTimeout = 1 healthChecks = [ { name = "leaky" command = "echo token $(cat $FLEET_TARGET_ROOT/etc/w) >&2; exit 4" } ] }\n`,
+    });
+    const j = f.run("--json");
+    expect(j.code).toBe(1);
+    const host = (JSON.parse(j.stdout) as { hosts: { health: unknown[]; error: { message: string } }[] }).hosts[0]!;
+    expect(host.error.message).toBe("health check 'leaky' failed after 1 attempt: exit 4: token [secret]; no previous generation");
+    expect(host.health).toEqual([
+      { name: "leaky", kind: "command", attempts: 1, passed: false, exit_code: 4, http_status: null, error: "exit 4: token [secret]", output_tail: ["token [secret]"] },
+    ]);
+    expect(j.stdout + j.stderr).not.toContain(SECRET);
+  });
+
   it("hook stdout is streamed by -v and carried by --json; a failing pre hook shows its last lines under ✗", () => {
     const f = setup(
       [

@@ -139,6 +139,29 @@ describe("health checks", () => {
     expect(readFileSync(join(r.out, "ops@two.internal/etc/two/state"), "utf8")).toBe("broken\n");
   });
 
+  it("--json carries each check's attempts, last exit code and result, and the failure message with the attempt count", () => {
+    const f = healthFleet(true);
+    const r = roots();
+    const first = apply(f.fleet, r, ["--json"]);
+    expect(first.code).toBe(0);
+    type Doc = { hosts: { stack: string; status: string; error: { message: string } | null; health?: unknown[] }[] };
+    const hosts = (res: { stdout: string }) => (JSON.parse(res.stdout) as Doc).hosts;
+    const passing = (name: string) => ({ name, kind: "command", attempts: 1, passed: true, exit_code: 0, http_status: null, error: null, output_tail: [] });
+    expect(hosts(first).map((h) => h.health)).toEqual([[passing("always")], [passing("listening"), passing("state")], undefined]);
+
+    f.setHealthy(false);
+    const second = hosts(apply(f.fleet, r, ["--json"]));
+    expect(second[1]!.status).toBe("rolled-back");
+    expect(second[1]!.error!.message).toBe("rolled back to gen-001 (health check 'state' failed after 1 attempt: exit 1)");
+    expect(second[1]!.health).toEqual([
+      passing("listening"),
+      { name: "state", kind: "command", attempts: 1, passed: false, exit_code: 1, http_status: null, error: "exit 1", output_tail: [] },
+    ]);
+    // The consumer never ran a check.
+    expect(second[2]!.status).toBe("blocked");
+    expect(second[2]!.health).toBeUndefined();
+  });
+
   it("are skipped under --dry-run", () => {
     const f = healthFleet(false);
     const r = roots();

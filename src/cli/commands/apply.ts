@@ -65,9 +65,11 @@ export function registerApply(program: Command): void {
   addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
+      // The per-host activation line (ADR 237): on a terminal or with -v; off a TTY the report keeps its bytes.
+      const style = { activation: Boolean(flags.verbose) || Boolean(process.stdout.isTTY) };
       const progress = liveProgress();
       const out = progress.wrap(processOutput());
-      const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o)), { beforeReport: () => progress.stop(), json });
+      const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o, style)), { beforeReport: () => progress.stop(), json });
       const log = openRunLog("apply", file, flags.runsDir, (l) => out.err(l));
       const rollout = rolloutPrinter(out, json, (h) => progress.done(h));
       let outcomes;
@@ -106,7 +108,7 @@ export function registerApply(program: Command): void {
             watch.reported(o);
             log.hostDone(o);
             progress.done(o.host);
-            if (!json) reportApplied(out, o);
+            if (!json) reportApplied(out, o, style);
           },
         });
       } catch (e) {

@@ -43,12 +43,14 @@ export function registerRollback(program: Command): void {
   cmd.option("--enable", "enable the restored generation's new units, disable those it drops");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
+    // The per-host activation line (ADR 237): on a terminal or with -v; off a TTY the report keeps its bytes.
+    const style = { activation: Boolean(flags.verbose) || Boolean(process.stdout.isTTY) };
     const progress = liveProgress();
     const out = progress.wrap(processOutput());
     // Rollback prints its lines at the end; an interrupt prints those of the hosts that finished.
     let planned: readonly HostRecord[] = [];
     const shared = (o: HostOutcome): boolean => planned.filter((h) => h.stack === o.host.stack).length > 1;
-    const watch = watchInterrupts("rollback", out, (o) => (json ? undefined : reportRolledBack(out, o, shared(o))), {
+    const watch = watchInterrupts("rollback", out, (o) => (json ? undefined : reportRolledBack(out, o, shared(o), style)), {
       beforeReport: () => progress.stop(),
       json,
     });
@@ -99,7 +101,7 @@ export function registerRollback(program: Command): void {
     }
     const stacks = new Map<string, number>();
     for (const o of outcomes) stacks.set(o.host.stack, (stacks.get(o.host.stack) ?? 0) + 1);
-    for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1);
+    for (const o of outcomes) reportRolledBack(out, o, (stacks.get(o.host.stack) ?? 0) > 1, style);
     const { ok, counted } = summaryCounts(outcomes);
     out.out(summaryLine(outcomes, "rolled back"));
     if (ok !== counted) throw new ExitCode(1);
