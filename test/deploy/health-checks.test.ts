@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { runHealthChecks, type HealthClock } from "../../src/deploy/health-checks.js";
 import type { ComposedStack, HealthCheck } from "../../src/stack/types.js";
-import type { HttpProbe, RunResult, Transport } from "../../src/transport/transport.js";
+import type { HttpProbe } from "../../src/transport/loopback-http.js";
+import type { RunResult, Transport } from "../../src/transport/transport.js";
 
 function fakeClock(): HealthClock {
   let t = 0;
