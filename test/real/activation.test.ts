@@ -5,7 +5,7 @@
  * run reports the same activation lists as the real one for the same change. Two machines booted
  * once for the file, deployed as `deploy` through sudo.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,8 +18,8 @@ const rig = useSystemdRig([{ name: "two" }, { name: "rel" }]);
 const work = mkdtempSync(join(tmpdir(), "fleet-real-act-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function fleet(args: readonly string[]): CliResult {
-  return runFleet([...args, "--key", rig.keyPath, "--known-hosts", rig.knownHostsPath], { env: { HOME: join(work, "home") } });
+function fleet(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  return runFleet([...args, "--key", rig.keyPath, "--known-hosts", rig.knownHostsPath], { env: { HOME: join(work, "home"), ...env } });
 }
 
 async function sh(m: RigMachine, cmd: string): Promise<string> {
@@ -83,8 +83,10 @@ describe.skipIf(rigSkipReason)("activation on real systemd machines (issue 11)",
     const before = { one: await inv("one.service"), two: await inv("two.service") };
     expect(before.one).toMatch(/^[0-9a-f]{32}$/);
 
-    // An unchanged re-apply touches nothing.
-    expect(real()).toEqual({ ...none, unchanged: ["one.service", "two.service"] });
+    // An unchanged re-apply touches nothing; with -v the host's line says so (ADR 237).
+    const same = fleet(["apply", file, "--sudo", "--activate", "--enable", "-v"]);
+    expect(same.stdout).toBe(`✓ TwoStack → ${m.target}\n  activation: 2 unchanged\nfleet: 1/1 host(s) deployed\n`);
+    expect(same.code).toBe(0);
     expect({ one: await inv("one.service"), two: await inv("two.service") }).toEqual(before);
 
     // one's restart trigger changes: only one restarts.
@@ -106,45 +108,82 @@ describe.skipIf(rigSkipReason)("activation on real systemd machines (issue 11)",
     expect(await sh(m, "ps -eo args | grep -c '^sleep infinity$'")).toBe("1");
 
     // rollback --activate --enable: two is back, running and enabled.
-    const back = fleet(["rollback", file, "--sudo", "--activate", "--enable", "--json"]);
-    expect(activationOf(back)).toEqual({ ...none, started: ["two.service"], unchanged: ["one.service"] });
+    const back = fleet(["rollback", file, "--sudo", "--activate", "--enable", "-v"]);
+    expect(back.stdout).toMatch(/^↩ TwoStack → gen-003 \(was gen-004\); \d+ restored, \d+ removed\n  activation: started two\.service; enabled two\.service; 1 unchanged\nfleet: 1\/1 host\(s\) rolled back\n$/);
+    expect(back.code).toBe(0);
     expect(await sh(m, "systemctl is-active two.service")).toBe("active");
     expect(await sh(m, "systemctl is-enabled two.service")).toBe("enabled");
   }, 180_000);
 
-  it("a release whose binary exits 1 fails its health check; the host is rolled back and the previous version runs", async () => {
+  it("a release whose binary exits 1 fails its systemd health check; the host is rolled back, the previous version runs, its consumer is blocked", async () => {
     const m = rig.get("rel");
+    const consumer = rig.get("two");
     const dir = join(work, "rel");
+    // ExecStartPost holds the start job for 1 s, so a binary that exits at once has exited (the
+    // unit failed) before `systemctl restart` returns and the first check runs.
     const release = (version: string, body: string): string => `module Rel { pname = "rel" version = "${version}" recipe = "std.files"
   files = [ { path = "bin/rel" content = "#!/bin/sh\\n${body}\\n" mode = "0755" } ] }
 module RelStack {
   backend = "systemd"
-  services = [ { name = "rel" package = "Rel" binary = "rel" serviceConfig = { Restart = "no" } } ]
-  healthChecks = [ { name = "rel-up" command = "sleep 2; systemctl is-active rel.service" } ]
+  services = [ { name = "rel" package = "Rel" binary = "rel" serviceConfig = { Restart = "no" ExecStartPost = "/bin/sleep 1" } } ]
+  producesArtifacts = [ { name = "version" kind = "literal" value = "${version}" } ]
+  healthTimeout = 4
+  healthChecks = [ { name = "rel-up" systemd = ["rel.service"] interval = 1 } ]
 }
 `;
     writeTree(dir, {
-      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "RelStack" target = "${m.target}" } ] }\n`,
+      "fleet.pcl": `module Fleet { hosts = [
+  { file = "h.pcl" stack = "RelStack" target = "${m.target}" machine = "rel" }
+  { file = "c.pcl" stack = "RelConsumer" target = "${consumer.target}" machine = "two" }
+] }\n`,
       "h.pcl": release("1", "exec sleep infinity"),
+      "c.pcl": `module RelConsumer { backend = "systemd" configFiles = [ { path = "/etc/act/rel-version" content = "\${ { from_artifact = "rel/version" } }" } ] }\n`,
     });
     const file = join(dir, "fleet.pcl");
     const first = fleet(["apply", file, "--sudo", "--activate", "--enable"]);
     expect(first.stderr).toBe("");
+    expect(first.stdout).toBe(`✓ RelStack → ${m.target}\n✓ RelConsumer → ${consumer.target}\nfleet: 2/2 host(s) deployed\n`);
     expect(first.code).toBe(0);
     const execStart = async (): Promise<string> => (await sh(m, "systemctl show -p ExecStart --value rel.service")).match(/path=(\S+)/)?.[1] ?? "";
     const v1 = await execStart();
     expect(v1).toMatch(/-rel-1\/bin\/rel$/);
+    expect(await sh(consumer, "cat /etc/act/rel-version")).toBe("1");
 
     writeFileSync(join(dir, "h.pcl"), release("2", "exit 1"));
     const second = fleet(["apply", file, "--sudo", "--activate", "--enable", "--json"]);
     expect(second.code).toBe(1);
-    const host = (JSON.parse(second.stdout) as { hosts: { status: string; generation: number; activation: Lists }[] }).hosts[0]!;
-    expect(host.status).toBe("rolled-back");
-    expect(host.generation).toBe(1);
+    interface Host {
+      status: string;
+      generation: number;
+      activation: Lists;
+      error: { message: string };
+      warnings: string[];
+      health: { name: string; kind: string; attempts: number; passed: boolean; exit_code: number | null; error: string | null }[];
+      output: { step: string; stdout: string; failed: boolean }[];
+    }
+    const [rel, cons] = (JSON.parse(second.stdout) as { hosts: Host[] }).hosts;
+    expect(rel!.status).toBe("rolled-back");
+    expect(rel!.generation).toBe(1);
+    expect(rel!.error.message).toMatch(/^rolled back to gen-001 \(health check 'rel-up' failed after [2-5] attempts: unit rel\.service is failed\)$/);
+    expect(rel!.health).toHaveLength(1);
+    expect(rel!.health[0]).toMatchObject({ name: "rel-up", kind: "systemd", passed: false, exit_code: 3, error: "unit rel.service is failed" });
+    expect(rel!.health[0]!.attempts).toBeGreaterThanOrEqual(2);
+    // The failed restart of version 2 is a ⚠ naming the unit; the activation step's output in
+    // --json carries it with the end of the unit's journal (ADR 237).
+    expect(rel!.warnings.some((w) => w.startsWith("systemctl restart rel.service failed"))).toBe(true);
+    const activation = rel!.output.filter((o) => o.step === "activation");
+    expect(activation.length).toBeGreaterThanOrEqual(2);
+    expect(activation[0]!.failed).toBe(true);
+    expect(activation[0]!.stdout).toMatch(/^systemctl restart rel\.service failed \(exit 1\): Job for rel\.service failed[^\n]*\n/);
+    expect(activation[0]!.stdout).toContain("\n  rel.service: Main process exited, code=exited, status=1/FAILURE\n");
     // The re-activation of gen-001: the package changed back, so rel restarts on version 1.
-    expect(host.activation).toEqual({ ...none, restarted: ["rel.service"] });
+    expect(rel!.activation).toEqual({ ...none, restarted: ["rel.service"] });
     expect(await execStart()).toBe(v1);
     expect(await sh(m, "systemctl is-active rel.service")).toBe("active");
+    // Its consumer is blocked and untouched.
+    expect(cons!.status).toBe("blocked");
+    expect(cons!.error.message).toBe("blocked — upstream rel:version unavailable");
+    expect(await sh(consumer, "cat /etc/act/rel-version")).toBe("1");
   }, 180_000);
 
   it("a start that fails is a ⚠ warning naming the unit and the end of its journal; the host stays ✓", async () => {
@@ -190,5 +229,47 @@ ${stack("SlowStack", 8090, 30)}${stack("NeverStack", 8099, 4)}`,
     expect(r.stdout).toContain(`✓ SlowStack → ${m.target}\n`);
     expect(r.stderr).toMatch(/^✗ NeverStack → [^:]+:[^:]+:\d+: health check 'http-health' failed after [3-5] attempts: [^\n]*refused[^\n]*; no previous generation\n(  [^\n]*\n)*$/);
     expect(r.code).toBe(1);
+  }, 120_000);
+
+  it("a multi-line secret in a service's environment reaches the running service byte for byte, and never fleet's output or run log (issue 12 item 9)", async () => {
+    const m = rig.get("two");
+    const dir = join(work, "secret");
+    const runs = join(work, "secret-runs");
+    // A PEM-like value with what env files make hard: quotes, `$`, backquote, backslashes (one
+    // before a newline), a tab, a CR, a trailing newline. Each line holds a token to grep for.
+    const secret = '-----BEGIN ACT-TOKEN-A1 KEY-----\nACT-TOKEN-B2 "dq" \'sq\' $HOME `tick` back\\slash\\\nACT-TOKEN-C3\ttab\r\n-----END ACT-TOKEN-D4 KEY-----\n';
+    const tokens = ["ACT-TOKEN-A1", "ACT-TOKEN-B2", "ACT-TOKEN-C3", "ACT-TOKEN-D4"];
+    writeTree(dir, {
+      "fleet.pcl": `module Fleet { hosts = [ { file = "h.pcl" stack = "SecStack" target = "${m.target}" } ] }\n`,
+      "h.pcl": `module Show { pname = "show" version = "1" recipe = "std.files"
+  files = [ { path = "bin/show" content = "#!/bin/sh\\nprintf %s \\"$ACT_KEY\\" > /run/act-key.tmp && mv /run/act-key.tmp /run/act-key\\nexec sleep infinity\\n" mode = "0755" } ] }
+module SecStack {
+  backend = "systemd"
+  services = [ { name = "show" package = "Show" binary = "show" environment = { ACT_KEY = { from_env = "ACT_SECRET" } } } ]
+  healthTimeout = 20
+  healthChecks = [ { name = "printed" command = "test -e /run/act-key" interval = 1 } ]
+}
+`,
+    });
+    const file = join(dir, "fleet.pcl");
+    const env = { ACT_SECRET: secret };
+    const human = fleet(["apply", file, "--sudo", "--activate", "--enable", "-v", "--runs-dir", runs], env);
+    expect(human.stderr).not.toMatch(/^[✗⚠↩]/m);
+    expect(human.stdout).toBe(`✓ SecStack → ${m.target}\n  activation: started show.service; enabled show.service\nfleet: 1/1 host(s) deployed\n`);
+    expect(human.code).toBe(0);
+    // What the running service's environment holds, as bytes.
+    const printed = await m.exec("base64 -w0 /run/act-key");
+    expect(Buffer.from(printed.stdout.trim(), "base64").equals(Buffer.from(secret))).toBe(true);
+    expect(await sh(m, "systemctl show -p MainPID --value show.service")).not.toBe("0");
+
+    const json = fleet(["apply", file, "--sudo", "--activate", "--json", "-v", "--runs-dir", runs], env);
+    expect(json.code).toBe(0);
+    const logs = readdirSync(runs, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(join(e.parentPath, e.name), "utf8"));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, ...logs]) {
+      for (const t of tokens) expect(text).not.toContain(t);
+    }
   }, 120_000);
 });
