@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runFleet } from "../support/cli.js";
+import { spawnSync } from "node:child_process";
+import { FLEET_BIN, REPO_ROOT, runFleet } from "../support/cli.js";
 import { installFakeSystemctl, type FakeSystemctlOptions } from "../support/fake-systemctl.js";
 import { tempDir, writeTree } from "../support/fleet-fixture.js";
 
@@ -121,6 +122,19 @@ describe("the per-host activation line (on a terminal or with -v)", () => {
     const back = run("rollback", "--activate", "-v");
     expect(back.stdout).toBe("↩ AppStack → gen-003 (was gen-004); 1 restored, 0 removed\n  activation: would start worker.service; 1 unchanged\nfleet: 1/1 host(s) rolled back\n");
     expect(back.code).toBe(0);
+    expect(systemctl.calls()).toEqual([]);
+  });
+
+  it("is printed on a terminal without -v", () => {
+    const systemctl = installFakeSystemctl();
+    const work = tempDir();
+    const args = ["apply", activationFleet(), "--transport-root", join(work, "out"), "--store-root", join(work, "store"), "--activate"];
+    const cmd = [process.execPath, FLEET_BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    // util-linux `script` gives the CLI a pseudo-terminal; everything it prints comes back on stdout.
+    const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, ...systemctl.env(), NO_COLOR: "1", TERM: "dumb" } });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout.replace(/\r/g, "")).toContain("✓ AppStack → ssh://ops@app.internal\n  activation: would start web.service, worker.service\n");
     expect(systemctl.calls()).toEqual([]);
   });
 });
