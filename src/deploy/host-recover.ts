@@ -223,7 +223,9 @@ async function undoPending(
       ? `could not finish the interrupted ${pending.operation}: ${unfinished}`
       : earlier?.outcome === "failed"
         ? `${earlier.reason}; undone by the next run`
-        : `interrupted ${pending.operation}, undone by the next run`;
+        : earlier?.outcome === "undone"
+          ? earlier.reason // a crash in an earlier recovery: the same undo, the same reason
+          : `interrupted ${pending.operation}, undone by the next run`;
   await recordOutcome(ctx, pending.to, "undone", why);
   if (from !== null) {
     for (const { path } of await secretsNotLive(t, ctx.deploymentsRoot, from)) {
