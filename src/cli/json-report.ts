@@ -139,6 +139,25 @@ export function stateJson(command: "status" | "verify", s: HostState): Record<st
     ...(command === "verify" ? { missing_store_paths: [...s.missingStorePaths] } : {}),
     pending: s.pending ?? null,
     error: s.error ? plainProblem(s.error.code ?? null, s.error.message) : null,
+    ...(command === "status" ? historyJson(s) : {}),
+  };
+}
+
+/** What `fleet status --json` adds (ADR 220–223). */
+function historyJson(s: HostState): Record<string, unknown> {
+  const a = s.lastAttempt;
+  const h = s.health;
+  const d = s.desired;
+  return {
+    deployed_by: s.current?.deployedBy ?? null,
+    source_hash: s.current?.sourceHash ?? null,
+    previous_deployed_at: s.previous?.deployedAt ?? null,
+    previous_deployed_by: s.previous?.deployedBy ?? null,
+    desired: d ? { state: d.state, source_hash: d.sourceHash, reason: d.reason } : null,
+    health: h ? { generation: h.generation, ok: h.ok, at: h.at, checks: h.checks, failed_check: h.failed_check, detail: h.detail } : null,
+    last_attempt: a
+      ? { generation: a.generation, outcome: a.outcome, reason: a.reason, at: a.at, by: a.by, deployed_at: a.deployedAt, deployed_by: a.deployedBy }
+      : null,
   };
 }
 
@@ -146,7 +165,10 @@ export function stateJson(command: "status" | "verify", s: HostState): Record<st
 export function statesJson(command: "status" | "verify", states: readonly HostState[]): Record<string, unknown> {
   const statuses = states.map((s) => stateStatus(command, s));
   const all: StateStatus[] = [command === "verify" ? "verified" : "clean", "drifted", "never-deployed", "failed"];
-  return { hosts: states.map((s) => stateJson(command, s)), summary: counts(statuses, all) };
+  const summary = counts(statuses, all);
+  if (command === "verify") return { hosts: states.map((s) => stateJson(command, s)), summary };
+  const outOfDate = states.filter((s) => s.desired?.state === "out-of-date").length;
+  return { hosts: states.map((s) => stateJson(command, s)), summary: { ...summary, out_of_date: outOfDate } };
 }
 
 /** A refused run (nothing touched): every error, located where it is a language diagnostic. */

@@ -19,6 +19,8 @@ import { BuildFailedError } from "../store/build-shell.js";
 import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
 import { Activation } from "./post-deploy.js";
 import { openTransport, targetRoot } from "./transports.js";
+import { deployerName } from "./deployer.js";
+import { recordFailedApply } from "./attempt-record.js";
 
 export interface RunContext {
   readonly options: ApplyOptions;
@@ -175,6 +177,7 @@ async function deployOnTransport(
     backend: stack.backend,
     dryRun: options.dryRun,
     clock: options.clock,
+    deployedBy: deployerName(),
     holder: ctx.lockHolder,
     ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
   };
@@ -187,7 +190,14 @@ async function deployOnTransport(
     const activating = !options.dryRun && (options.activate || options.enable);
     const flags = { activate: options.activate, enable: options.enable };
     const act = new Activation(transport, flags);
-    const result = await applyHost({ ...input, heldLock: lock, ...(activating ? { beforeStaleDeletion: act.beforeStaleDeletion } : {}) });
+    const redact = redactor([...ctx.secretValues, ...material.secrets.values()]);
+    const result = await applyHost({ ...input, heldLock: lock, ...(activating ? { beforeStaleDeletion: act.beforeStaleDeletion } : {}) }).catch(
+      async (e: unknown) => {
+        // The generation this run wrote stays pending; say why for `fleet status` (ADR 220).
+        await recordFailedApply(transport, stackDir(deploymentsRoot, stack.name), e, redact);
+        throw e;
+      },
+    );
     const done: HostOutcome = { host, status: "ok", warnings, generation: result.generation, previous: result.previous, artifacts: material.produced };
     if (options.dryRun) return done;
     if (activating) {
@@ -211,6 +221,8 @@ async function deployOnTransport(
       onEvent,
       progress,
       when: "",
+      redact,
+      by: input.deployedBy!,
       output,
       onOutput: (c) => emitLines(live, host, c),
     });

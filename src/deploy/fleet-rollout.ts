@@ -192,6 +192,7 @@ async function rollbackOnHalt(run: RolloutRun, order: readonly number[], results
           deploymentsRoot,
           holder: ctx.lockHolder,
           onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host, stage })),
+          record: { reason: `rollout halted after wave ${halt.afterWave}` },
         });
         const done: HostOutcome = {
           ...o,

@@ -1,18 +1,24 @@
 /**
  * `fleet status` and `fleet verify`: read each host's current generation and compare its managed
- * files with the target (SPEC §7). Read-only — no lock, no evaluation of host files, nothing
- * written, not even the HMAC key or a missing --transport-root. Emits states; never prints.
+ * files with the target (SPEC §7). Read-only — no lock, nothing written, not even the HMAC key or
+ * a missing --transport-root. `status` also reads each host's history (ADR 220: the previous
+ * generation, the last attempt that did not become current, the last health result) and
+ * evaluates each selected host file to say whether the fleet's PCL would change the host
+ * (ADR 222; no secret is resolved, nothing is built). Emits states; never prints.
  */
 import { FleetError, UsageError } from "../fleet-error.js";
 import { fileDrift, missingStorePaths, type FileDrift } from "../manifest/drift.js";
-import { readCurrent } from "../manifest/generations.js";
+import { diagnosticHeadline } from "../lang/diagnostic-headline.js";
+import { listGenerations, readCurrent, readGeneration } from "../manifest/generations.js";
+import type { Manifest } from "../manifest/manifest.js";
+import { readRecord, type AttemptOutcome, type HealthRecord } from "../manifest/records.js";
 import { stackDir } from "../manifest/layout.js";
 import { readPending, type PendingOperation } from "../manifest/pending.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile, loadHost, type LoadedHost } from "./fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
 import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
 import { mapLimit } from "./map-limit.js";
@@ -26,6 +32,8 @@ export interface StatusOptions extends TransportOptions {
   readonly only?: readonly string[];
   /** Also check that the current generation's store paths exist on the target (verify). */
   readonly checkStorePaths: boolean;
+  /** Also read history and compare with the fleet's PCL (status; ADR 220, 222). */
+  readonly history?: boolean;
   /** Hosts read at once; the states come back in fleet-file order whatever the timing. */
   readonly jobs: number;
   readonly onProgress?: (e: ProgressEvent) => void;
@@ -40,6 +48,46 @@ export interface DeployedGeneration {
   readonly deployedAt: string;
   readonly dryRun: boolean;
   readonly fileCount: number;
+  /** `user@machine` (ADR 221); null for a manifest written before fleet recorded it. */
+  readonly deployedBy: string | null;
+  readonly sourceHash: string;
+}
+
+/** The generation the current one replaced, as its own manifest tells. */
+export interface PreviousGeneration {
+  readonly generation: number;
+  /** null when its manifest cannot be read. */
+  readonly deployedAt: string | null;
+  readonly deployedBy: string | null;
+}
+
+/**
+ * The newest generation on the target when it is not current: an apply that failed, was undone
+ * by recovery, was rolled back (health check, rollout halt, `fleet rollback`), or is still
+ * pending. `unknown`: no record (written before fleet kept them, or the record write failed).
+ */
+export interface LastAttempt {
+  readonly generation: number;
+  readonly outcome: AttemptOutcome | "interrupted" | "unknown";
+  readonly reason: string | null;
+  /** When and by whom it ended (null without a record). */
+  readonly at: string | null;
+  readonly by: string | null;
+  readonly deployedAt: string | null;
+  readonly deployedBy: string | null;
+}
+
+/** Would the fleet's PCL (with these scenarios) change the host? */
+export interface Desired {
+  readonly state: "up-to-date" | "out-of-date" | "unknown";
+  /** The source hash the fleet's PCL gives now (null when the host file does not evaluate). */
+  readonly sourceHash: string | null;
+  /** Why the state is unknown. */
+  readonly reason: string | null;
+}
+
+export interface LastHealth extends HealthRecord {
+  readonly generation: number;
 }
 
 export interface HostState {
@@ -54,12 +102,17 @@ export interface HostState {
   readonly pending?: PendingOperation;
   /** The host could not be read (unreachable, corrupt manifest, …). */
   readonly error?: { readonly code?: string; readonly message: string };
+  /** Status only (ADR 220, 222). */
+  readonly previous?: PreviousGeneration;
+  readonly lastAttempt?: LastAttempt;
+  readonly health?: LastHealth;
+  readonly desired?: Desired;
 }
 
 /** Read every selected host, in fleet-file order. Fleet-level problems throw (refusal/usage). */
 export async function fleetStatus(options: StatusOptions): Promise<HostState[]> {
   const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
-  const { model } = loadFleetFile(options.fleetFile, options.scenarios);
+  const { model, fleetDir } = loadFleetFile(options.fleetFile, options.scenarios);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
   const topts = withHostSudo(model.hosts, options);
@@ -77,7 +130,12 @@ export async function fleetStatus(options: StatusOptions): Promise<HostState[]> 
     const hosts = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) !== "decommissioned");
     return await mapLimit(hosts, options.jobs, async (host) => {
       const progress = (stage: string): void => options.onProgress?.({ host, stage });
-      const state = await readHostState(host, transportFor, roots.deployments, options.checkStorePaths, progress);
+      let state = await readHostState(host, transportFor, roots.deployments, options.checkStorePaths, options.history === true, progress);
+      if (options.history === true && !state.error) {
+        progress("evaluate host file");
+        const desired = desiredState(loadHost(fleetDir, model, host, options.scenarios), state.current);
+        if (desired !== undefined) state = { ...state, desired };
+      }
       options.onHostDone?.(host);
       return state;
     });
@@ -97,6 +155,7 @@ async function readHostState(
   transportFor: (target: string) => Promise<Transport>,
   deployments: { readonly raw: string; readonly origin: string },
   checkStore: boolean,
+  history: boolean,
   progress: (stage: string) => void,
 ): Promise<HostState> {
   try {
@@ -108,7 +167,8 @@ async function readHostState(
     const pending = await readPending(transport, dir);
     const withPending = pending ? { pending } : {};
     const manifest = await readCurrent(transport, dir);
-    if (manifest === null) return { host, drift: [], missingStorePaths: [], ...withPending };
+    const past = history ? await readHistory(transport, dir, manifest, pending) : {};
+    if (manifest === null) return { host, drift: [], missingStorePaths: [], ...withPending, ...past };
     progress("hash files");
     const drift = await fileDrift(transport, manifest, deploymentsRoot);
     let missing: string[] = [];
@@ -124,14 +184,75 @@ async function readHostState(
         deployedAt: manifest.deployed_at,
         dryRun: manifest.dry_run,
         fileCount: manifest.files.length,
+        deployedBy: manifest.deployed_by ?? null,
+        sourceHash: manifest.source_hash,
       },
       drift,
       missingStorePaths: missing,
       ...withPending,
+      ...past,
     };
   } catch (e) {
     return { host, drift: [], missingStorePaths: [], error: hostError(e) };
   }
+}
+
+/** A manifest that cannot be read is history we do not show, not a reason to fail the host. */
+async function tryManifest(transport: Transport, dir: string, n: number): Promise<Manifest | null> {
+  try {
+    return await readGeneration(transport, dir, n);
+  } catch (e) {
+    if (e instanceof FleetError) return null;
+    throw e;
+  }
+}
+
+/** The previous generation, the last attempt that did not become current, the last health result. */
+async function readHistory(
+  transport: Transport,
+  dir: string,
+  current: Manifest | null,
+  pending: PendingOperation | null,
+): Promise<Pick<HostState, "previous" | "lastAttempt" | "health">> {
+  const out: { previous?: PreviousGeneration; lastAttempt?: LastAttempt; health?: LastHealth } = {};
+  if (current !== null && current.previous !== null) {
+    const p = await tryManifest(transport, dir, current.previous);
+    out.previous = { generation: current.previous, deployedAt: p?.deployed_at ?? null, deployedBy: p?.deployed_by ?? null };
+  }
+  const healths: LastHealth[] = [];
+  if (current !== null) {
+    const r = await readRecord(transport, dir, current.generation);
+    if (r?.health) healths.push({ generation: current.generation, ...r.health });
+  }
+  const newest = (await listGenerations(transport, dir)).at(-1);
+  if (newest !== undefined && (current === null || newest > current.generation)) {
+    const [m, r] = await Promise.all([tryManifest(transport, dir, newest), readRecord(transport, dir, newest)]);
+    const o = r?.outcome ?? null;
+    out.lastAttempt = {
+      generation: newest,
+      outcome: o?.outcome ?? (pending?.to === newest ? "interrupted" : "unknown"),
+      reason: o?.reason ?? null,
+      at: o?.at ?? null,
+      by: o?.by ?? null,
+      deployedAt: m?.deployed_at ?? null,
+      deployedBy: m?.deployed_by ?? null,
+    };
+    if (r?.health) healths.push({ generation: newest, ...r.health });
+  }
+  const last = healths.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.generation - b.generation)).at(-1);
+  if (last !== undefined) out.health = last;
+  return out;
+}
+
+/** Desired vs current (ADR 222): the source hash apply would record now against the current one. */
+function desiredState(loaded: LoadedHost, current: DeployedGeneration | undefined): Desired | undefined {
+  if (loaded.failure) {
+    const d = loaded.failure.diagnostics[0];
+    const why = d !== undefined ? diagnosticHeadline(d, loaded.sources) : loaded.failure.message;
+    return { state: "unknown", sourceHash: null, reason: `the host file does not evaluate: ${why}` };
+  }
+  if (current === undefined) return undefined;
+  return { state: loaded.sourceHash === current.sourceHash ? "up-to-date" : "out-of-date", sourceHash: loaded.sourceHash, reason: null };
 }
 
 /** A host that cannot be read is reported, not fatal; usage errors and bugs still propagate. */

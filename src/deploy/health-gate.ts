@@ -12,6 +12,8 @@ import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
 import { Activation, runHealthChecks, type ActivationOptions } from "./post-deploy.js";
 import type { CapturedOutput } from "../captured-output.js";
+import { stackDir } from "../manifest/layout.js";
+import { tryUpdateRecord, type HealthRecord } from "../manifest/records.js";
 
 export interface HealthGateInput {
   readonly transport: Transport;
@@ -33,6 +35,10 @@ export interface HealthGateInput {
   /** Receives each check's captured output (ADR 143). */
   readonly output?: CapturedOutput[];
   readonly onOutput?: (c: CapturedOutput) => void;
+  /** Applied to what is recorded on the target for `fleet status` (ADR 220): secret values out. */
+  readonly redact?: (text: string) => string;
+  /** `user@machine` recorded as who rolled the host back (ADR 221). */
+  readonly by?: string;
 }
 
 export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
@@ -47,10 +53,33 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
   // Each check's attempts and last result (ADR 238), when the host has checks.
   const reports = health.checks.length > 0 ? { health: health.checks } : {};
   const check = health.failed;
-  if (!check) return { ...passed, ...reports };
+  const redact = input.redact ?? ((t: string) => t);
+  const dir = stackDir(input.deploymentsRoot, stack.name);
+  const record: HealthRecord = {
+    ok: check === undefined,
+    at: new Date().toISOString(),
+    checks,
+    failed_check: check?.name ?? null,
+    detail: check ? redact(check.detail + input.when) : null,
+  };
+  const recordHealth = async (): Promise<void> => {
+    if (checks === 0 || passed.generation === undefined) return;
+    const problem = await tryUpdateRecord(transport, dir, passed.generation, { health: record });
+    if (problem !== undefined) input.warnings.push(problem);
+  };
+  if (!check) {
+    await recordHealth();
+    return { ...passed, ...reports };
+  }
   const what = `health check '${check.name}' ${check.detail}${input.when}`;
-  if (!options.autoRollback) return { ...passed, ...reports, status: "failed", reason: what };
-  if (passed.previous === null || passed.previous === undefined) return { ...passed, ...reports, status: "failed", reason: `${what}; no previous generation` };
+  if (!options.autoRollback) {
+    await recordHealth();
+    return { ...passed, ...reports, status: "failed", reason: what };
+  }
+  if (passed.previous === null || passed.previous === undefined) {
+    await recordHealth();
+    return { ...passed, ...reports, status: "failed", reason: `${what}; no previous generation` };
+  }
   input.progress(`rolling back (health check '${check.name}' failed)`);
   // The restored generation is re-activated by the same rules (ADR 190): the old version runs.
   const activating = options.activate || options.enable;
@@ -64,6 +93,7 @@ export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
     holder: input.holder,
     heldLock: input.lock,
     onEvent: input.onEvent,
+    record: { reason: redact(what), health: record, ...(input.by !== undefined ? { by: input.by } : {}) },
   });
   if (activating) {
     input.warnings.push(...(await back.afterFlip()));

@@ -51,6 +51,8 @@ export interface HostApplyInput {
   readonly dryRun: boolean;
   /** Injected so manifests are reproducible in tests. */
   readonly clock: () => Date;
+  /** `user@machine` recorded in the manifest for `fleet status` (ADR 221). */
+  readonly deployedBy?: string;
   readonly holder: LockHolder;
   /** The host's lock, already taken by the caller (who releases it); default: taken and released here. */
   readonly heldLock?: LockHandle;
@@ -188,6 +190,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       host: input.target,
       machine: input.machine,
       deployed_at: input.clock().toISOString(),
+      ...(input.deployedBy !== undefined ? { deployed_by: input.deployedBy } : {}),
       source_hash: input.sourceHash,
       backend: input.backend,
       dry_run: input.dryRun,

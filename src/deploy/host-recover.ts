@@ -18,7 +18,9 @@ import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
 import { currentPath, filesDir, generationLabel } from "../manifest/layout.js";
 import { parseModeString, type Manifest, type ManifestFile } from "../manifest/manifest.js";
 import { readPending, removePending } from "../manifest/pending.js";
+import { readRecord, tryUpdateRecord } from "../manifest/records.js";
 import type { Transport } from "../transport/transport.js";
+import { deployerName } from "./deployer.js";
 import type { EmitHostEvent, HostStep, RecoveryOutcome } from "./host-events.js";
 import { deleteAndPrune, ProtectedDirs, restoreFromBlobs, secretStagePath } from "./host-files.js";
 
@@ -175,6 +177,9 @@ async function finishPending(
   const removed = await deleteAndPrune(t, stale, protectionFor(ctx, to), () => ctx.step("recover:first-file-removed"));
   await flipCurrent(t, ctx.dir, to.generation);
   ctx.step("recover:flipped");
+  if (operation === "rollback" && pendingFrom !== null && (await readRecord(t, ctx.dir, pendingFrom))?.outcome == null) {
+    await recordOutcome(ctx, pendingFrom, "rolled-back", "interrupted rollback, finished by the next run");
+  }
   await removePending(t, ctx.dir);
   const outcome: RecoveryOutcome = {
     operation: pending.operation,
@@ -210,6 +215,18 @@ async function undoPending(
   if (from === null) await t.remove(currentPath(ctx.dir));
   else if ((await currentGeneration(t, ctx.dir)) !== from.generation) await flipCurrent(t, ctx.dir, from.generation);
   ctx.step("recover:flipped");
+  // Why it did not become current (ADR 220), recorded before the marker goes; an apply that had
+  // failed (and said why) keeps its reason.
+  const earlier = (await readRecord(t, ctx.dir, pending.to))?.outcome;
+  const why =
+    unfinished !== undefined
+      ? `could not finish the interrupted ${pending.operation}: ${unfinished}`
+      : earlier?.outcome === "failed"
+        ? `${earlier.reason}; undone by the next run`
+        : earlier?.outcome === "undone"
+          ? earlier.reason // a crash in an earlier recovery: the same undo, the same reason
+          : `interrupted ${pending.operation}, undone by the next run`;
+  await recordOutcome(ctx, pending.to, "undone", why);
   if (from !== null) {
     for (const { path } of await secretsNotLive(t, ctx.deploymentsRoot, from)) {
       ctx.emit({
@@ -234,4 +251,9 @@ async function undoPending(
   };
   ctx.emit({ kind: "recovered", outcome });
   return outcome;
+}
+
+async function recordOutcome(ctx: RecoveryContext, n: number, outcome: "undone" | "rolled-back", reason: string): Promise<void> {
+  const problem = await tryUpdateRecord(ctx.transport, ctx.dir, n, { outcome: { outcome, reason, at: new Date().toISOString(), by: deployerName() } });
+  if (problem !== undefined) ctx.emit({ kind: "warning", message: problem });
 }

@@ -8,6 +8,8 @@ import { flipCurrent, readCurrent, readGeneration } from "../manifest/generation
 import { generationLabel, stackDir, type GenerationNumber } from "../manifest/layout.js";
 import type { Manifest } from "../manifest/manifest.js";
 import { removePending, writePending } from "../manifest/pending.js";
+import { tryUpdateRecord, type HealthRecord } from "../manifest/records.js";
+import { deployerName } from "./deployer.js";
 import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
 import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
@@ -30,6 +32,12 @@ export interface HostRollbackInput {
   readonly beforeStaleDeletion?: (replaced: Manifest | null, next: Manifest) => Promise<void>;
   /** Run after `pending` is removed, still under the lock (activation's second half). */
   readonly afterFlip?: () => Promise<void>;
+  /**
+   * What `fleet status` will say about the generation rolled back from (ADR 220): why (default
+   * "fleet rollback"), by whom (default this controller), and the health result that caused it.
+   * Secret values must already be out of `reason`.
+   */
+  readonly record?: { readonly reason: string; readonly by?: string; readonly health?: HealthRecord };
 }
 
 export interface HostRollbackResult {
@@ -120,6 +128,12 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
 
     await flipCurrent(t, dir, prev.generation);
     step("rollback:flipped");
+    // Recorded before the marker goes: a crash here is finished by the next run, record and all.
+    const problem = await tryUpdateRecord(t, dir, current.generation, {
+      outcome: { outcome: "rolled-back", reason: input.record?.reason ?? "fleet rollback", at: new Date().toISOString(), by: input.record?.by ?? deployerName() },
+      ...(input.record?.health !== undefined ? { health: input.record.health } : {}),
+    });
+    if (problem !== undefined) emit({ kind: "warning", message: problem });
     await removePending(t, dir);
     step("rollback:pending-removed");
     if (input.afterFlip !== undefined) await input.afterFlip();

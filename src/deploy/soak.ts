@@ -12,6 +12,7 @@ import { healthGate } from "./health-gate.js";
 import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
 import { genName, type HostOutcome } from "./outcome.js";
 import { openTransport } from "./transports.js";
+import { redactor } from "../captured-output.js";
 
 /** Does this outcome get a soak re-check? An ok host with health checks, on a real apply. */
 export function soaks(loaded: LoadedHost, outcome: HostOutcome, dryRun: boolean): boolean {
@@ -53,6 +54,7 @@ export async function soakRecheck(loaded: LoadedHost, outcome: HostOutcome, ctx:
           onEvent: hostEventSink(warnings, progress),
           progress,
           when: ` after ${soakSeconds}s soak`,
+          redact: redactor(ctx.secretValues),
         });
       } finally {
         await lock.release();

@@ -55,3 +55,8 @@ export function pendingPath(dir: string): string {
 export function hmacKeyPath(deploymentsRoot: string): string {
   return posix.join(deploymentsRoot, ".fleet-hmac-key");
 }
+
+/** Per-generation outcome records (ADR 220): `<stack>/records/gen-NNN.json`. */
+export function recordPath(dir: string, n: GenerationNumber): string {
+  return posix.join(dir, "records", generationFileName(n));
+}

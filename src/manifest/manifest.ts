@@ -50,6 +50,8 @@ export interface Manifest {
   readonly host: string;
   readonly machine: string | null;
   readonly deployed_at: string;
+  /** `user@machine` of the controller that wrote it (ADR 221); absent in older manifests. */
+  readonly deployed_by?: string;
   readonly source_hash: string;
   readonly backend: string;
   readonly dry_run: boolean;
@@ -171,12 +173,14 @@ export function parseManifest(bytes: Buffer | string, where: string): Manifest {
     if (typeof r !== "string") throw bad(`artifact_refs[${i}] is not a string`);
     return r;
   });
+  if (m.deployed_by !== undefined && typeof m.deployed_by !== "string") throw bad("deployed_by is not a string");
   return {
     generation: genNum(m.generation, "generation"),
     stack: str(m, "stack", ""),
     host: str(m, "host", ""),
     machine,
     deployed_at: str(m, "deployed_at", ""),
+    ...(typeof m.deployed_by === "string" ? { deployed_by: m.deployed_by } : {}),
     source_hash: str(m, "source_hash", ""),
     backend: str(m, "backend", ""),
     dry_run: bool(m, "dry_run", ""),

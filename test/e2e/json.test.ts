@@ -111,7 +111,7 @@ describe("--json", () => {
       ["Bad", "never-deployed", null, null, null],
       ["Plain", "clean", 2, 1, true],
     ]);
-    expect(status.summary).toEqual({ total: 3, clean: 2, drifted: 0, never_deployed: 1, failed: 0 });
+    expect(status.summary).toEqual({ total: 3, clean: 2, drifted: 0, never_deployed: 1, failed: 0, out_of_date: 0 });
 
     writeFileSync(join(f.out, "ops@sec.internal/etc/sec/token"), "tampered");
     const ve = keep(f.run("verify"));

@@ -12,7 +12,7 @@ function quickstart() {
   const dir = copyExample("quickstart");
   const fleet = join(dir, "fleet.pcl");
   const out = join(tempDir(), "out");
-  const env = { FLEET_STORE_DIR: join(tempDir("fleet-store-"), "store") };
+  const env = { FLEET_STORE_DIR: join(tempDir("fleet-store-"), "store"), FLEET_DEPLOYER: "tester@ctl" };
   const run = (cmd: string, ...extra: string[]): CliResult => runFleet([cmd, fleet, "--transport-root", out, ...extra], { env });
   return { fleet, out, env, run, web: join(out, WEB), db: join(out, DB) };
 }
@@ -36,9 +36,10 @@ describe("fleet status", () => {
     expect(q.run("apply", "--dry-run").code).toBe(0);
     const clean = q.run("status");
     expect(clean.code).toBe(0);
+    const history = "  deployed by: tester@ctl\n  previous: gen-001 (<when>, by tester@ctl)\n  desired: up to date\n";
     expect(stamped(clean.stdout)).toBe(
-      `WebStack → ssh://${WEB} gen-002 (<when>, previous gen-001, dry run), no drift\n` +
-        `DbStack → ssh://${DB} gen-002 (<when>, previous gen-001, dry run), no drift\n`,
+      `WebStack → ssh://${WEB} gen-002 (<when>, previous gen-001, dry run), no drift\n${history}` +
+        `DbStack → ssh://${DB} gen-002 (<when>, previous gen-001, dry run), no drift\n${history}`,
     );
 
     appendFileSync(join(q.web, "etc/webapp/site.conf"), "# edited\n");
@@ -52,17 +53,21 @@ describe("fleet status", () => {
         `WebStack → ssh://${WEB} gen-002 (<when>, previous gen-001, dry run), 2 drifted`,
         "  mode /etc/systemd/system/webapp.service (0644 → 0600)",
         "  changed /etc/webapp/site.conf",
+        history.trimEnd(),
         `DbStack → ssh://${DB} gen-002 (<when>, previous gen-001, dry run), 1 drifted`,
         "  missing /etc/postgres/postgresql.conf",
+        history.trimEnd(),
         "",
       ].join("\n"),
     );
 
     expect(q.run("rollback").code).toBe(0);
     const after = q.run("status");
+    // The rolled-back generation is the last attempt: by whom and why.
+    const back = "  deployed by: tester@ctl\n  desired: up to date\n  last attempt: gen-002 rolled back (<when>, by tester@ctl): fleet rollback\n";
     expect(stamped(after.stdout)).toBe(
-      `WebStack → ssh://${WEB} gen-001 (<when>, no previous, dry run), no drift\n` +
-        `DbStack → ssh://${DB} gen-001 (<when>, no previous, dry run), no drift\n`,
+      `WebStack → ssh://${WEB} gen-001 (<when>, no previous, dry run), no drift\n${back}` +
+        `DbStack → ssh://${DB} gen-001 (<when>, no previous, dry run), no drift\n${back}`,
     );
   });
 
@@ -70,7 +75,7 @@ describe("fleet status", () => {
     const q = quickstart();
     expect(q.run("apply", "--dry-run").code).toBe(0);
     const r = q.run("status", "--only", "db");
-    expect(stamped(r.stdout)).toBe(`DbStack → ssh://${DB} gen-001 (<when>, no previous, dry run), no drift\n`);
+    expect(stamped(r.stdout)).toBe(`DbStack → ssh://${DB} gen-001 (<when>, no previous, dry run), no drift\n  deployed by: tester@ctl\n  desired: up to date\n`);
     const bad = q.run("status", "--only", "nosuch");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("nosuch");
@@ -83,7 +88,7 @@ describe("fleet status", () => {
     const r = q.run("status");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^✗ WebStack → ssh://${WEB}: manifest /home/deploy/\\.fleet/deployments/WebStack/gen-001\\.json is corrupt`));
-    expect(stamped(r.stdout)).toBe(`DbStack → ssh://${DB} gen-001 (<when>, no previous, dry run), no drift\n`);
+    expect(stamped(r.stdout)).toBe(`DbStack → ssh://${DB} gen-001 (<when>, no previous, dry run), no drift\n  deployed by: tester@ctl\n  desired: up to date\n`);
   });
 
   it("mentions an interrupted operation left pending", () => {

@@ -35,6 +35,14 @@ describe.skipIf(!HAVE_SSHD)("fleet status and verify over SSH", () => {
       join(work, "fleet.pcl"),
       `module Fleet { hosts = [ { file = "hosts/a.pcl" stack = "AStack" target = "${host.target}" machine = "a" } ] }\n`,
     );
+    writeHostFile("v1");
+  });
+  afterAll(async () => {
+    await host?.stop();
+    for (const d of [work, managed, `/root/.${tag}`, `/home/${TEST_USER}/.${tag}`]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  const writeHostFile = (version: string): void =>
     writeFileSync(
       join(work, "hosts", "a.pcl"),
       `module Tool { pname = "tool-a" version = "1.0" recipe = "std.files" files = [ { path = "bin/tool" mode = "0755" content = "#!/bin/sh\\n" } ] }
@@ -42,17 +50,12 @@ module AStack {
   backend = "systemd"
   storeModules = ["Tool"]
   configFiles = [
-    { path = "${managed}/app.conf" content = "v1\\n" }
+    { path = "${managed}/app.conf" content = "${version}\\n" }
     { path = "${managed}/token" content = { from_env = "FLEET_TEST_SSH_SECRET" } }
   ]
 }
 `,
     );
-  });
-  afterAll(async () => {
-    await host?.stop();
-    for (const d of [work, managed, `/root/.${tag}`, `/home/${TEST_USER}/.${tag}`]) if (d) rmSync(d, { recursive: true, force: true });
-  });
 
   const run = (cmd: string, ...extra: string[]) =>
     runFleet(
@@ -71,7 +74,7 @@ module AStack {
         `~/.${tag}/deployments`,
         ...extra,
       ],
-      { env: { FLEET_TEST_SSH_SECRET: SECRET } },
+      { env: { FLEET_TEST_SSH_SECRET: SECRET, FLEET_DEPLOYER: "ssh-tester@ctl" } },
     );
 
   it("finds drift in plain and secret files and a missing store path, and a re-apply repairs all of it", () => {
@@ -112,5 +115,30 @@ module AStack {
     const repaired = run("verify");
     expect(repaired.stdout).toBe(`✓ AStack → ${host.target}: gen-002, 2 file(s) match\nfleet: 1/1 host(s) verified\n`);
     expect(repaired.code).toBe(0);
+  });
+
+  it("status over SSH: who deployed, out of date after an edit, and a rollback recorded on the target with who and why", () => {
+    expect(run("apply").code).toBe(0);
+    type H = { generation: number; deployed_by: string | null; desired: { state: string } | null; last_attempt: { generation: number; outcome: string; reason: string; by: string } | null };
+    const host0 = (): H => (JSON.parse(run("status", "--json").stdout) as { hosts: H[] }).hosts[0]!;
+    const applied = host0();
+    expect(applied).toMatchObject({ deployed_by: "ssh-tester@ctl", desired: { state: "up-to-date" }, last_attempt: null });
+
+    writeHostFile("v2");
+    const edited = run("status");
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain(`  desired: out of date (the fleet's PCL changed since gen-${String(applied.generation).padStart(3, "0")};`);
+    expect(run("apply").code).toBe(0);
+    expect(host0().desired).toEqual({ state: "up-to-date", source_hash: expect.any(String), reason: null });
+
+    expect(run("rollback").code).toBe(0);
+    const back = host0();
+    const newer = applied.generation + 1;
+    expect(back.generation).toBe(applied.generation);
+    expect(back.last_attempt).toMatchObject({ generation: newer, outcome: "rolled-back", reason: "fleet rollback", by: "ssh-tester@ctl" });
+    const human = run("status").stdout.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<when>");
+    expect(human).toContain(`  last attempt: gen-${String(newer).padStart(3, "0")} rolled back (<when>, by ssh-tester@ctl): fleet rollback\n`);
+    expect(human).not.toContain(SECRET);
+    writeHostFile("v1");
   });
 });

@@ -8,6 +8,7 @@ import { currentGeneration, flipCurrent, listGenerations, nextGeneration, readCu
 import { generationFileName, generationLabel, parseGenerationFileName } from "../../src/manifest/layout.js";
 import { manifestBytes, modeString, parseManifest, type Manifest } from "../../src/manifest/manifest.js";
 import { readPending, writePending } from "../../src/manifest/pending.js";
+import { readRecord, updateRecord } from "../../src/manifest/records.js";
 import { LocalTransport } from "../../src/transport/local.js";
 
 const sample: Manifest = {
@@ -151,5 +152,32 @@ describe("pending marker", () => {
     expect(await readPending(t, "/d/S")).toEqual({ operation: "apply", to: 3, from: null });
     await t.writeFileAtomic("/d/S/pending", Buffer.from("{"), 0o644);
     await expect(readPending(t, "/d/S")).rejects.toThrow(FleetError);
+  });
+});
+
+describe("deployed_by (ADR 221)", () => {
+  it("is optional: a manifest without it (written before fleet recorded it) still parses; a non-string is corrupt", () => {
+    const bytes = manifestBytes({ ...sample, deployed_by: "alice@laptop" });
+    expect(parseManifest(bytes, "m").deployed_by).toBe("alice@laptop");
+    expect(parseManifest(manifestBytes(sample), "m").deployed_by).toBeUndefined();
+    const bad = JSON.stringify({ ...JSON.parse(manifestBytes(sample).toString()), deployed_by: 7 });
+    expect(() => parseManifest(bad, "m")).toThrow(/deployed_by is not a string/);
+  });
+});
+
+describe("generation records (ADR 220)", () => {
+  it("merge health and outcome, and read a missing, corrupt or foreign record as absent", async () => {
+    const root = mkdtempSync(join(tmpdir(), "fleet-rec-"));
+    const t = new LocalTransport({ root, target: "t", user: "root" });
+    expect(await readRecord(t, "/d/S", 2)).toBeNull();
+    const health = { ok: false, at: "2026-12-02T08:00:00.000Z", checks: 1, failed_check: "x", detail: "failed after 3 attempts: exit 7" };
+    await updateRecord(t, "/d/S", 2, { health });
+    const outcome = { outcome: "rolled-back" as const, reason: "health check 'x' failed after 3 attempts: exit 7", at: "2026-12-02T08:00:01.000Z", by: "a@b" };
+    await updateRecord(t, "/d/S", 2, { outcome });
+    expect(await readRecord(t, "/d/S", 2)).toEqual({ generation: 2, health, outcome });
+    await t.writeFileAtomic("/d/S/records/gen-003.json", Buffer.from("{"), 0o644);
+    expect(await readRecord(t, "/d/S", 3)).toBeNull();
+    await t.writeFileAtomic("/d/S/records/gen-004.json", Buffer.from(JSON.stringify({ generation: 5, health: null, outcome: null })), 0o644);
+    expect(await readRecord(t, "/d/S", 4)).toBeNull();
   });
 });

@@ -184,6 +184,19 @@ module RelStack {
     expect(cons!.status).toBe("blocked");
     expect(cons!.error.message).toBe("blocked — upstream rel:version unavailable");
     expect(await sh(consumer, "cat /etc/act/rel-version")).toBe("1");
+
+    // fleet status on the real host (ADR 220–223): the rolled-back generation, why, and that the
+    // fleet's PCL would change the host again.
+    type St = { generation: number; deployed_by: string | null; desired: { state: string }; health: { ok: boolean; failed_check: string }; last_attempt: { generation: number; outcome: string; reason: string } };
+    const st = fleet(["status", file, "--sudo", "--json"]);
+    expect(st.code).toBe(0);
+    const now = (JSON.parse(st.stdout) as { hosts: St[] }).hosts[0]!;
+    expect(now).toMatchObject({ generation: 1, desired: { state: "out-of-date" }, health: { ok: false, failed_check: "rel-up" } });
+    expect(now.deployed_by).toMatch(/.@./);
+    expect(now.last_attempt).toMatchObject({ generation: 2, outcome: "rolled-back" });
+    expect(now.last_attempt.reason).toMatch(/^health check 'rel-up' failed after \d+ attempts?: unit rel\.service is failed/);
+    const human = fleet(["status", file, "--sudo"]).stdout;
+    expect(human).toMatch(/\n {2}last attempt: gen-002 rolled back \([^)]*\): health check 'rel-up' failed after \d+ attempts?: unit rel\.service is failed/);
   }, 180_000);
 
   it("a start that fails is a ⚠ warning naming the unit and the end of its journal; the host stays ✓", async () => {

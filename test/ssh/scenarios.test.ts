@@ -145,9 +145,10 @@ describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
         expect(readlinkSync(join(deployments(i), "current"))).toBe("gen-001.json");
         expect(existsSync(join(managed(i), "etc/app/new"))).toBe(false);
       }
-      // The deployments dir: both manifests kept, no lock or pending marker left behind.
+      // The deployments dir: both manifests kept, the rolled-back generation's record (ADR 220),
+      // no lock or pending marker left behind.
       const listing = readdirSync(deployments(0));
-      expect(listing).toEqual([...new Set([...listing1, "gen-002.json"])].sort());
+      expect(listing).toEqual([...new Set([...listing1, "gen-002.json", "records"])].sort());
       expect(listing.filter((n) => n === "lock" || n === "pending")).toEqual([]);
 
       const again = r.fleet(["rollback", fleet], "change");

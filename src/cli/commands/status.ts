@@ -38,6 +38,7 @@ export function addStateCommand(program: Command, name: "status" | "verify", des
         ...transportOptions(flags),
         ...(flags.only !== undefined ? { only: flags.only } : {}),
         checkStorePaths: name === "verify",
+        history: name === "status",
         jobs: flags.jobs,
         onProgress: (e) => progress.update(e),
         onHostDone: (host) => progress.done(host),
@@ -66,5 +67,5 @@ export function addStateCommand(program: Command, name: "status" | "verify", des
 }
 
 export function registerStatus(program: Command): void {
-  addStateCommand(program, "status", "show each host's current generation, when it was deployed, and drift from its manifest");
+  addStateCommand(program, "status", "show each host's current generation (when, by whom), the previous one, the last attempt that did not become current, whether the fleet's PCL would change it, its tags, last health result and drift");
 }
