@@ -6,6 +6,7 @@ import { registerCompletion } from "./completion.js";
 import { registerEval } from "./eval.js";
 import { registerLog } from "./log.js";
 import { registerInfo, registerMachines } from "./info.js";
+import { registerFlow } from "./flow.js";
 import { registerFmt } from "./fmt.js";
 import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
@@ -33,6 +34,7 @@ export function registerCommands(program: Command): void {
   registerExec(program);
   registerReboot(program);
   registerSsh(program);
+  registerFlow(program);
   registerFmt(program);
   registerCompletion(program);
   registerLsp(program);
