@@ -51,6 +51,8 @@ export interface PlanHostDetail {
   readonly diagnostics?: readonly Diagnostic[];
   readonly sources?: readonly SourceFile[];
   readonly diffs?: readonly FileDiff[];
+  /** Under `diff`: store path base names of the current generation and of the planned one, sorted. */
+  readonly store?: { readonly before: readonly string[]; readonly after: readonly string[] };
 }
 export type PlanDetails = Map<number, PlanHostDetail>;
 
@@ -249,7 +251,8 @@ async function diffTarget(
       const secret = current?.files.find((f) => f.path === rm.path)?.secret === true;
       diffs.push(fileDiff({ path: rm.path, secret, before: secret ? Buffer.alloc(0) : ((await t.readFile(rm.path)) ?? Buffer.alloc(0)), after: null }));
     }
-    details.set(base.position, { diffs });
+    const before = (current?.store_paths ?? []).map((p) => p.slice(p.lastIndexOf("/") + 1)).sort();
+    details.set(base.position, { diffs, store: { before, after: [...bases].sort() } });
   }
   return { ...base, status: "ready", generation: current?.generation ?? null, add, change, remove, push };
 }

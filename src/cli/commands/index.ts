@@ -3,6 +3,7 @@ import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerCompletion } from "./completion.js";
+import { registerDiff } from "./diff.js";
 import { registerEval } from "./eval.js";
 import { registerLog } from "./log.js";
 import { registerInfo, registerMachines } from "./info.js";
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerApply(program);
   registerRollback(program);
   registerPlan(program);
+  registerDiff(program);
   registerBuild(program);
   registerCheck(program);
   registerEval(program);
