@@ -47,7 +47,7 @@ export function registerBuild(program: Command): void {
   cmd.action(async (files: string[], flags: BuildFlags) => {
     const out = processOutput();
     if (files.length === 1 && isFleetFile(files[0]!)) return buildFleetHosts(out, files[0]!, flags);
-    if (flags.only !== undefined) throw new UsageError("--only selects hosts of a fleet file; give one fleet file (module Fleet) to build per host");
+    if (flags.only !== undefined && flags.only.length > 0) throw new UsageError("--only selects hosts of a fleet file; give one fleet file (module Fleet) to build per host");
     const storeRoot = resolveRoot(flags.storeRoot, process.env["FLEET_STORE_DIR"], "~/.fleet/store", homedir(), {
       flag: "--store-root",
       env: "FLEET_STORE_DIR",
