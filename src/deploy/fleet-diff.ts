@@ -29,7 +29,8 @@ export interface StorePathChange {
 
 export interface HostDiff {
   readonly record: HostRecord;
-  readonly status: "ready" | "failed" | "blocked";
+  /** skipped: a maintenance host, left alone as apply leaves it (ADR 236). */
+  readonly status: "ready" | "failed" | "blocked" | "skipped";
   readonly error?: string;
   readonly generation: number | null;
   readonly added: readonly StorePathChange[];
@@ -71,7 +72,7 @@ export async function fleetDiff(options: DiffOptions): Promise<HostDiff[]> {
   const localStore = resolveRoot(options.storeRoot, process.env["FLEET_STORE_DIR"], "~/.fleet/store", homedir(), { flag: "--store-root", env: "FLEET_STORE_DIR" });
   const model = fleet.model;
   const selected = selectHosts(model.hosts, options.only);
-  const hooked = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) !== "decommissioned");
+  const hooked = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) === "active" || (selected.has(h.index) && lifecycleOf(h) === "maintenance" && options.includeMaintenance === true));
   const output = new Map<number, CapturedOutput[]>();
   const aborted = new Map<number, string>();
   for (const h of hooked) {
@@ -105,7 +106,7 @@ export async function fleetDiff(options: DiffOptions): Promise<HostDiff[]> {
     }
     results.push({
       ...base,
-      status: h.status === "ready" ? "ready" : h.status === "blocked" ? "blocked" : "failed",
+      status: h.status,
       ...(h.error !== undefined ? { error: h.error } : {}),
       added: [...after].filter((b) => !before.has(b)).map(size),
       removed: [...before].filter((b) => !after.has(b)).map(size),

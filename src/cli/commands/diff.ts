@@ -21,6 +21,7 @@ interface DiffFlags extends TargetFlagValues {
   scenario: string[];
   tlsCerts?: string;
   vaultSecrets?: string;
+  includeMaintenance?: boolean;
 }
 
 /** `1234 B`, `12.3 KiB`, `4.5 MiB`; `size unknown` when the local store lacks the path. */
@@ -54,6 +55,7 @@ export function registerDiff(program: Command): void {
   addJsonFlag(cmd);
   addJobsFlag(cmd, "read");
   cmd
+    .option("--include-maintenance", "also compare hosts whose record says lifecycle = \"maintenance\"")
     .option("--tls-certs <dir>", "certificates, as for apply")
     .option("--vault-secrets <file>", "vault export, as for apply")
     .action(async (file: string, flags: DiffFlags) => {
@@ -70,11 +72,12 @@ export function registerDiff(program: Command): void {
           ...(flags.tlsCerts !== undefined ? { tlsCerts: flags.tlsCerts } : {}),
           ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
           ...transportOptions(flags),
+          includeMaintenance: Boolean(flags.includeMaintenance),
         });
       } catch (e) {
         handleRefusal(out, e);
       }
-      const ok = hosts.every((h) => h.status === "ready");
+      const ok = hosts.every((h) => h.status === "ready" || h.status === "skipped");
       if (flags.json) {
         writeJsonDocument("diff", ok, {
           hosts: hosts.map((h) => ({
@@ -89,13 +92,13 @@ export function registerDiff(program: Command): void {
             warnings: [...h.warnings],
             output: h.output.map(outputJson),
           })),
-          summary: { total: hosts.length, changed: hosts.filter((h) => h.status === "ready" && changes(h) > 0).length, failed: hosts.filter((h) => h.status !== "ready").length },
+          summary: { total: hosts.length, changed: hosts.filter((h) => h.status === "ready" && changes(h) > 0).length, failed: hosts.filter((h) => h.status === "failed" || h.status === "blocked").length },
         });
       } else {
         for (const h of hosts) {
           const name = `${h.record.stack} → ${h.record.target}`;
           if (h.status !== "ready") {
-            out.err(`${h.status === "blocked" ? out.dim("⊘") : out.red("✗")} ${name}: ${h.error ?? h.status}`);
+            out.err(`${h.status === "failed" ? out.red("✗") : out.dim("⊘")} ${name}: ${h.error ?? h.status}`);
           } else {
             out.out(`${name} (${h.generation === null ? "never deployed" : `now ${genName(h.generation)}`})`);
             for (const p of h.added) out.out(`  + ${p.base} (${sizeText(p.size)})`);
