@@ -95,6 +95,9 @@ describe("fleet flow", () => {
       expect(r.stderr).toMatch(/fleet\.pcl:25:60: error: \[E14\] step 'c' of flow 'f' depends on 'bb', which is not a step of that flow/);
       expect(r.stderr).toMatch(/fleet\.pcl:27:58: error: \[E14\] the steps of flow 'f' depend on each other in a cycle: d → e → d/);
     }
+    const j = runFleet(["flow", "run", fleet, "f", "--json"]);
+    expect(j.code).toBe(1);
+    expect(validateJsonOutput(j.stdout)).toMatchObject({ command: "flow-run", ok: false, error: { kind: "input" } });
     expect(existsSync(join(dir, "ran"))).toBe(false);
     const usage = runFleet(["flow", "run", EXAMPLE, "deploy-clutser"]);
     expect(usage.code).toBe(2);
