@@ -72,7 +72,9 @@ export async function fleetDiff(options: DiffOptions): Promise<HostDiff[]> {
   const localStore = resolveRoot(options.storeRoot, process.env["FLEET_STORE_DIR"], "~/.fleet/store", homedir(), { flag: "--store-root", env: "FLEET_STORE_DIR" });
   const model = fleet.model;
   const selected = selectHosts(model.hosts, options.only);
-  const hooked = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) === "active" || (selected.has(h.index) && lifecycleOf(h) === "maintenance" && options.includeMaintenance === true));
+  // The hosts diff compares (and runs hooks for): selected, active, or maintenance when included.
+  const compared = (h: HostRecord): boolean => lifecycleOf(h) === "active" || (lifecycleOf(h) === "maintenance" && options.includeMaintenance === true);
+  const hooked = model.hosts.filter((h) => selected.has(h.index) && compared(h));
   const output = new Map<number, CapturedOutput[]>();
   const aborted = new Map<number, string>();
   for (const h of hooked) {

@@ -173,4 +173,26 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
     expect(r.stderr).toContain("✗ step fail: exit 1\n⊘ step after: blocked by step 'fail' (failed)\n");
     expect(r.stdout).toMatch(/fleet: flow check: 2 ok, 1 failed, 1 blocked, 0 skipped\n$/);
   });
+
+  it("exec hooks: a failing pre hook keeps the command off that host, a failing post hook warns", () => {
+    const log = join(tempDir(), "hooks.log");
+    const fleet = writeFleet(
+      tempDir(),
+      [
+        { stack: "WebStack", target: rig.get("web").target, machine: "web", files: { "/etc/w": "w" } },
+        { stack: "DbStack", target: rig.get("db").target, machine: "db", files: { "/etc/d": "d" } },
+      ],
+      `  hooks = { exec = { pre = "echo pre $FLEET_NODE $FLEET_USER >> ${log}; test $FLEET_NODE != db || { echo not on db >&2; exit 5; }" post = "echo post failed >&2; exit 1" } }`,
+    );
+    const r = runFleet(["exec", fleet, ...ssh(), "--all", "--jobs", "1", "--", "hostname"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✓ web \([^)]+\): exit 0, \d+ ms\n  web\nfleet: 1\/2 host\(s\) succeeded\n$/);
+    expect(r.stderr).toBe(
+      "  exec post hook exited 1; last lines of stderr:\n    post failed\n" +
+        `⚠ web (${rig.get("web").target}): exec post hook failed (exit 1: post failed)\n` +
+        "  exec pre hook exited 5; last lines of stderr:\n    not on db\n" +
+        `✗ db (${rig.get("db").target}): exec pre hook failed (exit 5: not on db)\n`,
+    );
+    expect(readFileSync(log, "utf8")).toBe("pre web deploy\npre db deploy\n");
+  });
 });
