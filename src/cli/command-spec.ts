@@ -52,6 +52,24 @@ export function programSpec(program: Command): ProgramSpec {
     .filter((c) => c.name() !== "help")
     .map((c) => {
       const h = c.createHelp();
+      const subs = c.commands.filter((s) => s.name() !== "help");
+      if (subs.length > 0) {
+        // A command with subcommands (`flow list|run`): its words are the subcommands, its flags theirs.
+        const seen = new Set<string>();
+        const options = subs.flatMap((s) => s.createHelp().visibleOptions(s).map((o) => optionSpec(s, o))).filter((o) => {
+          const key = o.long ?? o.short ?? o.term;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
+        return {
+          name: c.name(),
+          description: `${c.description()} (${subs.map((s) => `${c.name()} ${s.name()}: ${s.description()}`).join("; ")})`,
+          usage: subs.map((s) => `${c.name()} ${s.name()} ${s.usage()}`).join(" | "),
+          options,
+          arguments: [{ term: "<command>", description: subs.map((s) => s.name()).join(", "), choices: subs.map((s) => s.name()) }],
+        };
+      }
       return {
         name: c.name(),
         description: c.description(),

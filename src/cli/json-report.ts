@@ -32,7 +32,7 @@ function outcomeError(o: HostOutcome): JsonProblem | null {
   return plainProblem(o.code ?? null, o.reason !== undefined && o.reason !== "" ? o.reason : o.status);
 }
 
-function outputJson(c: CapturedOutput) {
+export function outputJson(c: CapturedOutput) {
   return { step: c.step, stdout: c.stdout, stderr: c.stderr, exit_code: c.exitCode, failed: c.failed, truncated: c.truncated };
 }
 

@@ -21,7 +21,12 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   if (jsonRequested(argv)) {
     const names = new Set(program.commands.map((c) => c.name()));
-    setJsonCommand(argv.find((a) => names.has(a)) ?? "fleet");
+    const at = argv.findIndex((a) => names.has(a));
+    const name = at < 0 ? "fleet" : argv[at]!;
+    // A command with subcommands (`flow run`) names its document `flow-run`.
+    const parent = program.commands.find((c) => c.name() === name);
+    const sub = parent && parent.commands.length > 0 ? parent.commands.find((c) => c.name() === argv[at + 1]) : undefined;
+    setJsonCommand(sub ? `${name}-${sub.name()}` : name);
   }
   try {
     await program.parseAsync(argv, { from: "user" });

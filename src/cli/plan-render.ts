@@ -8,7 +8,7 @@ import type { PlanDoc, PlanHost, PlanHostId, PlanRollout } from "../plan/plan-do
 const label = (h: PlanHostId): string => `${h.stack} → ${h.target}`;
 
 /** `plan --diff`: one block per changed file, after the host's own lines. */
-function diffLines(d: FileDiff): string[] {
+export function diffLines(d: FileDiff): string[] {
   if (d.secret) return [`     ${d.path}: changed, not shown (secret)`];
   if (d.binary) return [`     ${d.path}: binary file ${d.kind === "add" ? "added" : d.kind === "remove" ? "removed" : "changed"}, not shown`];
   if (d.diff === null) return [`     ${d.path}: mode changed only`];

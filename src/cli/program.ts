@@ -11,6 +11,12 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerCommands(program);
   program.exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  const override = (cmd: Command): void => {
+    for (const c of cmd.commands) {
+      c.exitOverride();
+      override(c);
+    }
+  };
+  override(program);
   return program;
 }

@@ -5,11 +5,13 @@
  */
 import { performance } from "node:perf_hooks";
 import { FleetError, UsageError } from "../fleet-error.js";
-import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
+import type { CapturedOutput } from "../captured-output.js";
+import { lifecycleOf, type FleetModel, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import { loadFleetFile } from "./fleet-load.js";
 import { mapLimit } from "./map-limit.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { withHooks } from "./operation-hooks.js";
+import { checkTargets, openTransport, withHostSudo, type TransportOptions } from "./transports.js";
 
 export interface RemoteOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -29,17 +31,25 @@ export interface RemoteResult {
   readonly durationMs: number;
   readonly user?: string;
   readonly error?: { readonly code?: string; readonly message: string };
+  /** What the exec hooks printed (ADR 234). */
+  readonly hookOutput?: readonly CapturedOutput[];
+  /** A failed post hook. */
+  readonly warning?: string;
 }
 
-/** Selected hosts that may be contacted: decommissioned ones never are (ADR 180). */
-function remoteHosts(options: RemoteOptions): HostRecord[] {
+/**
+ * Selected hosts that may be contacted: decommissioned ones never are (ADR 180). The options
+ * returned know which targets go through sudo (a record's `sudo`, else `--sudo`; ADR 235).
+ */
+function remoteHosts<T extends RemoteOptions>(options: T): { hosts: HostRecord[]; model: FleetModel; fleetDir: string; options: T } {
   if (options.transportRoot !== undefined) {
     throw new UsageError(`${options.command} runs commands on SSH hosts; a --transport-root host is a folder and runs nothing (drop --transport-root)`);
   }
-  const { model } = loadFleetFile(options.fleetFile, []);
+  const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
-  return model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) !== "decommissioned");
+  const hosts = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) !== "decommissioned");
+  return { hosts, model, fleetDir, options: withHostSudo(model.hosts, options) };
 }
 
 function reachError(e: unknown): { code?: string; message: string } {
@@ -48,13 +58,13 @@ function reachError(e: unknown): { code?: string; message: string } {
   throw e;
 }
 
-async function onHost(host: HostRecord, options: RemoteOptions, command: string, timeConnect: boolean): Promise<RemoteResult> {
+async function onHost(host: HostRecord, options: RemoteOptions, command: string, timeConnect: boolean, privileged = false): Promise<RemoteResult> {
   const started = performance.now();
   try {
     const transport = await openTransport(host.target, options);
     try {
       const connected = performance.now();
-      const r = await transport.run(command);
+      const r = await transport.run(command, { privileged });
       const durationMs = Math.round((timeConnect ? connected : performance.now()) - started);
       return { host, code: r.code, stdout: r.stdout, stderr: r.stderr, durationMs, user: transport.user };
     } finally {
@@ -67,7 +77,8 @@ async function onHost(host: HostRecord, options: RemoteOptions, command: string,
 
 /** Connect to each host and ask who we are there (`id -un`). */
 export async function fleetPing(options: RemoteOptions): Promise<RemoteResult[]> {
-  const hosts = remoteHosts(options);
+  // Ping asks who the login user is: no sudo, whatever the records say.
+  const { hosts } = remoteHosts(options);
   return mapLimit(hosts, options.jobs, async (host) => {
     const r = await onHost(host, options, "id -un", true);
     if (r.error || r.code !== 0) return r;
@@ -84,6 +95,11 @@ export async function fleetExec(options: RemoteOptions & { readonly argv: readon
   if ((options.only === undefined || options.only.length === 0) && !options.all) {
     throw new UsageError("exec runs on every host of the fleet only with --all; pick hosts with --only NAME,@tag");
   }
-  const hosts = remoteHosts(options);
-  return mapLimit(hosts, options.jobs, (host) => onHost(host, options, options.argv.join(" "), false));
+  const { hosts, model, fleetDir, options: withSudo } = remoteHosts(options);
+  // On a sudo host (record or --sudo) the command runs as root through `sudo -n` (ADR 235).
+  return mapLimit(hosts, options.jobs, async (host) => {
+    const hooked = await withHooks("exec", model, host, fleetDir, () => onHost(host, withSudo, options.argv.join(" "), false, true), (r) => !r.error && r.code === 0);
+    if (!hooked.result) return { host, stdout: "", stderr: "", durationMs: 0, error: { message: hooked.aborted! }, hookOutput: hooked.output };
+    return { ...hooked.result, hookOutput: hooked.output, ...(hooked.warning !== undefined ? { warning: hooked.warning } : {}) };
+  });
 }

@@ -12,6 +12,7 @@ import type { Diagnostic } from "../lang/diagnostic.js";
 import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId, type PlanRollout } from "../plan/plan-doc.js";
 import { chooseRollout, hostCountText, type RolloutFlags, type RolloutSpec } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
+import { lifecycleOf } from "../plan/fleet-model.js";
 import { modeString } from "../manifest/manifest.js";
 import { storePath } from "../store/index.js";
 import type { Transport } from "../transport/transport.js";
@@ -38,6 +39,8 @@ export interface PlanOptions extends TransportOptions {
   readonly rollout?: RolloutFlags;
   /** Hosts read at once (default 1). */
   readonly jobs?: number;
+  /** `--include-maintenance`: plan `maintenance` hosts as apply would deploy them (ADR 236). */
+  readonly includeMaintenance?: boolean;
 }
 
 /**
@@ -51,6 +54,8 @@ export interface PlanHostDetail {
   readonly diagnostics?: readonly Diagnostic[];
   readonly sources?: readonly SourceFile[];
   readonly diffs?: readonly FileDiff[];
+  /** Under `diff`: store path base names of the current generation and of the planned one, sorted. */
+  readonly store?: { readonly before: readonly string[]; readonly after: readonly string[] };
 }
 export type PlanDetails = Map<number, PlanHostDetail>;
 
@@ -81,7 +86,9 @@ export async function planFor(
   details: PlanDetails = new Map(),
 ): Promise<PlanDoc> {
   const options = withHostSudo(fleet.model.hosts, planOptions);
-  const selected = selectHosts(fleet.model.hosts, options.only);
+  // As apply: decommissioned hosts are never read, maintenance hosts are skipped (ADR 180, 236).
+  const selected = new Set([...selectHosts(fleet.model.hosts, options.only)].filter((i) => lifecycleOf(fleet.model.hosts[i]!) !== "decommissioned"));
+  const skipped = (i: number): boolean => !options.includeMaintenance && lifecycleOf(fleet.model.hosts[i]!) === "maintenance";
   const sources = [fleet.fleetSource, ...fleet.hosts.flatMap((h) => h.sources)];
   const producers = (i: number) => [...new Set((fleet.graph.incoming.get(i) ?? []).map((e) => e.producer))];
   const level = levelsOf(fleet.graph.order, producers);
@@ -94,15 +101,19 @@ export async function planFor(
     settle: () => undefined,
     run: async (i) => {
       const loaded = fleet.hosts[i]!;
-      if (!selected.has(i)) {
-        // Producers outside --only are read from their current manifests, never redeployed.
-        const m = await withTransport(loaded.record.target, options, async (t) => {
-          const home = await t.home();
-          return readCurrentManifest(t, targetRoot(roots.deployments, home, t), loaded.record.stack);
-        }).catch(() => null);
+      if (!selected.has(i) || skipped(i)) {
+        // Producers outside --only, and maintenance hosts, are read from their current manifests, never redeployed.
+        const m =
+          lifecycleOf(loaded.record) === "decommissioned"
+            ? null
+            : await withTransport(loaded.record.target, options, async (t) => {
+                const home = await t.home();
+                return readCurrentManifest(t, targetRoot(roots.deployments, home, t), loaded.record.stack);
+              }).catch(() => null);
         if (m) produced.set(i, m.artifacts);
         status.set(i, m ? "ready" : "failed");
-        return null;
+        if (!selected.has(i)) return null;
+        return skippedHost(loaded, level.get(i) ?? 0, m?.generation ?? null);
       }
       const host = await planHost(fleet, loaded, level.get(i) ?? 0, roots, vault, options, produced, status, sources, details);
       status.set(i, host.status);
@@ -123,6 +134,28 @@ export async function planFor(
     edges,
     hosts,
     ...(rollout !== undefined ? { rollout: planRollout(fleet, selected, rollout) } : {}),
+  };
+}
+
+/** A maintenance host in the plan: `skipped (maintenance)`, as apply's ⊘ line says (ADR 236). */
+function skippedHost(loaded: LoadedHost, level: number, generation: number | null): PlanHost {
+  const r = loaded.record;
+  return {
+    stack: r.stack,
+    target: r.target,
+    machine: r.machine,
+    tags: [...r.tags],
+    position: r.index,
+    level,
+    status: "skipped",
+    error: "skipped (maintenance)", // apply's ⊘ reason, word for word
+    generation,
+    add: [],
+    change: [],
+    remove: [],
+    push: [],
+    artifacts_consumed: loaded.stack ? [...new Set(loaded.stack.artifactRefs.map((a) => a.id))].sort() : [],
+    artifacts_produced: loaded.stack ? loaded.stack.producesArtifacts.map((a) => a.name).sort() : [],
   };
 }
 
@@ -249,7 +282,8 @@ async function diffTarget(
       const secret = current?.files.find((f) => f.path === rm.path)?.secret === true;
       diffs.push(fileDiff({ path: rm.path, secret, before: secret ? Buffer.alloc(0) : ((await t.readFile(rm.path)) ?? Buffer.alloc(0)), after: null }));
     }
-    details.set(base.position, { diffs });
+    const before = (current?.store_paths ?? []).map((p) => p.slice(p.lastIndexOf("/") + 1)).sort();
+    details.set(base.position, { diffs, store: { before, after: [...bases].sort() } });
   }
   return { ...base, status: "ready", generation: current?.generation ?? null, add, change, remove, push };
 }

@@ -9,7 +9,9 @@ import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import type { Transport } from "../transport/transport.js";
 import { loadFleetFile } from "./fleet-load.js";
+import type { CapturedOutput } from "../captured-output.js";
 import { mapLimit } from "./map-limit.js";
+import { withHooks } from "./operation-hooks.js";
 import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
 
 export interface RebootOptions extends TransportOptions {
@@ -32,6 +34,10 @@ export interface RebootResult {
   readonly bootId?: string;
   readonly durationMs: number;
   readonly error?: string;
+  /** What the reboot hooks printed (ADR 234). */
+  readonly hookOutput?: readonly CapturedOutput[];
+  /** A failed post hook. */
+  readonly warning?: string;
 }
 
 const BOOT_ID = "cat /proc/sys/kernel/random/boot_id";
@@ -109,12 +115,17 @@ export async function fleetReboot(options: RebootOptions): Promise<RebootResult[
   if ((options.only === undefined || options.only.length === 0) && !options.all) {
     throw new UsageError("reboot reboots every host of the fleet only with --all; pick hosts with --only NAME,@tag");
   }
-  const { model } = loadFleetFile(options.fleetFile, []);
+  const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
   const selected = selectHosts(model.hosts, options.only);
   const hosts = model.hosts.filter((h) => selected.has(h.index) && lifecycleOf(h) !== "decommissioned");
   // Records sharing a target are one machine: rebooted once, the result reported for each.
   const firsts = hosts.filter((h, i) => hosts.findIndex((o) => o.target === h.target) === i);
-  const done = await mapLimit(firsts, options.jobs, (h) => rebootOne(h, options));
+  // With hooks.reboot, each machine's reboot runs between its pre and post hooks (ADR 234).
+  const done = await mapLimit(firsts, options.jobs, async (h): Promise<RebootResult> => {
+    const hooked = await withHooks("reboot", model, h, fleetDir, () => rebootOne(h, options), (r) => r.ok);
+    if (!hooked.result) return { host: h, ok: false, durationMs: 0, error: hooked.aborted!, hookOutput: hooked.output };
+    return { ...hooked.result, hookOutput: hooked.output, ...(hooked.warning !== undefined ? { warning: hooked.warning } : {}) };
+  });
   return hosts.map((h) => ({ ...done[firsts.findIndex((f) => f.target === h.target)]!, host: h }));
 }

@@ -9,6 +9,7 @@ import type { Evaluator } from "./evaluate.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
 import { elemSpan, elemSpanIn, fieldNameSpan, fieldValueSpan, listOriginOf, mixedAt, originOf, valueSpanIn } from "./origins.js";
+import { checkFlowGraphs } from "./flow-check.js";
 import { hasField } from "./record-keys.js";
 import { BACKENDS, fleetSchema, packageSchema, RECIPES, stackSchema, type FieldSchema, type Schema } from "./schemas.js";
 import type { Span } from "./source.js";
@@ -75,6 +76,7 @@ export class Checker {
       if (typeof r === "string" && !(RECIPES as readonly string[]).includes(r)) this.ev.error("E6", messages.unknownRecipe(r), fieldValueSpan(rec, "recipe", span));
     }
     this.check(rec, schema, span, ctx, () => `module '${name}'`);
+    if (shape === "fleet") checkFlowGraphs(rec, span, (code, message, at, hint) => this.ev.error(code, message, at, [], hint));
     for (const ref of ctx.packageRefs) this.checkPackageRef(ref);
   }
 
@@ -170,6 +172,31 @@ export class Checker {
       case "rec":
         this.checkRecord(v, s, span, s.plainCodes ? { ...ctx, plainCodes: true } : ctx, what);
         return;
+      case "tagged": {
+        if (!isRecordValue(v)) {
+          this.mismatch(v, `a record (${s.name})`, span, ctx, what);
+          return;
+        }
+        const tag = v[s.tag];
+        if (tag === undefined) {
+          this.ev.error(this.code(ctx, "E3"), messages.missingField(s.tag, s.name), originOf(v) ?? span);
+          return;
+        }
+        const tagSpan = fieldValueSpan(v, s.tag, span);
+        if (typeof tag !== "string") {
+          this.mismatch(tag, "Str", tagSpan, ctx, () => `field '${s.tag}' of ${s.name}`);
+          return;
+        }
+        const variant = Object.prototype.hasOwnProperty.call(s.variants, tag) ? s.variants[tag] : undefined;
+        if (!variant) {
+          const known = Object.keys(s.variants);
+          const c = closest(tag, known);
+          this.ev.error(this.code(ctx, "E1"), messages.notOneOf(`field '${s.tag}' of ${s.name}`, tag, known), tagSpan, [], c === undefined ? undefined : messages.didYouMean(c));
+          return;
+        }
+        this.checkRecord(v, variant, span, ctx, what);
+        return;
+      }
       case "oneOf":
         if (typeof v !== "string") this.mismatch(v, "Str", span, ctx, what);
         else if (!s.values.includes(v)) {

@@ -18,7 +18,12 @@ export type Schema =
   /** A record with any keys; `values` constrains each value when given. */
   | { readonly k: "anyRec"; readonly values?: Schema }
   /** A Str that must be one of `values` (a host record's `lifecycle`). */
-  | { readonly k: "oneOf"; readonly values: readonly string[] };
+  | { readonly k: "oneOf"; readonly values: readonly string[] }
+  /**
+   * A record whose Str field `tag` picks the schema of the whole record (a flow step's `action`,
+   * ADR 230): an unknown tag is reported with the known ones, then the record is checked as that variant.
+   */
+  | { readonly k: "tagged"; readonly name: string; readonly tag: string; readonly variants: Readonly<Record<string, Extract<Schema, { k: "rec" }>>> };
 
 export interface FieldSchema {
   readonly s: Schema;
@@ -130,6 +135,62 @@ export const rolloutSchema: Schema = {
   },
 };
 
+/** The action types of a flow step (ADR 230); `deploy` is pleme-fleet's name for `apply`. */
+export const FLOW_ACTIONS = ["build", "apply", "deploy", "diff", "status", "ping", "exec", "shell", "rollback", "reboot"] as const;
+
+const action = (type: string, fields: Record<string, FieldSchema> = {}): Extract<Schema, { k: "rec" }> => ({
+  k: "rec",
+  name: `'${type}' action`,
+  fields: { type: req(str), ...fields },
+});
+const applyFields = { activate: opt(bool), enable: opt(bool), scenario: opt(str), jobs: opt(int) };
+
+export const flowActionSchema: Schema = {
+  k: "tagged",
+  name: "step action",
+  tag: "type",
+  variants: {
+    build: action("build"),
+    apply: action("apply", applyFields),
+    deploy: action("deploy", applyFields),
+    diff: action("diff"),
+    status: action("status"),
+    ping: action("ping"),
+    exec: action("exec", { command: req({ k: "list", elem: str, nonEmpty: true }) }),
+    shell: action("shell", { command: req(str) }),
+    rollback: action("rollback", { activate: opt(bool), enable: opt(bool) }),
+    reboot: action("reboot", { wait: opt(bool), waitTimeout: opt(int) }),
+  },
+};
+
+export const flowStepSchema: Schema = {
+  k: "rec",
+  name: "flow step",
+  fields: {
+    id: req(str),
+    action: req(flowActionSchema),
+    targets: opt(listOf(str)),
+    dependsOn: opt(listOf(str)),
+    condition: opt({ k: "rec", name: "step condition", fields: { command: req(str) } }),
+  },
+};
+
+/** `flows = { NAME = { description = "…" steps = [ … ] } }` (ADR 230). */
+export const flowSchema: Schema = {
+  k: "rec",
+  name: "flow record",
+  fields: { description: opt(str), steps: req({ k: "list", elem: flowStepSchema, nonEmpty: true }) },
+};
+
+const hookPair: Schema = { k: "rec", name: "hook record", fields: { pre: opt(str), post: opt(str) } };
+
+/** `hooks = { apply = { pre post } … }`: one record per operation (ADR 234). */
+export const hooksSchema: Schema = {
+  k: "rec",
+  name: "hooks record",
+  fields: Object.fromEntries(["apply", "rollback", "build", "diff", "exec", "reboot"].map((op) => [op, opt(hookPair)])),
+};
+
 export const fleetSchema: Schema = {
   k: "rec",
   name: "Fleet module",
@@ -138,8 +199,9 @@ export const fleetSchema: Schema = {
     machines: opt({ k: "anyRec", values: { k: "anyRec" } }),
     globals: opt({ k: "anyRec" }),
     uniqueFields: opt(listOf(str)),
-    hooks: opt({ k: "anyRec" }),
+    hooks: opt(hooksSchema),
     rollout: opt(rolloutSchema),
+    flows: opt({ k: "anyRec", values: flowSchema }),
   },
 };
 

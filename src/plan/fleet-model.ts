@@ -6,6 +6,7 @@ import type { InjectedModule } from "../lang/api.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { Span } from "../lang/source.js";
 import { isRecordValue, type RecordValue, type Value } from "../lang/value.js";
+import { readFlows, type Flow } from "./flows.js";
 import { parseHostCount, type FleetRollout, type HostCount } from "./rollout.js";
 
 export interface HostRecord {
@@ -34,12 +35,18 @@ export interface HookPair {
   readonly post?: string;
 }
 
+/** The operations with `pre`/`post` hooks (pleme-fleet's list; `apply` is its `deploy`). */
+export const HOOK_OPERATIONS = ["apply", "rollback", "build", "diff", "exec", "reboot"] as const;
+export type HookOperation = (typeof HOOK_OPERATIONS)[number];
+
 export interface FleetModel {
   readonly hosts: readonly HostRecord[];
   readonly machines: ReadonlyMap<string, RecordValue>;
   readonly globals: RecordValue;
   readonly uniqueFields: readonly string[];
-  readonly hooks: { readonly apply: HookPair; readonly rollback: HookPair };
+  readonly hooks: Readonly<Record<HookOperation, HookPair>>;
+  /** `flows` (ADR 230), in name order. */
+  readonly flows: readonly Flow[];
   /** The `rollout` record (ADR 160), when the Fleet module has one. */
   readonly rollout?: FleetRollout;
 }
@@ -92,12 +99,10 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
     ? (fleet["uniqueFields"] as readonly Value[]).filter((f): f is string => typeof f === "string")
     : [];
   const hv = fleet["hooks"];
-  const hooks = {
-    apply: hookPair(isRecordValue(hv) ? hv["apply"] : undefined),
-    rollback: hookPair(isRecordValue(hv) ? hv["rollback"] : undefined),
-  };
+  const hooks = Object.fromEntries(HOOK_OPERATIONS.map((op) => [op, hookPair(isRecordValue(hv) ? hv[op] : undefined)])) as Record<HookOperation, HookPair>;
   const rollout = readRollout(fleet["rollout"]);
-  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks, ...(rollout ? { rollout } : {}) };
+  const flows = readFlows(fleet["flows"]);
+  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks, flows, ...(rollout ? { rollout } : {}) };
   return { model, diagnostics: uniqueFieldViolations(model, span) };
 }
 

@@ -25,8 +25,8 @@ export interface PlanHost extends PlanHostId {
   readonly tags: readonly string[];
   readonly position: number;
   readonly level: number;
-  /** ready: would deploy; failed: would fail before touching it; blocked: a producer would not be ok. */
-  readonly status: "ready" | "failed" | "blocked";
+  /** ready: would deploy; failed: would fail before touching it; blocked: a producer would not be ok; skipped: maintenance (ADR 236). */
+  readonly status: "ready" | "failed" | "blocked" | "skipped";
   readonly error?: string;
   readonly generation: number | null;
   readonly add: readonly PlanFile[];

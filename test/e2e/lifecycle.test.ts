@@ -44,6 +44,20 @@ describe("lifecycle = maintenance", () => {
     expect(readFileSync(join(dns, "etc/dns/zone"), "utf8")).toBe("v2 app 10.0.0.1");
     expect(treeHash(app)).toBe(appTree);
 
+    // plan says what apply does: the maintenance host skipped with apply's ⊘ line, not a failure (ADR 236).
+    const plan = runFleet(["plan", fleet, "--transport-root", out], { env: e });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toBe(`⊘ AppStack → ${T("app")}: skipped (maintenance)\n`);
+    expect(plan.stdout).toContain(`  1. AppStack → ${T("app")} [skipped; now gen-001]: skipped (maintenance)\n`);
+    const planJson = JSON.parse(runFleet(["plan", fleet, "--transport-root", out, "--json"], { env: e }).stdout) as { ok: boolean; hosts: { stack: string; status: string }[] };
+    expect(planJson.ok).toBe(true);
+    expect(planJson.hosts.map((h) => [h.stack, h.status])).toEqual([["AppStack", "skipped"], ["DnsStack", "ready"]]);
+    const planAll = runFleet(["plan", fleet, "--transport-root", out, "--include-maintenance", "--json"], { env: e });
+    expect((JSON.parse(planAll.stdout) as { hosts: { status: string }[] }).hosts.map((h) => h.status)).toEqual(["ready", "ready"]);
+    const diff = runFleet(["diff", fleet, "--transport-root", out], { env: e });
+    expect(diff.code).toBe(0);
+    expect(diff.stderr).toBe(`⊘ AppStack → ${T("app")}: skipped (maintenance)\n`);
+
     const json = runFleet(["apply", fleet, "--transport-root", out, "--json"], { env: e });
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { hosts: { stack: string; status: string }[]; summary: Record<string, number> };

@@ -3,7 +3,7 @@
  * real sshd, host keys checked, commands run by the target's login shell through Transport.run.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT, runFleet, type CliResult } from "../support/cli.js";
@@ -126,5 +126,73 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
     const r = runFleet(["ssh", fleetFile(), "web", "--key", rig.keyPath, "--known-hosts", kh], { input: "exit\n" });
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/^✗ web: .*host key/m);
+  });
+
+  it("exec --sudo runs the command as root through sudo -n; without it as the login user; a record's sudo = true does the same", () => {
+    const fleet = fleetFile();
+    const plain = runFleet(["exec", fleet, ...ssh(), "--only", "web", "--json", "--", "id", "-u"]);
+    const asUser = (JSON.parse(plain.stdout) as { hosts: { stdout: string }[] }).hosts[0]!.stdout.trim();
+    expect(Number(asUser)).toBeGreaterThanOrEqual(1000);
+    const sudo = runFleet(["exec", fleet, ...ssh(), "--only", "web", "--sudo", "--", "id", "-u"]);
+    expect(sudo.code, sudo.stderr).toBe(0);
+    expect(sudo.stdout).toMatch(/^✓ web \(ssh:\/\/[^)]+\): exit 0, \d+ ms\n  0\nfleet: 1\/1 host\(s\) succeeded\n$/);
+    const dir = tempDir();
+    const record = writeFleet(dir, [{ stack: "WebStack", target: rig.get("web").target, machine: "web", files: { "/etc/w": "w" } }]);
+    writeFileSync(record, readFileSync(record, "utf8").replace('machine = "web"', 'machine = "web"\n      sudo = true'));
+    const byRecord = runFleet(["exec", record, ...ssh(), "--only", "web", "--", "id", "-u"]);
+    expect(byRecord.code, byRecord.stderr).toBe(0);
+    expect(byRecord.stdout).toContain("\n  0\n");
+    // ping still reports the login user.
+    expect(runFleet(["ping", record, ...ssh()]).stdout).toContain("user deploy");
+  });
+
+  it("a flow runs exec and ping steps on the rig; a failing exec step blocks what depends on it", () => {
+    const dir = tempDir();
+    const fleet = writeFleet(
+      dir,
+      [
+        { stack: "WebStack", target: rig.get("web").target, machine: "web", tags: ["app"], files: { "/etc/w": "w" } },
+        { stack: "DbStack", target: rig.get("db").target, machine: "db", files: { "/etc/d": "d" } },
+      ],
+      `  flows = {
+    check = {
+      description = "reach every host, then look at the app"
+      steps = [
+        { id = "ping" action = { type = "ping" } }
+        { id = "uptime" action = { type = "exec" command = ["cat", "/etc/hostname"] } targets = ["@app"] dependsOn = ["ping"] }
+        { id = "fail" action = { type = "exec" command = ["false"] } targets = ["db"] dependsOn = ["ping"] }
+        { id = "after" action = { type = "ping" } targets = ["db"] dependsOn = ["fail"] }
+      ]
+    }
+  }`,
+    );
+    const r = runFleet(["flow", "run", fleet, "check", ...ssh()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Level 1:\n▸ step ping \[ping\] targets: \(inherit CLI targets\)\n✓ web [^\n]+user deploy\n✓ db [^\n]+user deploy\nfleet: 2\/2 host\(s\) reachable\n✓ step ping\n/);
+    expect(r.stdout).toMatch(/▸ step uptime \[exec\] targets: @app\n✓ web \([^)]+\): exit 0, \d+ ms\n  web\nfleet: 1\/1 host\(s\) succeeded\n✓ step uptime\n/);
+    expect(r.stderr).toContain("✗ step fail: exit 1\n⊘ step after: blocked by step 'fail' (failed)\n");
+    expect(r.stdout).toMatch(/fleet: flow check: 2 ok, 1 failed, 1 blocked, 0 skipped\n$/);
+  });
+
+  it("exec hooks: a failing pre hook keeps the command off that host, a failing post hook warns", () => {
+    const log = join(tempDir(), "hooks.log");
+    const fleet = writeFleet(
+      tempDir(),
+      [
+        { stack: "WebStack", target: rig.get("web").target, machine: "web", files: { "/etc/w": "w" } },
+        { stack: "DbStack", target: rig.get("db").target, machine: "db", files: { "/etc/d": "d" } },
+      ],
+      `  hooks = { exec = { pre = "echo pre $FLEET_NODE $FLEET_USER >> ${log}; test $FLEET_NODE != db || { echo not on db >&2; exit 5; }" post = "echo post failed >&2; exit 1" } }`,
+    );
+    const r = runFleet(["exec", fleet, ...ssh(), "--all", "--jobs", "1", "--", "hostname"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✓ web \([^)]+\): exit 0, \d+ ms\n  web\nfleet: 1\/2 host\(s\) succeeded\n$/);
+    expect(r.stderr).toBe(
+      "  exec post hook exited 1; last lines of stderr:\n    post failed\n" +
+        `⚠ web (${rig.get("web").target}): exec post hook failed (exit 1: post failed)\n` +
+        "  exec pre hook exited 5; last lines of stderr:\n    not on db\n" +
+        `✗ db (${rig.get("db").target}): exec pre hook failed (exit 5: not on db)\n`,
+    );
+    expect(readFileSync(log, "utf8")).toBe("pre web deploy\npre db deploy\n");
   });
 });

@@ -14,7 +14,12 @@ import type { SourceFile } from "../../lang/source.js";
 import { closureFor, isPackageModule, realise, resolveRoot, storePath } from "../../store/index.js";
 import { FleetRefusal } from "../../deploy/fleet-load.js";
 import { writeJsonDocument } from "../json-contract.js";
-import { addJsonFlag, addScenarioFlag } from "../options.js";
+import { fleetBuild } from "../../deploy/fleet-build.js";
+import { isFleetFile } from "../../deploy/fleet-check.js";
+import { ExitCode } from "../exit-code.js";
+import { outputJson as capturedJson } from "../json-report.js";
+import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag } from "../options.js";
+import { outputTail } from "../report.js";
 import { processOutput, type Output } from "../output.js";
 
 interface BuildFlags {
@@ -22,19 +27,27 @@ interface BuildFlags {
   dryRun?: boolean;
   json?: boolean;
   scenario: string[];
+  only?: string[];
+  jobs: number;
+  includeMaintenance?: boolean;
 }
 
 export function registerBuild(program: Command): void {
   const cmd = program
     .command("build")
-    .description("build every package module of the given PCL files into the local store")
+    .description("build every package module of the given PCL files into the local store; given one fleet file, build each selected host's closure")
     .argument("<files...>", "PCL files, evaluated together as one program")
     .option("--store-root <path>", "store location (default ~/.fleet/store, or FLEET_STORE_DIR)")
     .option("--dry-run", "print the store paths, build nothing");
   addScenarioFlag(cmd);
+  addOnlyFlag(cmd);
   addJsonFlag(cmd);
+  addJobsFlag(cmd, "build");
+  cmd.option("--include-maintenance", "with a fleet file: also build hosts whose record says lifecycle = \"maintenance\"");
   cmd.action(async (files: string[], flags: BuildFlags) => {
     const out = processOutput();
+    if (files.length === 1 && isFleetFile(files[0]!)) return buildFleetHosts(out, files[0]!, flags);
+    if (flags.only !== undefined && flags.only.length > 0) throw new UsageError("--only selects hosts of a fleet file; give one fleet file (module Fleet) to build per host");
     const storeRoot = resolveRoot(flags.storeRoot, process.env["FLEET_STORE_DIR"], "~/.fleet/store", homedir(), {
       flag: "--store-root",
       env: "FLEET_STORE_DIR",
@@ -80,6 +93,49 @@ export function registerBuild(program: Command): void {
     for (const m of packages) out.out(`${m} → ${pathOf(m)}`);
     if (packages.length === 0) out.err("fleet: no package modules (modules with a recipe) in the given files");
   });
+}
+
+/** `fleet build FLEET`: each selected host's closure, per host (ADR 231). */
+async function buildFleetHosts(out: Output, file: string, flags: BuildFlags): Promise<void> {
+  const { hosts } = await fleetBuild({
+    fleetFile: file,
+    scenarios: flags.scenario,
+    ...(flags.storeRoot !== undefined ? { storeRoot: flags.storeRoot } : {}),
+    ...(flags.only !== undefined ? { only: flags.only } : {}),
+    dryRun: Boolean(flags.dryRun),
+    jobs: flags.jobs,
+    includeMaintenance: Boolean(flags.includeMaintenance),
+  });
+  const ok = hosts.every((h) => h.status !== "failed");
+  if (flags.json) {
+    writeJsonDocument("build", ok, {
+      dry_run: Boolean(flags.dryRun),
+      packages: {},
+      built: [...new Set(hosts.flatMap((h) => h.built))].sort(),
+      hosts: hosts.map((h) => ({
+        machine: h.host.machine,
+        stack: h.host.stack,
+        target: h.host.target,
+        status: h.status,
+        reason: h.reason ?? null,
+        store_paths: [...h.storePaths],
+        built: [...h.built],
+        warnings: [...h.warnings],
+        output: h.output.map(capturedJson),
+      })),
+    });
+  } else {
+    for (const h of hosts) {
+      const name = `${h.host.stack} → ${h.host.target}`;
+      if (h.status === "ok") out.out(`${out.green("✓")} ${name}: ${h.storePaths.length} store path(s), ${h.built.length} built${flags.dryRun ? " (dry run)" : ""}`);
+      else if (h.status === "skipped") out.err(`${out.dim("⊘")} ${name}: skipped (maintenance)`);
+      else out.err(`${out.red("✗")} ${name}: ${h.reason}`);
+      for (const w of h.warnings) out.err(`${out.yellow("⚠")} ${name}: ${w}`);
+      for (const c of h.output) if (c.failed) for (const l of outputTail(c)) out.err(l);
+    }
+    out.out(`fleet: ${hosts.filter((h) => h.status === "ok").length}/${hosts.length} host(s) built`);
+  }
+  if (!ok) throw new ExitCode(1);
 }
 
 function readSource(file: string): SourceFile {

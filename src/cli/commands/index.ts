@@ -3,9 +3,11 @@ import { registerApply } from "./apply.js";
 import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerCompletion } from "./completion.js";
+import { registerDiff } from "./diff.js";
 import { registerEval } from "./eval.js";
 import { registerLog } from "./log.js";
 import { registerInfo, registerMachines } from "./info.js";
+import { registerFlow } from "./flow.js";
 import { registerFmt } from "./fmt.js";
 import { registerLsp } from "./lsp.js";
 import { registerPlan } from "./plan.js";
@@ -20,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerApply(program);
   registerRollback(program);
   registerPlan(program);
+  registerDiff(program);
   registerBuild(program);
   registerCheck(program);
   registerEval(program);
@@ -33,6 +36,7 @@ export function registerCommands(program: Command): void {
   registerExec(program);
   registerReboot(program);
   registerSsh(program);
+  registerFlow(program);
   registerFmt(program);
   registerCompletion(program);
   registerLsp(program);

@@ -22,6 +22,7 @@ interface PlanFlags extends TargetFlagValues, RolloutFlagValues {
   tlsCerts?: string;
   vaultSecrets?: string;
   diff?: boolean;
+  includeMaintenance?: boolean;
   detailedExitcode?: boolean;
 }
 
@@ -39,6 +40,7 @@ export function registerPlan(program: Command): void {
     .option("--dot", "the host graph in Graphviz dot")
     .option("--explain <host>", "why a host (machine, stack or target) is where it is in the order")
     .option("--diff", "also show a unified diff of each changed file against what the target has now (secret files: not shown)")
+    .option("--include-maintenance", "plan hosts whose record says lifecycle = \"maintenance\" as apply --include-maintenance would deploy them")
     .option("--detailed-exitcode", "exit 2 when the plan has changes (0: none, 1: a host would fail)")
     .option("--tls-certs <dir>", "certificates, as for apply")
     .option("--vault-secrets <file>", "vault export, as for apply");
@@ -60,11 +62,12 @@ export function registerPlan(program: Command): void {
           ...(flags.vaultSecrets !== undefined ? { vaultSecrets: flags.vaultSecrets } : {}),
           ...transportOptions(flags),
           diff: Boolean(flags.diff),
+          includeMaintenance: Boolean(flags.includeMaintenance),
         }, details);
       } catch (e) {
         handleRefusal(out, e);
       }
-      const failing = doc.hosts.filter((h) => h.status !== "ready");
+      const failing = doc.hosts.filter((h) => h.status !== "ready" && h.status !== "skipped");
       if (flags.json) {
         writeJsonDocument("plan", failing.length === 0, {
           ...doc,
@@ -75,7 +78,7 @@ export function registerPlan(program: Command): void {
       else if (flags.explain !== undefined) process.stdout.write(explainHost(doc, flags.explain));
       else {
         process.stdout.write(renderPlan(doc, planHash(doc), flags.diff ? details : undefined));
-        for (const h of failing) reportApplied(out, wouldFail(h, details));
+        for (const h of doc.hosts) if (h.status !== "ready") reportApplied(out, wouldFail(h, details));
       }
       if (failing.length > 0) throw new ExitCode(1);
       if (flags.detailedExitcode && hasChanges(doc)) throw new ExitCode(2);
@@ -84,7 +87,7 @@ export function registerPlan(program: Command): void {
 
 /** Terraform's `-detailed-exitcode`: any file or store path to write, or a host never deployed. */
 export function hasChanges(doc: PlanDoc): boolean {
-  return doc.hosts.some((h) => h.generation === null || h.add.length + h.change.length + h.remove.length + h.push.length > 0);
+  return doc.hosts.some((h) => h.status !== "skipped" && (h.generation === null || h.add.length + h.change.length + h.remove.length + h.push.length > 0));
 }
 
 /** A host the plan says would fail, as the outcome apply would report (for the same `✗` lines). */
@@ -93,7 +96,7 @@ function wouldFail(h: PlanHost, details: PlanDetails): HostOutcome {
   const host: HostRecord = { index: h.position, file: "", stack: h.stack, target: h.target, machine: h.machine, tags: h.tags };
   return {
     host,
-    status: h.status === "blocked" ? "blocked" : "failed",
+    status: h.status === "blocked" ? "blocked" : h.status === "skipped" ? "skipped" : "failed",
     reason: d?.reason ?? h.error ?? h.status,
     ...(d?.code !== undefined ? { code: d.code } : {}),
     ...(d?.diagnostics !== undefined && d.diagnostics.length > 0 ? { diagnostics: d.diagnostics, sources: d.sources ?? [] } : {}),

@@ -11,6 +11,9 @@ import { writeJsonDocument } from "../json-contract.js";
 import { plainProblem } from "../json-problem.js";
 import { addJobsFlag, addJsonFlag, addOnlyFlag, addTargetFlags, positiveInt, transportOptions, type TargetFlagValues } from "../options.js";
 import { processOutput, type Output } from "../output.js";
+import { outputJson } from "../json-report.js";
+import { outputTail } from "../report.js";
+import type { CapturedOutput } from "../../captured-output.js";
 import { handleRefusal } from "../refusal.js";
 
 interface RemoteFlags extends TargetFlagValues {
@@ -78,6 +81,12 @@ export function registerPing(program: Command): void {
   );
 }
 
+/** A host's failed hook output (its last lines) and a failed post hook's ⚠ line (ADR 234). */
+function hookLines(out: Output, name: string, warning: string | undefined, output: readonly CapturedOutput[] | undefined): void {
+  for (const c of output ?? []) if (c.failed) for (const l of outputTail(c)) out.err(l);
+  if (warning !== undefined) out.err(`${out.yellow("⚠")} ${name}: ${warning}`);
+}
+
 function lines(text: string): string[] {
   if (text === "") return [];
   return (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
@@ -116,12 +125,15 @@ export function registerExec(program: Command): void {
             stderr: r.stderr,
             duration_ms: r.durationMs,
             error: errorJson(r),
+            warnings: r.warning !== undefined ? [r.warning] : [],
+            output: (r.hookOutput ?? []).map(outputJson),
           })),
           summary: { total: results.length, ok: results.filter(ok).length, failed: results.filter((r) => !ok(r)).length },
         });
       } else {
         for (const r of results) {
           const node = hostNode(r.host);
+          hookLines(out, label(r), r.warning, r.hookOutput);
           if (r.error) {
             out.err(`${out.red("✗")} ${label(r)}: ${r.error.message}`);
             continue;
@@ -180,11 +192,14 @@ export function registerReboot(program: Command): void {
             boot_id: r.bootId ?? null,
             duration_ms: r.durationMs,
             error: r.error !== undefined ? plainProblem(null, r.error) : null,
+            warnings: r.warning !== undefined ? [r.warning] : [],
+            output: (r.hookOutput ?? []).map(outputJson),
           })),
         });
       } else {
         for (const r of results) {
           const name = `${hostNode(r.host)} (${r.host.target})`;
+          hookLines(out, name, r.warning, r.hookOutput);
           if (!r.ok) out.err(`${out.red("✗")} ${name}: ${r.error}`);
           else if (r.bootId === undefined) out.out(`${out.green("✓")} ${name}: reboot requested`);
           else out.out(`${out.green("✓")} ${name}: back in ${Math.round(r.durationMs / 1000)} s, boot id ${r.bootId}`);

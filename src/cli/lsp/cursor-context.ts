@@ -119,5 +119,7 @@ export function describeSchema(s: Schema): string {
       return s.values ? `Rec of ${describeSchema(s.values)}` : "Rec";
     case "oneOf":
       return `Str (one of ${s.values.map((v) => `"${v}"`).join(", ")})`;
+    case "tagged":
+      return `Rec (${s.name}, by ${s.tag}: ${Object.keys(s.variants).join(", ")})`;
   }
 }
