@@ -7,10 +7,10 @@ import type { HostRecord } from "../plan/fleet-model.js";
 import { realise, storePath } from "../store/index.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
 import type { ApplyOptions } from "./fleet-apply.js";
-import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
+import type { LoadedFleet, LoadedHost } from "../load/fleet-load.js";
 import { splitArtifact, type Roots } from "./fleet-prepare.js";
 import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
-import { hostEventSink } from "./host-bridge.js";
+import { hostEventSink } from "./host-event-sink.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
@@ -18,7 +18,7 @@ import type { HostOutcome, OutputChunk } from "./outcome.js";
 import { BuildFailedError } from "../store/build-shell.js";
 import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
 import { Activation } from "./post-deploy.js";
-import { openTransport, targetRoot } from "./transports.js";
+import { openTransport, targetRoot } from "../transport/open-transport.js";
 
 export interface RunContext {
   readonly options: ApplyOptions;

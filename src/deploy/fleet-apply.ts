@@ -12,13 +12,13 @@ import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { LockHolder } from "../transport/transport.js";
 import { deployOne, errorOutcome, fleetSecretValues, type RunContext } from "./fleet-apply-host.js";
-import type { LoadedFleet } from "./fleet-load.js";
+import type { LoadedFleet } from "../load/fleet-load.js";
 import { prepareApply, splitArtifact } from "./fleet-prepare.js";
-import { readCurrentManifest } from "./host-bridge.js";
+import { readCurrentManifest } from "../manifest/generations.js";
 import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
 import { runRollout, type RolloutEvent } from "./fleet-rollout.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
-import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "../transport/open-transport.js";
 
 export interface ApplyOptions extends TransportOptions {
   readonly fleetFile: string;

@@ -7,9 +7,9 @@ import { performance } from "node:perf_hooks";
 import { FleetError, UsageError } from "../fleet-error.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile } from "../load/fleet-load.js";
 import { mapLimit } from "./map-limit.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, type TransportOptions } from "../transport/open-transport.js";
 
 export interface RemoteOptions extends TransportOptions {
   readonly fleetFile: string;

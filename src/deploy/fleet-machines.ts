@@ -13,9 +13,9 @@ import { LIFECYCLES } from "../lang/schemas.js";
 import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile } from "../load/fleet-load.js";
 import { mapLimit } from "./map-limit.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, type TransportOptions } from "../transport/open-transport.js";
 import { hostError } from "./fleet-status.js";
 
 export interface RegistryOptions {

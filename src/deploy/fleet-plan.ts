@@ -17,12 +17,12 @@ import { storePath } from "../store/index.js";
 import type { Transport } from "../transport/transport.js";
 import { consumedValues } from "./fleet-apply-host.js";
 import { prepareApply, type Roots } from "./fleet-prepare.js";
-import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
+import type { LoadedFleet, LoadedHost } from "../load/fleet-load.js";
 import { rolloutWaves } from "./fleet-rollout.js";
-import { readCurrentManifest } from "./host-bridge.js";
+import { readCurrentManifest } from "../manifest/generations.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { runScheduled } from "./scheduler.js";
-import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "../transport/open-transport.js";
 
 export interface PlanOptions extends TransportOptions {
   readonly fleetFile: string;

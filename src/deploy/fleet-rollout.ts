@@ -10,14 +10,14 @@ import type { HostRecord } from "../plan/fleet-model.js";
 import { cutWaves, failureBudget, type RolloutSpec } from "../plan/rollout.js";
 import { expandRoot } from "../store/roots.js";
 import type { RunContext } from "./fleet-apply-host.js";
-import type { LoadedFleet } from "./fleet-load.js";
-import { hostEventSink } from "./host-bridge.js";
+import type { LoadedFleet } from "../load/fleet-load.js";
+import { hostEventSink } from "./host-event-sink.js";
 import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
 import { Activation } from "./post-deploy.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
 import { soakRecheck, soaks } from "./soak.js";
-import { openTransport } from "./transports.js";
+import { openTransport } from "../transport/open-transport.js";
 
 /** What a rollout shares with a plain apply (fleet-apply.ts builds it). */
 export interface RolloutRun {

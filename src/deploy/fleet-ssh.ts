@@ -2,8 +2,8 @@
 import { UsageError } from "../fleet-error.js";
 import { hostNode, lifecycleOf } from "../plan/fleet-model.js";
 import type { SessionIo } from "../transport/ssh-session.js";
-import { loadFleetFile } from "./fleet-load.js";
-import { checkTargets, type TransportOptions } from "./transports.js";
+import { loadFleetFile } from "../load/fleet-load.js";
+import { checkTargets, type TransportOptions } from "../transport/open-transport.js";
 
 export async function fleetSsh(options: TransportOptions & { readonly fleetFile: string; readonly host: string }, io: SessionIo): Promise<number> {
   if (options.transportRoot !== undefined) throw new UsageError("ssh opens a shell on an SSH host; a --transport-root host is a folder (drop --transport-root)");

@@ -6,6 +6,7 @@ import {
   generationFileName,
   generationPath,
   parseGenerationFileName,
+  stackDir,
   type GenerationNumber,
 } from "./layout.js";
 import { parseManifest, type Manifest } from "./manifest.js";
@@ -59,6 +60,11 @@ export async function readGeneration(transport: Transport, dir: string, n: Gener
 export async function readCurrent(transport: Transport, dir: string): Promise<Manifest | null> {
   const n = await currentGeneration(transport, dir);
   return n === null ? null : readGeneration(transport, dir, n);
+}
+
+/** The current manifest of a stack on a target, or null when it was never deployed. */
+export function readCurrentManifest(transport: Transport, deploymentsRoot: string, stack: string): Promise<Manifest | null> {
+  return readCurrent(transport, stackDir(deploymentsRoot, stack));
 }
 
 /** Flip `current` to generation n with a relative symlink (temp symlink + rename). */

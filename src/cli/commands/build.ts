@@ -12,7 +12,7 @@ import { evaluateProgram } from "../../lang/index.js";
 import type { Diagnostic } from "../../lang/diagnostic.js";
 import type { SourceFile } from "../../lang/source.js";
 import { closureFor, isPackageModule, realise, resolveRoot, storePath } from "../../store/index.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { FleetRefusal } from "../../load/fleet-load.js";
 import { writeJsonDocument } from "../json-contract.js";
 import { addJsonFlag, addScenarioFlag } from "../options.js";
 import { processOutput, type Output } from "../output.js";

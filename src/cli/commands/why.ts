@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { FleetError, UsageError } from "../../fleet-error.js";
 import { evaluateProgram, locationOf, why } from "../../lang/index.js";
 import { writeJsonDocument } from "../json-contract.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { FleetRefusal } from "../../load/fleet-load.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 export function registerWhy(program: Command): void {

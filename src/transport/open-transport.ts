@@ -3,10 +3,10 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../fleet-error.js";
 import type { HostRecord } from "../plan/fleet-model.js";
-import { LocalTransport } from "../transport/local.js";
-import { loadSshConfig } from "../transport/ssh-config.js";
-import { parseTarget, sanitiseTarget, targetUser } from "../transport/target.js";
-import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
+import { LocalTransport } from "./local.js";
+import { loadSshConfig } from "./ssh-config.js";
+import { parseTarget, sanitiseTarget, targetUser } from "./target.js";
+import type { LockHandle, LockHolder, Transport } from "./transport.js";
 import { expandRoot, type ChosenRoot } from "../store/roots.js";
 
 /** Where the default roots live on a host deployed through sudo: root's, not the user's (ADR 107). */
@@ -139,7 +139,7 @@ async function openUntracked(target: string, options: TransportOptions): Promise
   if (options.transportRoot !== undefined) {
     return new LocalTransport({ root: hermeticDir(options.transportRoot, target), target, user: targetUser(target) });
   }
-  const { openSshTransport } = await import("../transport/ssh-transport.js");
+  const { openSshTransport } = await import("./ssh-transport.js");
   return openSshTransport({
     target,
     ...(options.key !== undefined ? { key: options.key } : {}),
