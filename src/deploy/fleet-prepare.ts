@@ -2,10 +2,9 @@
  * Everything that can refuse an apply before any host is touched (SPEC §6, §7): usage errors,
  * roots, the fleet file and every host file, the targets, the vault file and the artifact graph.
  */
-import { UsageError } from "../fleet-error.js";
 import { selectHosts } from "../plan/selection.js";
 import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
-import type { ApplyOptions } from "./fleet-apply.js";
+import type { LoadOptions } from "./run-options.js";
 import { refuseOnGraphProblems } from "../load/fleet-check.js";
 import { loadFleet, type LoadedFleet } from "../load/fleet-load.js";
 import { loadVault } from "./secret-sources.js";
@@ -30,11 +29,18 @@ export function chooseRoots(store: string | undefined, deployments: string | und
   return roots;
 }
 
-/** Everything that can refuse the run, in the order a user would want to hear it. */
-export function prepareApply(options: ApplyOptions): { fleet: LoadedFleet; roots: Roots; vault: ReadonlyMap<string, string> | undefined } {
-  if (options.dryRun && options.transportRoot === undefined) {
-    throw new UsageError("--dry-run needs --transport-root; to preview real hosts without writing anything, use 'fleet plan'");
-  }
+/** What a run works on once nothing refused it: the loaded fleet, the roots and the vault. */
+export interface PreparedRun {
+  readonly fleet: LoadedFleet;
+  readonly roots: Roots;
+  readonly vault: ReadonlyMap<string, string> | undefined;
+}
+
+/**
+ * Everything that can refuse a plan or an apply, in the order a user would want to hear it
+ * (apply checks its own usage errors first).
+ */
+export function prepareRun(options: LoadOptions): PreparedRun {
   const roots = chooseRoots(options.storeRoot, options.deploymentsRoot);
   const fleet = loadFleet(options.fleetFile, options.scenarios);
   checkTargets(fleet.model.hosts, options);
@@ -44,9 +50,3 @@ export function prepareApply(options: ApplyOptions): { fleet: LoadedFleet; roots
   return { fleet, roots, vault };
 }
 
-
-/** `app/endpoint` → [`app`, `endpoint`]. */
-export function splitArtifact(id: string): [string, string] {
-  const slash = id.indexOf("/");
-  return [id.slice(0, slash), id.slice(slash + 1)];
-}
