@@ -4,6 +4,7 @@
  */
 import { homedir, hostname } from "node:os";
 import { FleetError, UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { ArtifactEdge } from "../plan/artifact-graph.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { planHash } from "../plan/plan-doc.js";
@@ -40,14 +41,14 @@ function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, 
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
   if (options.dryRun && options.transportRoot === undefined) {
-    throw new UsageError("--dry-run needs --transport-root; to preview real hosts without writing anything, use 'fleet plan'");
+    throw new UsageError(fleetMessages.dryRunNeedsTransportRoot());
   }
   const { fleet, roots, vault } = prepareRun(options);
   const rollout = chooseRollout(fleet.model.rollout, { ...options.rollout, rollbackOnHalt: Boolean(options.rollbackOnHalt) });
   if (options.expectPlan !== undefined) {
     const actual = planHash(await planFor(fleet, roots, vault, options, rollout));
     if (actual !== options.expectPlan.toLowerCase()) {
-      throw new FleetError(undefined, `the plan changed: expected plan_hash ${options.expectPlan}, the fleet now plans to ${actual}; review it with 'fleet plan' and apply again`);
+      throw new FleetError(fleetMessages.planChanged(options.expectPlan, actual));
     }
   }
   // Decommissioned hosts are never contacted (ADR 180): out of the selection, and never read.

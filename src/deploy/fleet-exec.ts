@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { FleetError, UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import { loadFleetFile } from "../load/fleet-load.js";
@@ -34,7 +35,7 @@ export interface RemoteResult {
 /** Selected hosts that may be contacted: decommissioned ones never are (ADR 180). */
 function remoteHosts(options: RemoteOptions): HostRecord[] {
   if (options.transportRoot !== undefined) {
-    throw new UsageError(`${options.command} runs commands on SSH hosts; a --transport-root host is a folder and runs nothing (drop --transport-root)`);
+    throw new UsageError(fleetMessages.remoteNeedsSsh(options.command));
   }
   const { model } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
@@ -80,9 +81,9 @@ export async function fleetPing(options: RemoteOptions): Promise<RemoteResult[]>
  * `ssh HOST CMD ARGS…` does (ADR 182).
  */
 export async function fleetExec(options: RemoteOptions & { readonly argv: readonly string[]; readonly all: boolean }): Promise<RemoteResult[]> {
-  if (options.argv.length === 0) throw new UsageError("exec needs a command after --: fleet exec FLEET --only web -- uptime");
+  if (options.argv.length === 0) throw new UsageError(fleetMessages.execNeedsCommand());
   if ((options.only === undefined || options.only.length === 0) && !options.all) {
-    throw new UsageError("exec runs on every host of the fleet only with --all; pick hosts with --only NAME,@tag");
+    throw new UsageError(fleetMessages.execNeedsAll());
   }
   const hosts = remoteHosts(options);
   return mapLimit(hosts, options.jobs, (host) => onHost(host, options, options.argv.join(" "), false));

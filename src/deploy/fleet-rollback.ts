@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { stableTopologicalOrder } from "../plan/artifact-graph.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import type { Transport } from "../transport/transport.js";
@@ -101,7 +102,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
         const pre = model.hooks.rollback.pre;
         const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir, "rollback pre hook", options.onOutput) : undefined;
         if (preResult) hookOutput.push(preResult.output);
-        if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
+        if (preResult && !preResult.ok) throw new FleetError(fleetMessages.rollbackPreHookFailed(preResult.detail));
         const transport = await pool.get(view.record.target);
         const warnings: string[] = [];
         const activating = Boolean(options.activate) || Boolean(options.enable);

@@ -8,6 +8,7 @@ import { dirname, relative, resolve, sep } from "node:path";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { SourceFile } from "../lang/source.js";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { FleetRefusal, hostArtifacts, loadFleetFile, loadHost, type LoadedFleet } from "./fleet-load.js";
 import { buildArtifactGraph } from "../plan/artifact-graph.js";
 import { targetProblem } from "../transport/target.js";
@@ -101,7 +102,7 @@ export function refuseOnGraphProblems(fleet: LoadedFleet): void {
         hint: "add machine = \"…\" to that host record in the fleet file",
       });
     } else {
-      errors.push(new FleetError("ARTIFACT-CYCLE", `artifact cycle among hosts: ${p.path.map(name).join(" → ")}`));
+      errors.push(new FleetError(fleetMessages.artifactCycleAmongHosts(p.path.map(name).join(" → "))));
     }
   }
   if (diagnostics.length > 0 || errors.length > 0) {

@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../fleet-error.js";
+import { fleetMessages } from "../../fleet-messages.js";
 import { evaluateProgram } from "../../lang/index.js";
 import type { Diagnostic } from "../../lang/diagnostic.js";
 import type { SourceFile } from "../../lang/source.js";
@@ -42,7 +43,7 @@ export function registerBuild(program: Command): void {
     const sources = files.map(readSource);
     const program = evaluateProgram(sources, { scenarios: flags.scenario });
     for (const s of flags.scenario) {
-      if (!program.scenarios.has(s)) throw new UsageError(`scenario '${s}' is not defined in any of the given files; check its name`);
+      if (!program.scenarios.has(s)) throw new UsageError(fleetMessages.buildScenarioNotDefined(s));
     }
     if (program.diagnostics.length > 0) failWith(out, program.diagnostics, sources);
 
@@ -87,9 +88,9 @@ function readSource(file: string): SourceFile {
     return { path: file, text: readFileSync(file, "utf8") };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UsageError(`input file '${file}' does not exist; check the path`);
-    if (code === "EISDIR") throw new UsageError(`input '${file}' is a directory; give the .pcl files to build`);
-    throw new UsageError(`input file '${file}' cannot be read (${code ?? String(e)})`);
+    if (code === "ENOENT") throw new UsageError(fleetMessages.inputFileMissing(file));
+    if (code === "EISDIR") throw new UsageError(fleetMessages.inputIsDirectory(file));
+    throw new UsageError(fleetMessages.inputFileUnreadable(file, code ?? String(e)));
   }
 }
 
