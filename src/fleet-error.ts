@@ -1,15 +1,33 @@
 /**
- * Operational errors (everything that is not a located language diagnostic). The CLI renders
- * `message` as-is after the host prefix; `code` is the SPEC §1.5 code when one applies.
+ * Operational errors (everything that is not a located language diagnostic). Their text comes
+ * from the catalogue in fleet-messages.ts; `id` names the entry. The CLI renders `message` as-is
+ * after the host prefix; `code` is the SPEC §1.5 code when one applies.
  */
+import type { FleetErrorCode, FleetErrorText } from "./fleet-messages.js";
+
+export interface FleetErrorOptions {
+  readonly hint?: string;
+  readonly host?: string;
+  readonly cause?: unknown;
+}
+
 export class FleetError extends Error {
-  constructor(
-    readonly code: string | undefined,
-    message: string,
-    readonly options: { hint?: string; host?: string; cause?: unknown } = {},
-  ) {
-    super(message);
+  /** The catalogue entry this error was made from. */
+  readonly id: FleetErrorCode;
+  readonly code: string | undefined;
+  readonly options: FleetErrorOptions;
+
+  constructor(text: FleetErrorText, options: Omit<FleetErrorOptions, "hint"> = {}) {
+    super(text.message);
     this.name = "FleetError";
+    this.id = text.id;
+    this.code = text.code;
+    this.options = text.hint !== undefined ? { ...options, hint: text.hint } : options;
+  }
+
+  /** The same error (id, code, message) reported for `host`. */
+  onHost(host: string): FleetError {
+    return new FleetError({ id: this.id, ...(this.code !== undefined ? { code: this.code } : {}), message: this.message }, { host });
   }
 
   /** `[E12] no previous generation` — the form every per-host error line uses. */
@@ -20,8 +38,8 @@ export class FleetError extends Error {
 
 /** A mistake in how the command was called: exit 2, detected before any host is contacted. */
 export class UsageError extends FleetError {
-  constructor(message: string) {
-    super(undefined, message);
+  constructor(text: FleetErrorText) {
+    super(text);
     this.name = "UsageError";
   }
 }

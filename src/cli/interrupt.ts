@@ -4,7 +4,7 @@
  * process holds, and exit 130 (SIGINT) or 143 (SIGTERM). Hosts already reported keep their lines;
  * hosts that finished but were not yet reported (plan order) are reported now.
  */
-import { releaseHeldLocks } from "../deploy/transports.js";
+import { releaseHeldLocks } from "../transport/open-transport.js";
 import type { HostOutcome, ProgressEvent } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import type { Output } from "./output.js";

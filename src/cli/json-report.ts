@@ -5,7 +5,7 @@
  * (`generation` = the host's current generation, `previous` = the one before it).
  */
 import type { FileDrift } from "../manifest/drift.js";
-import { FleetRefusal } from "../deploy/fleet-load.js";
+import { FleetRefusal } from "../load/fleet-load.js";
 import type { HostState } from "../deploy/fleet-status.js";
 import type { ActivationSummary, CapturedOutput, HealthCheckReport, HostOutcome, HostStatus } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";

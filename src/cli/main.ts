@@ -10,7 +10,7 @@ import { jsonCommand, jsonDocumentWritten, jsonRequested, setJsonCommand, writeJ
 import { fleetErrorJson, plainProblem, type JsonProblem } from "./json-problem.js";
 import { handleRefusal } from "./refusal.js";
 import { processOutput } from "./output.js";
-import { FleetRefusal } from "../deploy/fleet-load.js";
+import { FleetRefusal } from "../load/fleet-load.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

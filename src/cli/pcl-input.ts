@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { SourceFile } from "../lang/index.js";
 
 export function expandPclPaths(paths: readonly string[]): string[] {
@@ -14,11 +15,11 @@ export function expandPclPaths(paths: readonly string[]): string[] {
     try {
       st = statSync(p);
     } catch {
-      throw new UsageError(`cannot read '${p}': no such file or directory; pass an existing .pcl file or directory`);
+      throw new UsageError(fleetMessages.pclPathMissing(p));
     }
     if (st.isDirectory()) {
       const found = walk(p);
-      if (found.length === 0) throw new UsageError(`directory '${p}' holds no .pcl file; pass a .pcl file or a directory that has some`);
+      if (found.length === 0) throw new UsageError(fleetMessages.pclDirectoryEmpty(p));
       out.push(...found);
     } else out.push(p);
   }
@@ -40,7 +41,7 @@ export function readSources(paths: readonly string[]): SourceFile[] {
     try {
       return { path: p, text: readFileSync(p, "utf8") };
     } catch {
-      throw new UsageError(`cannot read '${p}'; pass a readable .pcl file`);
+      throw new UsageError(fleetMessages.pclFileUnreadable(p));
     }
   });
 }
@@ -50,7 +51,7 @@ export function requireScenarios(requested: readonly string[], defined: Readonly
   for (const s of requested) {
     if (!defined.has(s)) {
       const known = [...defined].sort();
-      throw new UsageError(`unknown scenario '${s}'; ${known.length > 0 ? `defined scenarios: ${known.join(", ")}` : "no file defines a scenario"}`);
+      throw new UsageError(fleetMessages.unknownScenario(s, known.length > 0 ? `defined scenarios: ${known.join(", ")}` : "no file defines a scenario"));
     }
   }
 }

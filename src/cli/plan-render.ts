@@ -1,5 +1,6 @@
 /** Human renderings of a plan: the overview and `--explain HOST`. */
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { genName } from "../deploy/outcome.js";
 import type { PlanDetails } from "../deploy/fleet-plan.js";
 import type { FileDiff } from "../plan/file-diff.js";
@@ -54,7 +55,7 @@ function matches(h: PlanHost, name: string): boolean {
 export function explainHost(doc: PlanDoc, name: string): string {
   const host = doc.hosts.find((h) => matches(h, name));
   if (!host) {
-    throw new UsageError(`--explain: no host '${name}' in the plan; known: ${doc.hosts.map((h) => h.machine ?? h.stack).join(", ")}`);
+    throw new UsageError(fleetMessages.explainUnknownHost(name, doc.hosts.map((h) => h.machine ?? h.stack).join(", ")));
   }
   const pos = doc.hosts.indexOf(host);
   const lines = [`${label(host)} deploys ${ordinal(pos + 1)} of ${doc.hosts.length}, at level ${host.level}.`];

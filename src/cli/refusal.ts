@@ -1,5 +1,5 @@
 /** Prints a fleet-level refusal (SPEC §6): diagnostics as §1.5, plain errors one per line. */
-import { FleetRefusal } from "../deploy/fleet-load.js";
+import { FleetRefusal } from "../load/fleet-load.js";
 import { renderDiagnostics } from "../lang/index.js";
 import { ExitCode } from "./exit-code.js";
 import { jsonCommand } from "./json-contract.js";

@@ -3,7 +3,7 @@
  * lines, the rollback on halt (`↩` lines on stdout, `✗` on stderr), the halt line on stderr after
  * the summary, and the `rollout` part of `apply --json`.
  */
-import type { RolloutEvent, RolloutHalt, RolloutSummary } from "../deploy/fleet-rollout.js";
+import type { RolloutEvent, RolloutHalt, RolloutSummary } from "../deploy/rollout-events.js";
 import { genName, type HostOutcome } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { hostCountText } from "../plan/rollout.js";

@@ -9,6 +9,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "no
 import { homedir, hostname, userInfo } from "node:os";
 import path from "node:path";
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { HostOutcome, OutputChunk, ProgressEvent } from "../deploy/outcome.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 
@@ -32,7 +33,7 @@ export function runsDir(flag: string | undefined): string {
 function keep(): number {
   const v = process.env["FLEET_RUNS_KEEP"];
   if (v === undefined || v === "") return DEFAULT_KEEP;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`FLEET_RUNS_KEEP must be a whole number ≥ 1, not '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(fleetMessages.badRunsKeep(v));
   return Number(v);
 }
 

@@ -6,11 +6,12 @@ import { stackDir } from "../manifest/layout.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import { realise, storePath } from "../store/index.js";
 import type { LockHolder, StorePush, Transport } from "../transport/transport.js";
-import type { ApplyOptions } from "./fleet-apply.js";
-import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
-import { splitArtifact, type Roots } from "./fleet-prepare.js";
+import type { ApplyOptions } from "./run-options.js";
+import type { LoadedFleet, LoadedHost } from "../load/fleet-load.js";
+import { consumedValues } from "../plan/artifact-values.js";
+import type { Roots } from "./fleet-prepare.js";
 import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
-import { hostEventSink } from "./host-bridge.js";
+import { hostEventSink } from "./host-event-sink.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { healthGate } from "./health-gate.js";
 import { runHook } from "./hooks.js";
@@ -18,7 +19,7 @@ import { outputChunks, type HostOutcome, type OutputChunk } from "./outcome.js";
 import { BuildFailedError } from "../store/build-shell.js";
 import { redactOutput, redactor, type CapturedOutput } from "../captured-output.js";
 import { Activation } from "./post-deploy.js";
-import { openTransport, targetRoot } from "./transports.js";
+import { openTransport, targetRoot } from "../transport/open-transport.js";
 import { deployerName } from "./deployer.js";
 import { recordFailedApply } from "./attempt-record.js";
 
@@ -46,21 +47,6 @@ export function fleetSecretValues(fleet: LoadedFleet, vault: ReadonlyMap<string,
 
 export function errorOutcome(host: HostRecord, e: unknown): HostOutcome {
   return { host, warnings: [], ...failureFromError(e), ...(e instanceof BuildFailedError ? { output: [e.output] } : {}) };
-}
-
-/** Artifact values this host consumes, from its producers' outcomes (`machine/name` → value). */
-export function consumedValues(
-  fleet: LoadedFleet,
-  index: number,
-  producedBy: (producer: number) => Readonly<Record<string, string>> | undefined,
-): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const e of fleet.graph.incoming.get(index) ?? []) {
-    const [, name] = splitArtifact(e.artifact);
-    const v = producedBy(e.producer)?.[name];
-    if (v !== undefined && !values.has(e.artifact)) values.set(e.artifact, v);
-  }
-  return values;
 }
 
 export async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: ReadonlyMap<number, HostOutcome>, ctx: RunContext): Promise<HostOutcome> {
@@ -99,7 +85,7 @@ export async function deployOne(loaded: LoadedHost, fleet: LoadedFleet, done: Re
       if (!r.ok) return finish({ host, warnings: [], status: "failed", reason: `apply pre hook failed (${r.detail})` });
     }
     progress("preparing");
-    const artifactValues = consumedValues(fleet, host.index, (p) => done.get(p)?.artifacts);
+    const artifactValues = consumedValues(fleet.graph, host.index, (p) => done.get(p)?.artifacts);
     const material = await prepareMaterial(loaded, fleet.fleetDir, artifactValues, {
       ...(options.tlsCerts !== undefined ? { tlsCerts: options.tlsCerts } : {}),
       dryRun: options.dryRun,

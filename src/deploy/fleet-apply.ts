@@ -3,61 +3,26 @@
  * the stable topological order with up to `jobs` at once (SPEC §6). Emits outcomes; never prints.
  */
 import { homedir, hostname } from "node:os";
-import { FleetError } from "../fleet-error.js";
+import { FleetError, UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { ArtifactEdge } from "../plan/artifact-graph.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { planHash } from "../plan/plan-doc.js";
-import { chooseRollout, type RolloutFlags } from "../plan/rollout.js";
+import { chooseRollout } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { expandRoot } from "../store/roots.js";
 import type { LockHolder } from "../transport/transport.js";
 import { deployOne, errorOutcome, fleetSecretValues, type RunContext } from "./fleet-apply-host.js";
-import type { LoadedFleet } from "./fleet-load.js";
-import { prepareApply, splitArtifact } from "./fleet-prepare.js";
-import { readCurrentManifest } from "./host-bridge.js";
-import type { HostOutcome, OutputChunk, ProgressEvent } from "./outcome.js";
-import { runRollout, type RolloutEvent } from "./fleet-rollout.js";
+import type { LoadedFleet } from "../load/fleet-load.js";
+import { splitArtifact } from "../plan/artifact-values.js";
+import { prepareRun } from "./fleet-prepare.js";
+import { planFor } from "./fleet-plan.js";
+import { readCurrentManifest } from "../manifest/generations.js";
+import type { HostOutcome } from "./outcome.js";
+import { runRollout } from "./fleet-rollout.js";
+import type { ApplyOptions } from "./run-options.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
-import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
-
-export interface ApplyOptions extends TransportOptions {
-  readonly fleetFile: string;
-  readonly scenarios: readonly string[];
-  readonly storeRoot?: string;
-  readonly deploymentsRoot?: string;
-  readonly dryRun: boolean;
-  readonly failFast: boolean;
-  readonly jobs: number;
-  readonly tlsCerts?: string;
-  readonly vaultSecrets?: string;
-  readonly activate: boolean;
-  readonly enable: boolean;
-  /** Roll a host back when a health check fails (default true; `--no-auto-rollback`). */
-  readonly autoRollback: boolean;
-  /** `--expect-plan HASH`: refuse (exit 1, nothing touched) unless the plan hashes to this. */
-  readonly expectPlan?: string;
-  /** `--only` selectors; undefined = every host. */
-  readonly only?: readonly string[];
-  /** `--include-maintenance`: deploy `maintenance` hosts too (ADR 180). */
-  readonly includeMaintenance?: boolean;
-  readonly clock: () => Date;
-  readonly dieAt?: string;
-  readonly onProgress?: (e: ProgressEvent) => void;
-  /** Output of hooks, builds, activation and health checks as it arrives (`-v`), secrets redacted. */
-  readonly onOutput?: (c: OutputChunk) => void;
-  /** Called in plan order as each host's outcome becomes final. */
-  readonly onReport?: (o: HostOutcome) => void;
-  /** The selected hosts in plan order, before the first starts (for an interrupt report). */
-  readonly onPlan?: (hosts: readonly HostRecord[]) => void;
-  /** Called as soon as a selected host finishes, in finishing order. */
-  readonly onFinish?: (o: HostOutcome) => void;
-  /** `--waves`, `--max-failed`, `--soak` (ADR 160); each overrides the Fleet module's `rollout`. */
-  readonly rollout?: RolloutFlags;
-  /** `--rollback-on-halt`: a halted rollout rolls back every host it moved to a new generation. */
-  readonly rollbackOnHalt?: boolean;
-  /** Waves starting, the rollback on halt, and the rollout's end (only when there is a rollout). */
-  readonly onRollout?: (e: RolloutEvent) => void;
-}
+import { openTransport, targetRoot, withHostSudo } from "../transport/open-transport.js";
 
 function holder(): LockHolder {
   return { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
@@ -75,13 +40,15 @@ function blockedBy(edges: readonly ArtifactEdge[], results: ReadonlyMap<number, 
 }
 
 export async function applyFleet(options: ApplyOptions): Promise<HostOutcome[]> {
-  const { fleet, roots, vault } = prepareApply(options);
+  if (options.dryRun && options.transportRoot === undefined) {
+    throw new UsageError(fleetMessages.dryRunNeedsTransportRoot());
+  }
+  const { fleet, roots, vault } = prepareRun(options);
   const rollout = chooseRollout(fleet.model.rollout, { ...options.rollout, rollbackOnHalt: Boolean(options.rollbackOnHalt) });
   if (options.expectPlan !== undefined) {
-    const { planFor } = await import("./fleet-plan.js");
     const actual = planHash(await planFor(fleet, roots, vault, options, rollout));
     if (actual !== options.expectPlan.toLowerCase()) {
-      throw new FleetError(undefined, `the plan changed: expected plan_hash ${options.expectPlan}, the fleet now plans to ${actual}; review it with 'fleet plan' and apply again`);
+      throw new FleetError(fleetMessages.planChanged(options.expectPlan, actual));
     }
   }
   // Decommissioned hosts are never contacted (ADR 180): out of the selection, and never read.

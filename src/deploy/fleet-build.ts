@@ -9,7 +9,7 @@ import type { CapturedOutput } from "../captured-output.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import { closureFor, realise, resolveRoot, storePath } from "../store/index.js";
-import { loadFleet } from "./fleet-load.js";
+import { loadFleet } from "../load/fleet-load.js";
 import { failureFromError, loadFailure } from "./host-material.js";
 import { mapLimit } from "./map-limit.js";
 import { withHooks } from "./operation-hooks.js";

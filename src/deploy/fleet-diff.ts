@@ -14,8 +14,9 @@ import type { FileDiff } from "../plan/file-diff.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import { resolveRoot } from "../store/index.js";
-import { prepareApply } from "./fleet-prepare.js";
-import { planFor, type PlanDetails, type PlanOptions } from "./fleet-plan.js";
+import { prepareRun } from "./fleet-prepare.js";
+import { planFor, type PlanDetails } from "./fleet-plan.js";
+import type { PlanOptions } from "./run-options.js";
 import { runHook } from "./hooks.js";
 import type { OutputChunk } from "./outcome.js";
 
@@ -59,16 +60,7 @@ function treeSize(path: string): number | null {
 
 export async function fleetDiff(options: DiffOptions): Promise<HostDiff[]> {
   const planOptions: PlanOptions = { ...options, diff: true };
-  const { fleet, roots, vault } = prepareApply({
-    ...planOptions,
-    dryRun: false,
-    failFast: false,
-    jobs: 1,
-    activate: false,
-    enable: false,
-    autoRollback: true,
-    clock: () => new Date(0),
-  });
+  const { fleet, roots, vault } = prepareRun(planOptions);
   const localStore = resolveRoot(options.storeRoot, process.env["FLEET_STORE_DIR"], "~/.fleet/store", homedir(), { flag: "--store-root", env: "FLEET_STORE_DIR" });
   const model = fleet.model;
   const selected = selectHosts(model.hosts, options.only);

@@ -7,11 +7,12 @@ import { performance } from "node:perf_hooks";
 import { FleetError, UsageError } from "../fleet-error.js";
 import type { CapturedOutput } from "../captured-output.js";
 import { lifecycleOf, type FleetModel, type HostRecord } from "../plan/fleet-model.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { selectHosts } from "../plan/selection.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile } from "../load/fleet-load.js";
 import { mapLimit } from "./map-limit.js";
 import { withHooks } from "./operation-hooks.js";
-import { checkTargets, openTransport, withHostSudo, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, withHostSudo, type TransportOptions } from "../transport/open-transport.js";
 
 export interface RemoteOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -43,7 +44,7 @@ export interface RemoteResult {
  */
 function remoteHosts<T extends RemoteOptions>(options: T): { hosts: HostRecord[]; model: FleetModel; fleetDir: string; options: T } {
   if (options.transportRoot !== undefined) {
-    throw new UsageError(`${options.command} runs commands on SSH hosts; a --transport-root host is a folder and runs nothing (drop --transport-root)`);
+    throw new UsageError(fleetMessages.remoteNeedsSsh(options.command));
   }
   const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);
@@ -91,9 +92,9 @@ export async function fleetPing(options: RemoteOptions): Promise<RemoteResult[]>
  * `ssh HOST CMD ARGS…` does (ADR 182).
  */
 export async function fleetExec(options: RemoteOptions & { readonly argv: readonly string[]; readonly all: boolean }): Promise<RemoteResult[]> {
-  if (options.argv.length === 0) throw new UsageError("exec needs a command after --: fleet exec FLEET --only web -- uptime");
+  if (options.argv.length === 0) throw new UsageError(fleetMessages.execNeedsCommand());
   if ((options.only === undefined || options.only.length === 0) && !options.all) {
-    throw new UsageError("exec runs on every host of the fleet only with --all; pick hosts with --only NAME,@tag");
+    throw new UsageError(fleetMessages.execNeedsAll());
   }
   const { hosts, model, fleetDir, options: withSudo } = remoteHosts(options);
   // On a sudo host (record or --sudo) the command runs as root through `sudo -n` (ADR 235).

@@ -5,6 +5,7 @@
  * Emits rows; never prints.
  */
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { readCurrent } from "../manifest/generations.js";
 import { stackDir } from "../manifest/layout.js";
 import { lifecycleOf, type FleetModel, type HostRecord, type Lifecycle } from "../plan/fleet-model.js";
@@ -13,9 +14,9 @@ import { LIFECYCLES } from "../lang/schemas.js";
 import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile } from "../load/fleet-load.js";
 import { mapLimit } from "./map-limit.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, type TransportOptions } from "../transport/open-transport.js";
 import { hostError } from "./fleet-status.js";
 
 export interface RegistryOptions {
@@ -35,7 +36,7 @@ export function fleetRegistry(options: RegistryOptions): { model: FleetModel; ho
 
 function filterHosts(hosts: readonly HostRecord[], options: RegistryOptions): HostRecord[] {
   if (options.lifecycle !== undefined && !(LIFECYCLES as readonly string[]).includes(options.lifecycle)) {
-    throw new UsageError(`--lifecycle must be one of ${LIFECYCLES.join(", ")}, not '${options.lifecycle}'`);
+    throw new UsageError(fleetMessages.badLifecycleFlag(LIFECYCLES.join(", "), options.lifecycle));
   }
   const selected = selectHosts(hosts, options.only);
   const tags = (options.tags ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter((t) => t !== "");

@@ -10,38 +10,21 @@ import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js
 import { fileDiff, type FileDiff } from "../plan/file-diff.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId, type PlanRollout } from "../plan/plan-doc.js";
-import { chooseRollout, hostCountText, type RolloutFlags, type RolloutSpec } from "../plan/rollout.js";
+import { chooseRollout, hostCountText, type RolloutSpec } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
 import { lifecycleOf } from "../plan/fleet-model.js";
 import { modeString } from "../manifest/manifest.js";
 import { storePath } from "../store/index.js";
 import type { Transport } from "../transport/transport.js";
-import { consumedValues } from "./fleet-apply-host.js";
-import { prepareApply, type Roots } from "./fleet-prepare.js";
-import type { LoadedFleet, LoadedHost } from "./fleet-load.js";
+import { consumedValues } from "../plan/artifact-values.js";
+import { prepareRun, type Roots } from "./fleet-prepare.js";
+import type { LoadedFleet, LoadedHost } from "../load/fleet-load.js";
 import { rolloutWaves } from "./fleet-rollout.js";
-import { readCurrentManifest } from "./host-bridge.js";
+import { readCurrentManifest } from "../manifest/generations.js";
 import { isFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
+import type { PlanOptions } from "./run-options.js";
 import { runScheduled } from "./scheduler.js";
-import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
-
-export interface PlanOptions extends TransportOptions {
-  readonly fleetFile: string;
-  readonly scenarios: readonly string[];
-  readonly storeRoot?: string;
-  readonly deploymentsRoot?: string;
-  readonly tlsCerts?: string;
-  readonly vaultSecrets?: string;
-  readonly only?: readonly string[];
-  /** Also read the live bytes of every changed non-secret file and diff them (`plan --diff`). */
-  readonly diff?: boolean;
-  /** `--waves`, `--max-failed`, `--soak`: the rollout the plan shows (ADR 160). */
-  readonly rollout?: RolloutFlags;
-  /** Hosts read at once (default 1). */
-  readonly jobs?: number;
-  /** `--include-maintenance`: plan `maintenance` hosts as apply would deploy them (ADR 236). */
-  readonly includeMaintenance?: boolean;
-}
+import { openTransport, targetRoot, withHostSudo, type TransportOptions } from "../transport/open-transport.js";
 
 /**
  * What a plan knows beyond its hashed document, keyed by host position: the diagnostics of a
@@ -64,16 +47,7 @@ function id(h: LoadedHost): PlanHostId {
 }
 
 export async function computePlan(options: PlanOptions, details?: PlanDetails): Promise<PlanDoc> {
-  const { fleet, roots, vault } = prepareApply({
-    ...options,
-    dryRun: false,
-    failFast: false,
-    jobs: 1,
-    activate: false,
-    enable: false,
-    autoRollback: true,
-    clock: () => new Date(0),
-  });
+  const { fleet, roots, vault } = prepareRun(options);
   return planFor(fleet, roots, vault, options, chooseRollout(fleet.model.rollout, options.rollout ?? {}), details);
 }
 
@@ -213,7 +187,7 @@ async function planHost(
     const [m, n] = [blocked.artifact.slice(0, blocked.artifact.indexOf("/")), blocked.artifact.slice(blocked.artifact.indexOf("/") + 1)];
     return { ...base, status: "blocked", error: `blocked — upstream ${m}:${n} unavailable` };
   }
-  const material = await prepareMaterial(loaded, fleet.fleetDir, consumedValues(fleet, r.index, (p) => produced.get(p)), {
+  const material = await prepareMaterial(loaded, fleet.fleetDir, consumedValues(fleet.graph, r.index, (p) => produced.get(p)), {
     ...(options.tlsCerts !== undefined ? { tlsCerts: options.tlsCerts } : {}),
     dryRun: false,
     vault,

@@ -5,14 +5,15 @@
  */
 import { performance } from "node:perf_hooks";
 import { FleetError, UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import type { Transport } from "../transport/transport.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile } from "../load/fleet-load.js";
 import type { CapturedOutput } from "../captured-output.js";
 import { mapLimit } from "./map-limit.js";
 import { withHooks } from "./operation-hooks.js";
-import { checkTargets, openTransport, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, type TransportOptions } from "../transport/open-transport.js";
 
 export interface RebootOptions extends TransportOptions {
   readonly fleetFile: string;
@@ -54,7 +55,7 @@ function rebootCommand(user: string): string {
 async function readBootId(t: Transport): Promise<string> {
   const r = await t.run(BOOT_ID);
   const id = r.stdout.trim();
-  if (r.code !== 0 || !/^[0-9a-f-]{36}$/.test(id)) throw new FleetError(undefined, `cannot read the boot id (${BOOT_ID} exited ${r.code})`);
+  if (r.code !== 0 || !/^[0-9a-f-]{36}$/.test(id)) throw new FleetError(fleetMessages.bootIdUnreadable(BOOT_ID, r.code));
   return id;
 }
 
@@ -110,10 +111,10 @@ async function rebootOne(host: HostRecord, options: RebootOptions): Promise<Rebo
 
 export async function fleetReboot(options: RebootOptions): Promise<RebootResult[]> {
   if (options.transportRoot !== undefined) {
-    throw new UsageError("reboot reboots SSH hosts; a --transport-root host is a folder (drop --transport-root)");
+    throw new UsageError(fleetMessages.rebootNeedsSsh());
   }
   if ((options.only === undefined || options.only.length === 0) && !options.all) {
-    throw new UsageError("reboot reboots every host of the fleet only with --all; pick hosts with --only NAME,@tag");
+    throw new UsageError(fleetMessages.rebootNeedsAll());
   }
   const { model, fleetDir } = loadFleetFile(options.fleetFile, []);
   checkTargets(model.hosts, options);

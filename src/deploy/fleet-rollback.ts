@@ -5,18 +5,20 @@
  */
 import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { stableTopologicalOrder } from "../plan/artifact-graph.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots, type Roots } from "./fleet-prepare.js";
-import { loadFleetFile } from "./fleet-load.js";
+import { loadFleetFile } from "../load/fleet-load.js";
 import { rollbackHost } from "./host-rollback.js";
-import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
+import { hostEventSink } from "./host-event-sink.js";
+import { readCurrentManifest } from "../manifest/generations.js";
 import { runHook } from "./hooks.js";
 import type { CapturedOutput } from "../captured-output.js";
 import { selectHosts } from "../plan/selection.js";
 import { outputChunks, type HostOutcome, type OutputChunk, type ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "../transport/open-transport.js";
 import { mapLimit } from "./map-limit.js";
 import { Activation } from "./post-deploy.js";
 import { runScheduled } from "./scheduler.js";
@@ -100,7 +102,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
         const pre = model.hooks.rollback.pre;
         const preResult = pre !== undefined ? await runHook(pre, view.record, fleetDir, "rollback pre hook", options.onOutput) : undefined;
         if (preResult) hookOutput.push(preResult.output);
-        if (preResult && !preResult.ok) throw new FleetError(undefined, `rollback pre hook failed (${preResult.detail})`);
+        if (preResult && !preResult.ok) throw new FleetError(fleetMessages.rollbackPreHookFailed(preResult.detail));
         const transport = await pool.get(view.record.target);
         const warnings: string[] = [];
         const activating = Boolean(options.activate) || Boolean(options.enable);

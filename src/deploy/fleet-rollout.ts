@@ -6,18 +6,18 @@
  * Emits outcomes and events; never prints.
  */
 import { FleetError } from "../fleet-error.js";
-import type { HostRecord } from "../plan/fleet-model.js";
 import { cutWaves, failureBudget, type RolloutSpec } from "../plan/rollout.js";
 import { expandRoot } from "../store/roots.js";
 import type { RunContext } from "./fleet-apply-host.js";
-import type { LoadedFleet } from "./fleet-load.js";
-import { hostEventSink } from "./host-bridge.js";
+import type { LoadedFleet } from "../load/fleet-load.js";
+import { hostEventSink } from "./host-event-sink.js";
 import { rollbackHost } from "./host-rollback.js";
 import { genName, type HostOutcome } from "./outcome.js";
+import type { RolloutEvent, RolloutHalt } from "./rollout-events.js";
 import { Activation } from "./post-deploy.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
 import { soakRecheck, soaks } from "./soak.js";
-import { openTransport } from "./transports.js";
+import { openTransport } from "../transport/open-transport.js";
 
 /** What a rollout shares with a plain apply (fleet-apply.ts builds it). */
 export interface RolloutRun {
@@ -30,33 +30,6 @@ export interface RolloutRun {
   /** A host did not end ok after all (a failed soak re-check), for `--fail-fast`. */
   readonly markFailed: () => void;
 }
-
-/** Why a rollout stopped before its end. */
-export interface RolloutHalt {
-  /** 1-based number of the last wave that ran. */
-  readonly afterWave: number;
-  readonly failed: number;
-  readonly budget: number;
-}
-
-/** What the rollout was, for the report: set once, at its end. */
-export interface RolloutSummary {
-  readonly spec: RolloutSpec;
-  /** The failure budget in hosts. */
-  readonly budget: number;
-  /** The hosts of each wave, in plan order. */
-  readonly waves: readonly (readonly HostRecord[])[];
-  readonly halt: RolloutHalt | null;
-}
-
-export type RolloutEvent =
-  /** A wave is about to deploy (or, after a halt, to be reported as not attempted). */
-  | { readonly kind: "wave"; readonly wave: number; readonly waves: number; readonly hosts: readonly HostRecord[] }
-  /** `--rollback-on-halt` is about to roll back these hosts, in this order. */
-  | { readonly kind: "halt-rollback"; readonly hosts: readonly HostRecord[] }
-  /** One host of the rollback on halt: `ok` with its counts, or the reason it could not. */
-  | { readonly kind: "halt-rolled-back"; readonly outcome: HostOutcome; readonly ok: boolean; readonly reason?: string }
-  | { readonly kind: "end"; readonly summary: RolloutSummary };
 
 /** Statuses that count against the failure budget: the host's own deploy or health went wrong. */
 function countsAsFailed(o: HostOutcome | undefined): boolean {

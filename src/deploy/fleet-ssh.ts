@@ -1,22 +1,23 @@
 /** `fleet ssh FLEET HOST` (issue 14, ADR 184): pick one host record, open a shell there. */
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { hostNode, lifecycleOf } from "../plan/fleet-model.js";
 import type { SessionIo } from "../transport/ssh-session.js";
-import { loadFleetFile } from "./fleet-load.js";
-import { checkTargets, type TransportOptions } from "./transports.js";
+import { loadFleetFile } from "../load/fleet-load.js";
+import { checkTargets, type TransportOptions } from "../transport/open-transport.js";
 
 export async function fleetSsh(options: TransportOptions & { readonly fleetFile: string; readonly host: string }, io: SessionIo): Promise<number> {
-  if (options.transportRoot !== undefined) throw new UsageError("ssh opens a shell on an SSH host; a --transport-root host is a folder (drop --transport-root)");
+  if (options.transportRoot !== undefined) throw new UsageError(fleetMessages.sshNeedsSsh());
   const { model } = loadFleetFile(options.fleetFile, []);
   const matches = model.hosts.filter((h) => h.machine === options.host || h.stack === options.host);
   const targets = [...new Set(matches.map((h) => h.target))];
   if (targets.length === 0) {
     const names = [...new Set(model.hosts.map(hostNode))].sort();
-    throw new UsageError(`no host named '${options.host}'; known: ${names.join(", ") || "(none)"}`);
+    throw new UsageError(fleetMessages.sshUnknownHost(options.host, names.join(", ") || "(none)"));
   }
-  if (targets.length > 1) throw new UsageError(`'${options.host}' names ${targets.length} targets (${targets.join(", ")}); give a machine or stack name of one`);
+  if (targets.length > 1) throw new UsageError(fleetMessages.sshAmbiguousHost(options.host, targets.length, targets.join(", ")));
   if (matches.every((h) => lifecycleOf(h) === "decommissioned")) {
-    throw new UsageError(`'${options.host}' is decommissioned; fleet never contacts it (change its lifecycle first)`);
+    throw new UsageError(fleetMessages.sshHostDecommissioned(options.host));
   }
   checkTargets(matches, options);
   const { interactiveSession } = await import("../transport/ssh-session.js");

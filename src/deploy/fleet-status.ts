@@ -18,9 +18,9 @@ import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
-import { loadFleetFile, loadHost, type LoadedHost } from "./fleet-load.js";
+import { loadFleetFile, loadHost, type LoadedHost } from "../load/fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
-import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "./transports.js";
+import { checkTargets, openTransport, targetRoot, withHostSudo, type TransportOptions } from "../transport/open-transport.js";
 import { mapLimit } from "./map-limit.js";
 
 export interface StatusOptions extends TransportOptions {

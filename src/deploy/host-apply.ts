@@ -5,6 +5,7 @@
  */
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { flipCurrent, nextGeneration, readCurrent } from "../manifest/generations.js";
 import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
 import { blobPath, filesDir, generationPath, stackDir, type GenerationNumber } from "../manifest/layout.js";
@@ -86,7 +87,7 @@ export interface HostApplyResult {
 
 function checkPath(path: string, what: string): void {
   if (!path.startsWith("/") || posix.normalize(path) !== path || path.endsWith("/") || path.includes("\0")) {
-    throw new FleetError(undefined, `${what} '${path}' is not an absolute normalised path; write it as /dir/file without '.', '..' or '//'`);
+    throw new FleetError(fleetMessages.pathNotNormalised(what, path));
   }
 }
 
@@ -100,25 +101,25 @@ export function validateInput(input: HostApplyInput): void {
   const seen = new Set<string>();
   for (const f of input.files) {
     checkPath(f.path, "managed file path");
-    if (seen.has(f.path)) throw new FleetError(undefined, `managed file ${f.path} is declared twice; keep one declaration`);
+    if (seen.has(f.path)) throw new FleetError(fleetMessages.managedFileTwice(f.path));
     seen.add(f.path);
     if (inside(f.path, input.deploymentsRoot) || inside(input.deploymentsRoot, f.path)) {
-      throw new FleetError(undefined, `managed file ${f.path} overlaps the deployments root ${input.deploymentsRoot}; move it elsewhere`);
+      throw new FleetError(fleetMessages.managedFileInDeploymentsRoot(f.path, input.deploymentsRoot));
     }
     if (input.storeRoot !== undefined && inside(f.path, input.storeRoot)) {
-      throw new FleetError(undefined, `managed file ${f.path} lies inside the store root ${input.storeRoot}; move it elsewhere`);
+      throw new FleetError(fleetMessages.managedFileInStoreRoot(f.path, input.storeRoot));
     }
     if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777) {
-      throw new FleetError(undefined, `managed file ${f.path} has an invalid mode ${f.mode}; use an octal mode such as "0644"`);
+      throw new FleetError(fleetMessages.managedFileInvalidMode(f.path, f.mode));
     }
   }
   for (const f of input.files) {
     const tooLong = pathLengthProblem(f.path);
-    if (tooLong !== undefined) throw new FleetError(undefined, `managed file ${f.path.slice(0, 80)}… ${tooLong}; shorten it`);
+    if (tooLong !== undefined) throw new FleetError(fleetMessages.managedFilePathTooLong(f.path.slice(0, 80), tooLong));
   }
   const [nested] = nestedPaths(input.files.map((f) => f.path));
   if (nested !== undefined) {
-    throw new FleetError(undefined, `managed file ${nested[0]} is also a directory on the way to ${nested[1]}; a target cannot hold both, move one of them`);
+    throw new FleetError(fleetMessages.managedFileIsAlsoDirectory(nested[0], nested[1]));
   }
   for (const p of input.storePaths) checkPath(p, "store path");
 }

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { blobPath } from "../manifest/layout.js";
 import { parseModeString, type ManifestFile } from "../manifest/manifest.js";
 import type { Transport } from "../transport/transport.js";
@@ -125,10 +126,7 @@ export async function restoreFromBlobs(
     const f = differ[i]!;
     const blob = await transport.readFile(blobPath(dir, f.sha256));
     if (blob === null || sha256Hex(blob) !== f.sha256) {
-      throw new FleetError(
-        undefined,
-        `stored content of ${f.path} (${blobPath(dir, f.sha256)}) is ${blob === null ? "missing" : "damaged"}; apply again to rewrite it`,
-      );
+      throw new FleetError(fleetMessages.storedContentDamaged(f.path, blobPath(dir, f.sha256), blob === null ? "missing" : "damaged"));
     }
     writes[i] = { path: f.path, content: blob, mode: f.mode };
   });
@@ -196,6 +194,6 @@ export async function refuseObstacles(transport: Transport, paths: readonly stri
   if (problems.length > 0) {
     problems.sort();
     const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
-    throw new FleetError(undefined, `cannot deploy: ${problems.slice(0, 3).join("; ")}${more}; remove what is in the way, nothing was written`);
+    throw new FleetError(fleetMessages.obstaclesInTheWay(problems.slice(0, 3).join("; "), more));
   }
 }

@@ -15,7 +15,7 @@ import { missingSecretsMessage, resolveSecrets } from "../stack/secrets.js";
 import { tlsFiles } from "../stack/tls.js";
 import type { ComposedStack, RenderedFile } from "../stack/types.js";
 import { closureFor, storePath, type Closure } from "../store/index.js";
-import type { LoadedHost } from "./fleet-load.js";
+import type { LoadedHost } from "../load/fleet-load.js";
 import type { HostOutcome } from "./outcome.js";
 import { localSecretSources } from "./secret-sources.js";
 

@@ -13,6 +13,7 @@
  */
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { currentGeneration, flipCurrent, readGeneration } from "../manifest/generations.js";
 import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
 import { currentPath, filesDir, generationLabel } from "../manifest/layout.js";
@@ -117,10 +118,7 @@ export async function recoverPending(ctx: RecoveryContext): Promise<RecoveryOutc
   const to = await tryRead(t, ctx.dir, pending.to);
   const from = await tryRead(t, ctx.dir, pending.from);
   if (pending.from !== null && from === null && to === null) {
-    throw new FleetError(
-      undefined,
-      `cannot recover the interrupted ${pending.operation} in ${ctx.dir}: neither ${generationLabel(pending.to)} nor ${generationLabel(pending.from)} is readable; restore a manifest by hand`,
-    );
+    throw new FleetError(fleetMessages.cannotRecover(pending.operation, ctx.dir, generationLabel(pending.to), generationLabel(pending.from)));
   }
   const managed = [...(to?.files ?? []), ...(from?.files ?? [])];
   await removeStaleTemps(t, [

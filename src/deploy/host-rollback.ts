@@ -4,6 +4,7 @@
  */
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { flipCurrent, readCurrent, readGeneration } from "../manifest/generations.js";
 import { generationLabel, stackDir, type GenerationNumber } from "../manifest/layout.js";
 import type { Manifest } from "../manifest/manifest.js";
@@ -63,7 +64,7 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
 
   // Never deployed: refuse without creating the stack's directory (the lock would create it).
   if ((await t.stat(dir)) === null) {
-    throw new FleetError("E12", `${input.stack} was never deployed to ${input.target}; nothing to roll back`);
+    throw new FleetError(fleetMessages.neverDeployed(input.stack, input.target));
   }
   // A caller that must keep the host locked across several operations (apply, health checks,
   // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
@@ -90,24 +91,17 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
 
     const current = await readCurrent(t, dir);
     if (current === null) {
-      throw new FleetError("E12", `${input.stack} was never deployed to ${input.target}; nothing to roll back`);
+      throw new FleetError(fleetMessages.neverDeployed(input.stack, input.target));
     }
     if (current.previous === null) {
-      throw new FleetError(
-        "E12",
-        `no previous generation: ${input.stack} on ${input.target} is at ${generationLabel(current.generation)}, its first generation`,
-      );
+      throw new FleetError(fleetMessages.noPreviousGeneration(input.stack, input.target, generationLabel(current.generation)));
     }
     const prev = await readGeneration(t, dir, current.previous);
     if (!prev.dry_run && prev.store_paths.length > 0) {
       const present = await t.storePathsPresent(prev.store_paths);
       const missing = prev.store_paths.filter((_, i) => !present[i]);
       if (missing.length > 0) {
-        throw new FleetError(
-          "E12",
-          `cannot roll back ${input.stack} to ${generationLabel(prev.generation)}: pinned store path(s) missing on ${input.target}: ${missing.join(", ")}`,
-          { hint: "apply that generation's configuration again to rebuild and push them" },
-        );
+        throw new FleetError(fleetMessages.pinnedStorePathsMissing(input.stack, generationLabel(prev.generation), input.target, missing.join(", ")));
       }
     }
     step("rollback:verified");

@@ -2,6 +2,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { FleetError, UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { ioReason } from "../transport/io-error-message.js";
 import { parseVaultFile, type SecretSources } from "../stack/secrets.js";
 
@@ -11,13 +12,13 @@ import { parseVaultFile, type SecretSources } from "../stack/secrets.js";
  */
 export function loadVault(file: string | undefined): ReadonlyMap<string, string> | undefined {
   if (file === undefined) return undefined;
-  if (!existsSync(file)) throw new UsageError(`--vault-secrets file '${file}' does not exist`);
-  if (!statSync(file).isFile()) throw new UsageError(`--vault-secrets '${file}' is not a regular file; give the JSON export file`);
+  if (!existsSync(file)) throw new UsageError(fleetMessages.vaultFileMissing(file));
+  if (!statSync(file).isFile()) throw new UsageError(fleetMessages.vaultFileNotRegular(file));
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new UsageError(`--vault-secrets file '${file}' cannot be read: ${ioReason(e)}`);
+    throw new UsageError(fleetMessages.vaultFileUnreadable(file, ioReason(e)));
   }
   const parsed = parseVaultFile(text, `--vault-secrets file '${file}'`);
   if (parsed instanceof FleetError) throw parsed;
@@ -77,7 +78,7 @@ export function readSecretFile(abs: string): string | undefined {
 }
 
 function refused(abs: string, why: string): FleetError {
-  return new FleetError("E11", `secret from_file:${abs} cannot be read: ${why}`, { hint: "point from_file at a regular file of at most 1 MiB" });
+  return new FleetError(fleetMessages.secretFileUnreadable(abs, why));
 }
 
 function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {

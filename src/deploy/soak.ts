@@ -7,11 +7,12 @@ import { FleetError } from "../fleet-error.js";
 import { stackDir } from "../manifest/layout.js";
 import { expandRoot } from "../store/roots.js";
 import type { RunContext } from "./fleet-apply-host.js";
-import type { LoadedHost } from "./fleet-load.js";
+import type { LoadedHost } from "../load/fleet-load.js";
 import { healthGate } from "./health-gate.js";
-import { hostEventSink, readCurrentManifest } from "./host-bridge.js";
+import { hostEventSink } from "./host-event-sink.js";
+import { readCurrentManifest } from "../manifest/generations.js";
 import { genName, type HostOutcome } from "./outcome.js";
-import { openTransport } from "./transports.js";
+import { openTransport } from "../transport/open-transport.js";
 import { redactor } from "../captured-output.js";
 
 /** Does this outcome get a soak re-check? An ok host with health checks, on a real apply. */

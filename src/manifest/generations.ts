@@ -1,11 +1,13 @@
 /** Reading a stack's generations through a Transport. */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { Transport } from "../transport/transport.js";
 import {
   currentPath,
   generationFileName,
   generationPath,
   parseGenerationFileName,
+  stackDir,
   type GenerationNumber,
 } from "./layout.js";
 import { parseManifest, type Manifest } from "./manifest.js";
@@ -31,7 +33,7 @@ export async function currentGeneration(transport: Transport, dir: string): Prom
   if (link === null) return null;
   const n = parseGenerationFileName(link);
   if (n === null) {
-    throw new FleetError(undefined, `${currentPath(dir)} points at '${link}', not at a gen-NNN.json file; repoint it at the last good generation`);
+    throw new FleetError(fleetMessages.currentLinkNotAGeneration(currentPath(dir), link));
   }
   return n;
 }
@@ -42,15 +44,15 @@ export async function readGeneration(transport: Transport, dir: string, n: Gener
   // deployments directory) is refused, never followed (ADR 130).
   const st = await transport.stat(path);
   if (st !== null && st.type !== "file") {
-    throw new FleetError(undefined, `manifest ${path} is ${st.type === "symlink" ? "a symlink" : "not a regular file"}; fleet reads only the regular gen-NNN.json files it wrote; restore the original file`);
+    throw new FleetError(fleetMessages.manifestNotRegularFile(path, st.type === "symlink" ? "a symlink" : "not a regular file"));
   }
   const bytes = await transport.readFile(path);
   if (bytes === null) {
-    throw new FleetError(undefined, `manifest ${path} is missing; restore it or repoint ${currentPath(dir)}`);
+    throw new FleetError(fleetMessages.manifestMissing(path, currentPath(dir)));
   }
   const m = parseManifest(bytes, path);
   if (m.generation !== n) {
-    throw new FleetError(undefined, `manifest ${path} says it is generation ${m.generation}, not ${n}; restore the original file`);
+    throw new FleetError(fleetMessages.manifestWrongGeneration(path, m.generation, n));
   }
   return m;
 }
@@ -59,6 +61,11 @@ export async function readGeneration(transport: Transport, dir: string, n: Gener
 export async function readCurrent(transport: Transport, dir: string): Promise<Manifest | null> {
   const n = await currentGeneration(transport, dir);
   return n === null ? null : readGeneration(transport, dir, n);
+}
+
+/** The current manifest of a stack on a target, or null when it was never deployed. */
+export function readCurrentManifest(transport: Transport, deploymentsRoot: string, stack: string): Promise<Manifest | null> {
+  return readCurrent(transport, stackDir(deploymentsRoot, stack));
 }
 
 /** Flip `current` to generation n with a relative symlink (temp symlink + rename). */

@@ -3,6 +3,7 @@
  * that refuses anything malformed (a corrupt manifest is an operational error, not a crash).
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { SecretKind } from "../lang/value.js";
 import { canonicalJson } from "../canonical-json.js";
 import type { GenerationNumber } from "./layout.js";
@@ -88,7 +89,7 @@ const SECRET_KINDS: readonly string[] = ["from_env", "from_file", "from_vault"];
  */
 export function parseManifest(bytes: Buffer | string, where: string): Manifest {
   const bad = (why: string): FleetError =>
-    new FleetError(undefined, `manifest ${where} is corrupt (${why}); restore it from a backup or remove the stack's deployments directory and apply again`);
+    new FleetError(fleetMessages.manifestCorrupt(where, why));
   let v: unknown;
   try {
     v = JSON.parse(typeof bytes === "string" ? bytes : bytes.toString("utf8"));

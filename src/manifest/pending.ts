@@ -3,6 +3,7 @@
  * so a crash in between is visible to the next run, which finishes or undoes it (ADR 041).
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { Transport } from "../transport/transport.js";
 import { canonicalJson } from "../canonical-json.js";
 import { pendingPath, type GenerationNumber } from "./layout.js";
@@ -30,7 +31,7 @@ export async function readPending(transport: Transport, dir: string): Promise<Pe
   }
   const isGen = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x > 0;
   if ((v.operation !== "apply" && v.operation !== "rollback") || !isGen(v.to) || !(v.from === null || isGen(v.from))) {
-    throw new FleetError(undefined, `the pending marker ${pendingPath(dir)} is corrupt; check the stack's files by hand, then remove it`);
+    throw new FleetError(fleetMessages.pendingMarkerCorrupt(pendingPath(dir)));
   }
   return { operation: v.operation, to: v.to, from: v.from };
 }

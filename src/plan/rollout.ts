@@ -3,6 +3,7 @@
  * into waves, and the budget in hosts. Pure: the deploy side runs the waves.
  */
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 
 /** A wave size or a failure budget: a number of hosts, or a percentage of the selected hosts. */
 export type HostCount = { readonly hosts: number } | { readonly percent: number };
@@ -46,7 +47,7 @@ export function chooseRollout(module: FleetRollout | undefined, flags: RolloutFl
       flags.rollbackOnHalt ? "--rollback-on-halt" : undefined,
     ].filter((f): f is string => f !== undefined);
     if (given.length > 0) {
-      throw new UsageError(`${given.join(", ")} need(s) waves: give --waves (e.g. --waves 1,10%) or a rollout record in the Fleet module`);
+      throw new UsageError(fleetMessages.rolloutFlagsNeedWaves(given.join(", ")));
     }
     return undefined;
   }

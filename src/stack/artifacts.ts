@@ -3,6 +3,7 @@
  * dry-run and `fleet plan` know them too.
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { completeStr } from "./complete-template.js";
 import type { ArtifactValues } from "./complete-template.js";
 import { tlsaDigest } from "./tls.js";
@@ -29,11 +30,11 @@ export function producedArtifacts(stack: ComposedStack, ctx: ArtifactContext): R
     }
     const rel = `${decl.fromCert ?? ""}/fullchain.pem`;
     if (ctx.readTls === undefined) {
-      throw new FleetError(undefined, `tlsa artifact '${decl.name}' of stack '${stack.name}' needs '${rel}'; pass --tls-certs DIR`);
+      throw new FleetError(fleetMessages.tlsaNeedsTlsCerts(decl.name, stack.name, rel));
     }
     const pem = ctx.readTls(rel);
     if (pem === undefined) {
-      throw new FleetError(undefined, `tlsa artifact '${decl.name}' of stack '${stack.name}' needs '${rel}', which is not in the --tls-certs directory; add the certificate chain`);
+      throw new FleetError(fleetMessages.tlsaCertificateMissing(decl.name, stack.name, rel));
     }
     out[decl.name] = tlsaDigest(pem.toString("utf8"), `'${rel}' (tlsa artifact '${decl.name}')`);
   }

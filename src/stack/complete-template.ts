@@ -3,6 +3,7 @@
  * other hosts produce; they are known only after the producer deployed.
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { ArtifactRef, Template } from "../lang/value.js";
 import type { StackStr } from "./types.js";
 
@@ -10,10 +11,7 @@ import type { StackStr } from "./types.js";
 export type ArtifactValues = ReadonlyMap<string, string>;
 
 export function artifactMissing(ref: ArtifactRef): FleetError {
-  return new FleetError(
-    "ARTIFACT-MISSING",
-    `artifact '${ref.id}' has no value; machine '${ref.machine}' must declare and deploy an artifact named '${ref.artifact}' first`,
-  );
+  return new FleetError(fleetMessages.artifactHasNoValue(ref.id, ref.machine, ref.artifact));
 }
 
 /** The final string; throws ARTIFACT-MISSING naming the first reference without a value. */

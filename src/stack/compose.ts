@@ -3,6 +3,7 @@
  * defaulted into a ComposedStack. Pure; every problem is returned, none is thrown.
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { isRecordValue } from "../lang/value.js";
 import type { ArtifactRef, ModuleValues, RecordValue, SecretRef, Value } from "../lang/value.js";
 import type { Span } from "../lang/source.js";
@@ -52,11 +53,11 @@ function available(modules: ModuleValues): string {
 export function composeStack(modules: ModuleValues, stackName: string, moduleSpan?: Span): ComposeResult {
   const mod = modules.get(stackName);
   if (mod === undefined) {
-    return { errors: [new FleetError("E2", `stack module '${stackName}' is not defined; ${available(modules)}`)] };
+    return { errors: [new FleetError(fleetMessages.stackModuleNotDefined(stackName, available(modules)))] };
   }
   if (!isStackModule(mod)) {
     return {
-      errors: [new FleetError(undefined, `module '${stackName}' is not a stack (it has no 'backend' field); ${available(modules)}`)],
+      errors: [new FleetError(fleetMessages.moduleNotAStack(stackName, available(modules)))],
     };
   }
   const r = new FieldReader(stackName, moduleSpan);

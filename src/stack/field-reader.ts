@@ -5,6 +5,7 @@
  * goes on so that all problems of a stack are reported together.
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { Diagnostic, DiagnosticCode } from "../lang/diagnostic.js";
 import type { Span } from "../lang/source.js";
 import { ArtifactRef, isRecordValue, SecretRef, Template } from "../lang/value.js";
@@ -27,7 +28,7 @@ export class FieldReader {
   ) {}
 
   fail(message: string, code?: string): undefined {
-    this.errors.push(new FleetError(code, message));
+    this.errors.push(new FleetError(fleetMessages.stackField(message, code)));
     return undefined;
   }
 

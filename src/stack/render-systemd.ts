@@ -3,6 +3,7 @@
  * only at deploy time, to the managed files of one generation. Layout: ADR 032.
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { SecretRef } from "../lang/value.js";
 import { compareStrings } from "./code-point-order.js";
 import { completeStr } from "./complete-template.js";
@@ -85,7 +86,7 @@ function secretValue(ref: SecretRef, secrets: ReadonlyMap<string, string>): stri
 /** systemd cannot represent a NUL byte in a unit or env file; say so instead of truncating. */
 function noNul(value: string, what: string): string {
   if (value.includes("\0")) {
-    throw new FleetError(undefined, `${what} contains a NUL character, which systemd cannot represent; remove it`);
+    throw new FleetError(fleetMessages.systemdValueHasNul(what));
   }
   return value;
 }
@@ -124,7 +125,7 @@ export function renderUnit(stackName: string, service: ComposedService, ctx: Ren
     const value = typeof v === "boolean" ? (v ? "yes" : "no") : typeof v === "number" ? String(v) : completeStr(v, ctx.artifacts);
     noNul(value, `serviceConfig.${key} of ${where}`);
     if (/[\r\n]/.test(value)) {
-      throw new FleetError(undefined, `serviceConfig.${key} of ${where} contains a line break after completing its artifacts; make the value a single line`);
+      throw new FleetError(fleetMessages.serviceConfigHasLineBreak(key, where));
     }
     directives[key] = value;
   }

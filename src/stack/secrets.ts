@@ -3,6 +3,7 @@
  * and the parsed vault, so this module never touches process state and is testable on values.
  */
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { SecretRef } from "../lang/value.js";
 
 export interface SecretSources {
@@ -62,19 +63,21 @@ function lookup(ref: SecretRef, src: SecretSources): string | undefined {
  * Duplicate keys are listed once, at their first position.
  */
 export function missingSecretsMessage(missing: readonly SecretRef[]): string {
+  return fleetMessages.secretsNotSet(secretKeys(missing)).message;
+}
+
+function secretKeys(missing: readonly SecretRef[]): string {
   const keys: string[] = [];
   for (const ref of missing) {
     const key = ref.toString();
     if (!keys.includes(key)) keys.push(key);
   }
-  return `secret(s) not set: ${keys.join(", ")}`;
+  return keys.join(", ");
 }
 
 /** The [E11] error of one host, ready for its `✗` line. */
 export function missingSecretsError(missing: readonly SecretRef[]): FleetError {
-  return new FleetError("E11", missingSecretsMessage(missing), {
-    hint: "set each listed environment variable, file or --vault-secrets entry and apply again",
-  });
+  return new FleetError(fleetMessages.secretsNotSet(secretKeys(missing)));
 }
 
 /**
@@ -83,7 +86,7 @@ export function missingSecretsError(missing: readonly SecretRef[]): FleetError {
  */
 export function parseVaultFile(text: string, displayName = "--vault-secrets file"): Map<string, string> | FleetError {
   const refuse = (why: string): FleetError =>
-    new FleetError(undefined, `${displayName} is not a flat JSON object of strings (${why}); write it as {"ref": "value", …}`);
+    new FleetError(fleetMessages.vaultNotFlatObject(displayName, why));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -4,6 +4,7 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { compareStrings } from "./code-point-order.js";
 import type { RenderedFile } from "./types.js";
 
@@ -33,7 +34,7 @@ export function tlsFiles(domains: readonly string[], read: TlsReader): RenderedF
   const missing: string[] = [];
   for (const domain of domains) {
     if (!isPlainHostname(domain)) {
-      return new FleetError(undefined, `TLS domain '${domain}' is not a plain hostname; use a name such as 'www.example.com'`);
+      return new FleetError(fleetMessages.tlsDomainNotHostname(domain));
     }
     for (const [name, mode, secret] of [
       ["fullchain.pem", 0o644, false],
@@ -47,7 +48,7 @@ export function tlsFiles(domains: readonly string[], read: TlsReader): RenderedF
   }
   if (missing.length > 0) {
     const list = missing.map((m) => `'${m}'`).join(", ");
-    return new FleetError(undefined, `TLS file${missing.length > 1 ? "s" : ""} ${list} not found in the --tls-certs directory; add the certificate chain and key for each domain`);
+    return new FleetError(fleetMessages.tlsFilesMissing(missing.length > 1 ? "s" : "", list));
   }
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
@@ -60,12 +61,12 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/;
  */
 export function tlsaDigest(fullchainPem: string, what = "certificate chain"): string {
   const first = PEM_CERT.exec(fullchainPem);
-  if (!first) throw new FleetError(undefined, `${what} holds no PEM certificate; supply a PEM-encoded fullchain.pem`);
+  if (!first) throw new FleetError(fleetMessages.noPemCertificate(what));
   let spki: Buffer;
   try {
     spki = new X509Certificate(first[0]).publicKey.export({ type: "spki", format: "der" });
   } catch {
-    throw new FleetError(undefined, `${what} does not start with a valid X.509 certificate; supply a PEM-encoded fullchain.pem`);
+    throw new FleetError(fleetMessages.notAnX509Certificate(what));
   }
   return createHash("sha256").update(spki).digest("hex");
 }

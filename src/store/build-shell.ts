@@ -5,16 +5,16 @@
  */
 import { spawn } from "node:child_process";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages, type FleetErrorText } from "../fleet-messages.js";
 import { captured, lastLines, OutputTail, type CapturedOutput } from "../captured-output.js";
 
 /** A failed `std.shell` build, with what its command printed (for `--json`, the run log, `-v`). */
 export class BuildFailedError extends FleetError {
   constructor(
-    message: string,
-    hint: string,
+    text: FleetErrorText,
     readonly output: CapturedOutput,
   ) {
-    super(undefined, message, { hint });
+    super(text);
   }
 }
 
@@ -58,8 +58,7 @@ export async function buildShell(b: ShellBuild): Promise<void> {
   const parts = [...(outTail.length > 0 ? [block("stdout", outTail)] : []), ...(tail.length > 0 ? [block("stderr", tail)] : [])];
   const shown = parts.length === 0 ? " (no output)" : `; ${parts.join("\n  ")}`;
   throw new BuildFailedError(
-    `build of ${b.describe} failed: its command ${how}${shown}`,
-    "fix the package's command and build again; nothing of the failed build was kept",
+    fleetMessages.buildFailed(b.describe, how, shown),
     { ...captured(`build of ${b.describe}`, out.text(), err.text(), code, true), truncated: out.truncated || err.truncated },
   );
 }

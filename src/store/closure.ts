@@ -8,6 +8,7 @@
  */
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { Span } from "../lang/source.js";
 import type { ModuleValues } from "../lang/value.js";
@@ -48,7 +49,7 @@ export async function closureFor(input: ClosureInput): Promise<ClosureResult> {
     const value = input.modules.get(root);
     if (value === undefined) {
       if (!input.moduleSpans.has(root)) {
-        throw new FleetError("E7", `package module '${root}' does not exist; define it or fix the module name that refers to it`);
+        throw new FleetError(fleetMessages.packageModuleMissing(root));
       }
       continue; // defined but did not evaluate: the front end has reported why
     }

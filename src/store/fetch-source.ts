@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { urlFileName, unpackKindOf } from "./derivation.js";
 
 export const SOURCES_DIR = ".sources";
@@ -27,19 +28,17 @@ export async function fetchToCache(storeRoot: string, url: string, sha256: strin
   try {
     const res = await fetch(url);
     if (!res.ok) {
-      throw new FleetError(undefined, `${describe}: fetching ${url} failed with HTTP ${res.status}; check the url`);
+      throw new FleetError(fleetMessages.fetchHttpStatus(describe, url, res.status));
     }
     bytes = Buffer.from(await res.arrayBuffer());
   } catch (e) {
     if (e instanceof FleetError) throw e;
     const why = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
-    throw new FleetError(undefined, `${describe}: fetching ${url} failed (${why}); check the url and the network`, { cause: e });
+    throw new FleetError(fleetMessages.fetchFailed(describe, url, why), { cause: e });
   }
   const actual = createHash("sha256").update(bytes).digest("hex");
   if (actual !== sha256) {
-    throw new FleetError("E10", `source hash mismatch for ${url}: expected sha256 ${sha256}, got ${actual}`, {
-      hint: `if the new content is trusted, set sha256 = "${actual}" in ${describe}`,
-    });
+    throw new FleetError(fleetMessages.sourceHashMismatch(url, sha256, actual, describe));
   }
   const tmp = path.join(dir, `.tmp-${sha256}-${process.pid}-${tmpCounter++}`);
   await writeFile(tmp, bytes, { mode: 0o444 });
@@ -79,7 +78,7 @@ async function unpackTar(file: string, gzip: boolean, dest: string, describe: st
           stream.resume();
           return;
         }
-        throw new FleetError(undefined, `${describe} has entry '${header.name}' outside its root; refusing to unpack it`);
+        throw new FleetError(fleetMessages.tarballEntryOutsideRoot(describe, header.name));
       }
       const target = path.join(dest, rel);
       await ensureRealParents(dest, rel, describe);
@@ -100,7 +99,7 @@ async function unpackTar(file: string, gzip: boolean, dest: string, describe: st
         stream.resume();
       } else {
         stream.resume();
-        throw new FleetError(undefined, `${describe} has entry '${header.name}' of type ${header.type}, which fleet does not unpack`);
+        throw new FleetError(fleetMessages.tarballEntryTypeUnsupported(describe, header.name, header.type));
       }
     })().then(() => next(), (e: unknown) => next(e as Error));
   });
@@ -109,7 +108,7 @@ async function unpackTar(file: string, gzip: boolean, dest: string, describe: st
     else await pipeline(createReadStream(file), extract);
   } catch (e) {
     if (e instanceof FleetError) throw e;
-    throw new FleetError(undefined, `${describe} could not be unpacked (${e instanceof Error ? e.message : String(e)}); check that it is a valid tarball`, { cause: e });
+    throw new FleetError(fleetMessages.cannotUnpackTarball(describe, e instanceof Error ? e.message : String(e)), { cause: e });
   }
 }
 
@@ -129,7 +128,7 @@ async function ensureRealParents(dest: string, rel: string, describe: string): P
     const st = await lstat(cur).catch(() => undefined);
     if (st === undefined) await mkdir(cur, { mode: 0o755 });
     else if (!st.isDirectory()) {
-      throw new FleetError(undefined, `${describe} writes through '${path.relative(dest, cur)}', which is not a directory; refusing to unpack it`);
+      throw new FleetError(fleetMessages.tarballWritesThroughNonDirectory(describe, path.relative(dest, cur)));
     }
   }
 }

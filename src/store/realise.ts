@@ -7,6 +7,7 @@
 import { chmod, cp, lstat, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { buildFiles } from "./build-files.js";
 import { buildShell } from "./build-shell.js";
 import { fetchToCache, presentUrlSource } from "./fetch-source.js";
@@ -35,7 +36,7 @@ let tmpCounter = 0;
 
 export async function realise(closure: Closure, storeRoot: string, options: RealiseOptions = {}): Promise<RealiseResult> {
   if (!path.isAbsolute(storeRoot)) {
-    throw new FleetError(undefined, `store root '${storeRoot}' is not absolute; resolve it with resolveRoot first`);
+    throw new FleetError(fleetMessages.storeRootNotAbsolute(storeRoot));
   }
   await mkdir(storeRoot, { recursive: true });
   const built: string[] = [];
@@ -44,7 +45,7 @@ export async function realise(closure: Closure, storeRoot: string, options: Real
     if (await isBuilt(final)) continue;
     const plan = closure.builds?.get(info.base);
     if (plan === undefined) {
-      throw new FleetError(undefined, `store path ${final} is missing and this closure does not say how to build it; rebuild from the PCL files`);
+      throw new FleetError(fleetMessages.storePathNotBuildable(final));
     }
     const lock = await acquirePathLock(storeRoot, info.base);
     try {
@@ -93,7 +94,7 @@ async function buildInto(
       await buildShell({ command: plan.recipe.command, cwd: buildDir, out, describe, onOutput, ...(src !== undefined ? { src } : {}) });
       const st = await lstat(out).catch(() => undefined);
       if (!st?.isDirectory()) {
-        throw new FleetError(undefined, `build of ${describe} did not leave $out as a directory; create files inside "$out" instead of replacing it`);
+        throw new FleetError(fleetMessages.buildReplacedOut(describe));
       }
     }
     // A command may have written its own marker; ours replaces it (and it may be read-only).
@@ -114,14 +115,14 @@ async function prepareSource(plan: BuildPlan, storeRoot: string, into: string, d
   }
   const st = await lstat(s.absPath).catch(() => undefined);
   if (st === undefined) {
-    throw new FleetError(undefined, `${describe}: local source '${s.absPath}' does not exist; create it or fix the source path`);
+    throw new FleetError(fleetMessages.localSourceMissing(describe, s.absPath));
   }
   // A copy, so a build can neither modify the operator's files nor see them change mid-build.
   const target = st.isDirectory() ? into : path.join(into, path.basename(s.absPath));
   await mkdir(path.dirname(target), { recursive: true });
   await cp(s.absPath, target, { recursive: true, verbatimSymlinks: true });
   if ((await hashLocalSource(target, describe)) !== s.sha256) {
-    throw new FleetError(undefined, `${describe}: local source '${s.declared}' changed after its hash was computed; run the build again`);
+    throw new FleetError(fleetMessages.localSourceChanged(describe, s.declared));
   }
   return target;
 }

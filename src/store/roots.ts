@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 
 /** Where a root setting came from, for the usage error that names it. */
 export interface RootNames {
@@ -38,9 +39,7 @@ export function expandRoot(raw: string, home: string, origin = "root"): string {
   if (p === "~") p = home;
   else if (p.startsWith("~/")) p = path.posix.join(home, p.slice(2));
   if (!path.posix.isAbsolute(p)) {
-    throw new UsageError(
-      `${origin} '${raw}' is not an absolute path; give an absolute path or one starting with '~/'`,
-    );
+    throw new UsageError(fleetMessages.rootNotAbsolute(origin, raw));
   }
   const normal = path.posix.normalize(p);
   return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;

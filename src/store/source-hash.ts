@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { canonicalJson } from "../canonical-json.js";
 
 type WalkEntry =
@@ -27,7 +28,7 @@ async function walk(abs: string, rel: string, out: WalkEntry[], describe: string
     st = await lstat(abs);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new FleetError(undefined, `${describe}: local source '${abs}' does not exist; create it or fix the source path`);
+      throw new FleetError(fleetMessages.localSourceMissing(describe, abs));
     }
     throw e;
   }
@@ -43,7 +44,7 @@ async function walk(abs: string, rel: string, out: WalkEntry[], describe: string
       await walk(path.join(abs, name), rel === "." ? name : `${rel}/${name}`, out, describe);
     }
   } else {
-    throw new FleetError(undefined, `${describe}: local source entry '${abs}' is not a file, directory or symlink; remove it from the source tree`);
+    throw new FleetError(fleetMessages.localSourceEntryUnsupported(describe, abs));
   }
 }
 

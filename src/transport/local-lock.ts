@@ -7,6 +7,7 @@ import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join } from "node:path";
 import { hostname } from "node:os";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { LockHandle, LockHolder } from "./transport.js";
 
 export interface LocalLockRequest {
@@ -107,11 +108,7 @@ export async function acquireLocalLock(req: LocalLockRequest): Promise<LockHandl
     const held = parseHolder(text);
     const stale = held === null || (held.host === hostname() && held.pid !== process.pid && !processAlive(held.pid));
     if (!stale) {
-      throw new FleetError(
-        undefined,
-        `${req.what} is locked by pid ${held.pid} on host ${held.host} since ${held.startedAt}; wait for it to finish`,
-        { hint: `if no fleet process is running there, remove ${req.lockFile}` },
-      );
+      throw new FleetError(fleetMessages.lockHeldByPid(req.what, held.pid, held.host, held.startedAt, req.lockFile));
     }
     // Move the stale file aside (atomic: only one contender wins), and check we moved what we judged.
     const aside = `${req.lockFile}.stale-${process.pid}`;
@@ -129,5 +126,5 @@ export async function acquireLocalLock(req: LocalLockRequest): Promise<LockHandl
         ? `took over an unreadable lock file ${req.lockFile}`
         : `took over the lock of dead process ${held.pid} (started ${held.startedAt})`;
   }
-  throw new FleetError(undefined, `${req.what} is locked: the lock changed hands repeatedly while acquiring it; try again`);
+  throw new FleetError(fleetMessages.lockKeptChangingHands(req.what));
 }

@@ -29,6 +29,7 @@ import {
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { ioReason } from "./io-error-message.js";
 import { acquireLocalLock } from "./local-lock.js";
 import { hermeticHome } from "./target.js";
@@ -114,7 +115,7 @@ export class LocalTransport implements Transport {
 
   constructor(options: LocalTransportOptions) {
     if (!posix.isAbsolute(options.root)) {
-      throw new FleetError(undefined, `transport root '${options.root}' is not absolute; pass an absolute directory`);
+      throw new FleetError(fleetMessages.transportRootAbsolutePass(options.root));
     }
     this.root = options.root.replace(/\/+$/, "") || "/";
     this.target = options.target;
@@ -154,10 +155,7 @@ export class LocalTransport implements Transport {
         } catch {
           // Only for the message.
         }
-        throw new FleetError(
-          undefined,
-          `${at} is a symlink (to ${to}) inside the host's folder ${this.root}; fleet never follows a symlink there, so nothing was changed; replace it with a real directory or file`,
-        );
+        throw new FleetError(fleetMessages.symlinkInHostFolder(at, to, this.root));
       }
       if (!st.isDirectory()) break; // the call itself fails with ENOTDIR, reported as such
     }
@@ -167,7 +165,7 @@ export class LocalTransport implements Transport {
   /** A local I/O error as the one-line host error the CLI prints (ENOSPC, EROFS, EACCES, …). */
   private ioError(what: string, e: unknown): FleetError {
     if (e instanceof FleetError) return e;
-    return new FleetError(undefined, `${what}: ${ioReason(e)}`, { host: this.target, cause: e });
+    return new FleetError(fleetMessages.ioFailed(what, ioReason(e)), { host: this.target, cause: e });
   }
 
   /**
@@ -176,10 +174,10 @@ export class LocalTransport implements Transport {
    */
   localPath(path: string): string {
     if (!path.startsWith("/")) {
-      throw new FleetError(undefined, `target path '${path}' is not absolute; target paths must start with '/'`);
+      throw new FleetError(fleetMessages.targetPathAbsoluteTarget(path));
     }
     if (path.includes("\0") || path.split("/").some((seg) => seg === "..")) {
-      throw new FleetError(undefined, `target path '${path}' escapes the target root; remove '..' from it`);
+      throw new FleetError(fleetMessages.targetPathEscapesTarget(path));
     }
     return this.root === "/" ? path : this.root + path.replace(/\/+$/, "");
   }
@@ -211,7 +209,7 @@ export class LocalTransport implements Transport {
     } catch (e) {
       if (isAbsent(e)) return null;
       if (errno(e) === "ELOOP") {
-        throw new FleetError(undefined, `${this.localPath(path)} is a symlink inside the host's folder ${this.root}; fleet never follows a symlink there; replace it with the real file`);
+        throw new FleetError(fleetMessages.symlinkFileInHostFolder(this.localPath(path), this.root));
       }
       throw this.ioError(`cannot read ${path}`, e);
     }

@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import SSHConfig, { LineType, type Line } from "ssh-config";
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { globMatch } from "./known-hosts.js";
 
 /** One keyword line: lower-cased keyword, its arguments, and where it was written. */
@@ -81,7 +82,7 @@ export function loadSshConfig(explicit?: string): SshConfig {
   const hit = cache.get(path);
   if (hit) return hit;
   if (!existsSync(path)) {
-    if (explicit !== undefined) throw new UsageError(`--ssh-config ${explicit}: no such file; give an OpenSSH client configuration file, or none`);
+    if (explicit !== undefined) throw new UsageError(fleetMessages.sshConfigSuchFile(explicit));
     cache.set(path, NO_SSH_CONFIG);
     return NO_SSH_CONFIG;
   }
@@ -95,13 +96,13 @@ function readText(path: string, where: string): string {
     return readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new UsageError(`${where}: error: cannot read SSH configuration ${path} (${code})`);
+    throw new UsageError(fleetMessages.errorCannotReadSsh(where, path, code));
   }
 }
 
 function readConfigFile(path: string, depth: number, includedFrom?: string): ConfigBlock[] {
   return parseSshConfig(readText(path, includedFrom ?? path), path, (pattern, where) => {
-    if (depth >= 16) throw new UsageError(`${where}: error: Include nested too deeply (a loop?)`);
+    if (depth >= 16) throw new UsageError(fleetMessages.errorIncludeNestedToo(where));
     return includeFiles(pattern, path, where).flatMap((p) => {
       if (statSync(p).isDirectory()) return [];
       return readConfigFile(p, depth + 1, where);
@@ -115,7 +116,7 @@ function includeFiles(pattern: string, from: string, where: string): string[] {
   if (!isAbsolute(p)) p = join(from === "/etc/ssh/ssh_config" ? "/etc/ssh" : join(homeDir(), ".ssh"), p);
   const dir = dirname(p);
   const base = p.slice(dir.length + 1);
-  if (/[*?[]/.test(dir)) throw new UsageError(`${where}: error: Include with a wildcard in a directory name is not supported; name the directory`);
+  if (/[*?[]/.test(dir)) throw new UsageError(fleetMessages.errorIncludeWildcardDirectory(where));
   if (!/[*?]/.test(base)) return existsSync(p) ? [p] : [];
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -147,7 +148,7 @@ export function parseSshConfig(
   text: string,
   file: string,
   include: (pattern: string, where: string) => ConfigBlock[] = (_p, where) => {
-    throw new UsageError(`${where}: error: Include is not available here`);
+    throw new UsageError(fleetMessages.errorIncludeAvailableHere(where));
   },
 ): ConfigBlock[] {
   let lines: Line[];
@@ -156,7 +157,7 @@ export function parseSshConfig(
   } catch (e) {
     const line = firstBadLine(text);
     const why = e instanceof Error && /line break/.test(e.message) ? "unbalanced quote" : "malformed line";
-    throw new UsageError(`${file}:${line}: error: ${why} in SSH configuration`);
+    throw new UsageError(fleetMessages.errorSshConfiguration(file, line, why));
   }
   const blocks: { patterns: readonly string[] | null; directives: ConfigDirective[] }[] = [{ patterns: null, directives: [] }];
   let lineNo = 1;
@@ -166,13 +167,13 @@ export function parseSshConfig(
       const where = `${file}:${lineNo}`;
       // The tokenizer runs a keyword with no value on into the next line.
       const bare = /[\r\n]/.exec(node.param);
-      if (bare) throw new UsageError(`${where}: error: ${node.param.slice(0, bare.index)} needs a value`);
+      if (bare) throw new UsageError(fleetMessages.errorNeedsValue(where, node.param.slice(0, bare.index)));
       const keyword = node.param.toLowerCase();
       const args = Array.isArray(node.value) ? node.value.map((v) => v.val) : node.value === "" ? [] : [node.value];
       if (keyword === "match") {
-        throw new UsageError(`${where}: error: Match blocks are not supported by fleet; use Host blocks, or --ssh-config none`);
+        throw new UsageError(fleetMessages.errorMatchBlocksAre(where));
       }
-      if (args.length === 0) throw new UsageError(`${where}: error: ${node.param} needs a value`);
+      if (args.length === 0) throw new UsageError(fleetMessages.errorNeedsValue(where, node.param));
       if (keyword === "host") {
         blocks.push({ patterns: args, directives: [] });
       } else if (keyword === "include") {
@@ -185,7 +186,7 @@ export function parseSshConfig(
         }
       } else {
         const bad = CHECKED[keyword]?.(args);
-        if (bad) throw new UsageError(`${where}: error: ${bad}`);
+        if (bad) throw new UsageError(fleetMessages.sshConfigError(where, bad));
         blocks[blocks.length - 1]!.directives.push({ keyword, args, where });
       }
     }

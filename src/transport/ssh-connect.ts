@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig, type IdentityCallback, type ParsedKey } from "ssh2";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import {
   appendKnownHost,
   checkHostKey,
@@ -49,14 +50,14 @@ export function loadPrivateKey(path: string): Buffer {
     data = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FleetError(undefined, `cannot read key ${path} (${code ?? String(e)}); pass --key with a readable private key file`);
+    throw new FleetError(fleetMessages.cannotReadKeyPass(path, code ?? String(e)));
   }
   const parsed = ssh2.utils.parseKey(data);
   if (parsed instanceof Error) {
     if (/passphrase|encrypted/i.test(parsed.message)) {
-      throw new FleetError(undefined, `key ${path} is passphrase-protected; use ssh-agent`);
+      throw new FleetError(fleetMessages.keyPassphraseProtectedUse(path));
     }
-    throw new FleetError(undefined, `key ${path} is not a usable private key (${parsed.message}); pass an unencrypted ed25519 or RSA key`);
+    throw new FleetError(fleetMessages.keyUsablePrivateKey(path, parsed.message));
   }
   return data;
 }
@@ -109,13 +110,13 @@ function hopName(hop: SshHop): string {
 function forward(via: Client, viaHop: SshHop, hop: SshHop, target: string): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new FleetError(undefined, `cannot reach ${hopName(hop)} through ${hopName(viaHop)}: no connection within ${hop.connectTimeoutMs} ms; check HostName and Port in the SSH configuration or raise --connect-timeout`, { host: target }));
+      reject(new FleetError(fleetMessages.cannotReachThroughConnection(hopName(hop), hopName(viaHop), hop.connectTimeoutMs), { host: target }));
     }, hop.connectTimeoutMs);
     via.forwardOut("127.0.0.1", 0, hop.host, hop.port, (err, channel) => {
       clearTimeout(timer);
       if (err) {
         const why = err.message.replace(/^\(SSH\) /, "");
-        reject(new FleetError(undefined, `cannot reach ${hopName(hop)} through ${hopName(viaHop)}: ${why}; check HostName and Port in the SSH configuration`, { host: target, cause: err }));
+        reject(new FleetError(fleetMessages.cannotReachThroughCheck(hopName(hop), hopName(viaHop), why), { host: target, cause: err }));
       } else resolve(channel);
     });
   });
@@ -171,7 +172,7 @@ function authPlan(hop: SshHop, target: string): AuthPlan {
       try {
         methods.push({ type: "publickey", username: hop.user, key: loadPrivateKey(kf.path) });
       } catch (e) {
-        if (e instanceof FleetError) throw new FleetError(e.code, e.message, { host: target });
+        if (e instanceof FleetError) throw e.onHost(target);
         throw e;
       }
       used.push(`key ${kf.path}`);
@@ -191,7 +192,7 @@ function authPlan(hop: SshHop, target: string): AuthPlan {
   }
   if (methods.length === 0) {
     const why = skipped.length > 0 ? ` (${skipped.join("; ")})` : "";
-    throw new FleetError(undefined, `no SSH key for ${hopName(hop)}${why}: pass --key or start ssh-agent (SSH_AUTH_SOCK)`, { host: target });
+    throw new FleetError(fleetMessages.noSshKey(hopName(hop), why), { host: target });
   }
   return { methods, authWith: used.join(" and ") };
 }
@@ -268,7 +269,7 @@ function connectHop(hop: SshHop, sock: Duplex | undefined, opts: SshConnectOptio
     client.once("close", () => {
       if (settled) return;
       settled = true;
-      reject(new FleetError(undefined, `connection to ${hopName(hop)} closed during the SSH handshake; check that sshd is running there`, { host: target }));
+      reject(new FleetError(fleetMessages.connectionClosedDuringSsh(hopName(hop)), { host: target }));
     });
     client.connect(config);
   });
@@ -283,18 +284,18 @@ function connectError(
 ): FleetError {
   const o = { host: target, cause: err };
   const name = hopName(hop);
-  if (hostKeyRefusal) return new FleetError(undefined, hostKeyRefusal, o);
+  if (hostKeyRefusal) return new FleetError(fleetMessages.hostKeyRefused(hostKeyRefusal), o);
   if (err.level === "client-authentication") {
-    return new FleetError(undefined, `${name} refused ${authWith} (publickey authentication failed); authorise its public key for that user or pass another --key`, o);
+    return new FleetError(fleetMessages.refusedPublickeyAuthenticationFailed(name, authWith), o);
   }
   if (err.level === "client-timeout") {
-    return new FleetError(undefined, `cannot reach ${name}: no SSH session within ${hop.connectTimeoutMs} ms; check the host and port or raise --connect-timeout`, o);
+    return new FleetError(fleetMessages.cannotReachSshSession(name, hop.connectTimeoutMs), o);
   }
   if (err.code === "ECONNREFUSED") {
-    return new FleetError(undefined, `cannot connect to ${name}: connection refused; check that sshd listens on that port`, o);
+    return new FleetError(fleetMessages.cannotConnectConnectionRefused(name), o);
   }
   if (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") {
-    return new FleetError(undefined, hop.isJump ? `cannot resolve the host of ${name}; check its HostName` : `cannot resolve the host of ${target}; check the target's host name or its HostName in the SSH configuration`, o);
+    return new FleetError(hop.isJump ? fleetMessages.cannotResolveJumpHost(name) : fleetMessages.cannotResolveTarget(target), o);
   }
-  return new FleetError(undefined, `cannot connect to ${name}: ${err.message}`, o);
+  return new FleetError(fleetMessages.cannotConnect(name, err.message), o);
 }

@@ -7,6 +7,7 @@
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { expandTilde, homeDir, resolveHostConfig, type HostConfig, type Sourced, type SshConfig } from "./ssh-config.js";
 import { parseTarget } from "./target.js";
 
@@ -76,7 +77,7 @@ export function parseJump(spec: string, where: string): HopSpec {
   const m = /^(?:ssh:\/\/)?(?:([^@\s/]+)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?\/?$/.exec(spec);
   const port = m?.[3] === undefined ? undefined : Number(m[3]);
   if (!m || (port !== undefined && (port < 1 || port > 65535))) {
-    throw new FleetError(undefined, `${where}: ProxyJump '${spec}' is not [user@]host[:port]; fix that line of the SSH configuration`);
+    throw new FleetError(fleetMessages.proxyjumpUserHostPort(where, spec));
   }
   const name = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
   return { name, where, ...(m[1] !== undefined ? { user: m[1] } : {}), ...(port !== undefined ? { port } : {}) };
@@ -107,14 +108,14 @@ export function resolveRoute(target: string, flags: RouteFlags, config: SshConfi
  */
 function route(spec: HopSpec, via: readonly HopSpec[] | undefined, flags: RouteFlags, config: SshConfig, target: string, depth: number): SshHop[] {
   if (depth > MAX_HOPS) {
-    throw new FleetError(undefined, `more than ${MAX_HOPS} hops to reach ${target} (${spec.where ?? ""}: a ProxyJump loop?); fix ProxyJump in the SSH configuration`, { host: target });
+    throw new FleetError(fleetMessages.tooManyHops(MAX_HOPS, target, spec.where ?? ""), { host: target });
   }
   const hc = resolveHostConfig(config, spec.name);
   const hop = makeHop(spec, hc, flags, target, depth === 1);
   const jumps = via ?? parseJumpList(hc.proxyJump);
   if (jumps.length === 0) {
     if (hc.proxyCommand && hc.proxyCommand.value.toLowerCase() !== "none") {
-      throw new FleetError(undefined, `${hc.proxyCommand.where}: ProxyCommand is not supported by fleet (${hop.label}); use ProxyJump`, { host: target });
+      throw new FleetError(fleetMessages.proxycommandSupportedFleetUse(hc.proxyCommand.where, hop.label), { host: target });
     }
     return [hop];
   }
@@ -133,11 +134,7 @@ function makeHop(spec: HopSpec, hc: HostConfig, flags: RouteFlags, target: strin
   if (!acceptNewHostKeys && hc.strictHostKeyChecking) {
     const s = hc.strictHostKeyChecking;
     if (s.value === "no") {
-      throw new FleetError(
-        undefined,
-        `${s.where}: StrictHostKeyChecking no is refused for ${label}: fleet never trusts an unchecked host key; use accept-new (or --accept-new-host-keys) to record new keys`,
-        { host: target },
-      );
+      throw new FleetError(fleetMessages.stricthostkeycheckingRefusedFleetNever(s.where, label), { host: target });
     }
     acceptNewHostKeys = s.value === "accept-new";
   }

@@ -6,6 +6,7 @@
  */
 import type { ClientChannel } from "ssh2";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
 
 export interface SessionIo {
@@ -21,7 +22,7 @@ export async function interactiveSession(opts: SshConnectOptions, io: SessionIo)
   let stream: ClientChannel;
   try {
     stream = await new Promise<ClientChannel>((resolve, reject) => {
-      client.shell(pty, (err, s) => (err ? reject(new FleetError(undefined, `${opts.target}: the server refused a shell (${err.message})`)) : resolve(s)));
+      client.shell(pty, (err, s) => (err ? reject(new FleetError(fleetMessages.serverRefusedShell(opts.target, err.message))) : resolve(s)));
     });
   } catch (e) {
     client.end();

@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
 import { httpGetOver, type HttpProbe } from "./loopback-http.js";
 import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
 import { execCommand, shellQuote, type ExecOptions, type ExecResult } from "./ssh-exec.js";
 import { NotADirectory, SftpOps, ShellOps, type FileOps } from "./ssh-file-ops.js";
@@ -130,20 +131,16 @@ export class SshTransport implements Transport {
   /** A dropped connection fails this host only; the message says what was under way. */
   private droppedError(what: string, cause?: unknown): FleetError {
     const during = what.replace(/^cannot /, "");
-    return new FleetError(
-      undefined,
-      `connection to ${this.target} dropped (${this.dropped}) during ${during}; the next apply or rollback finishes it`,
-      { host: this.target, cause },
-    );
+    return new FleetError(fleetMessages.connectionDroppedDuringNext(this.target, this.dropped, during), { host: this.target, cause });
   }
 
   private fail(what: string, e: unknown): FleetError {
     if (this.dropped !== undefined) return this.droppedError(what, e);
     if (e instanceof FleetError) return e;
     if (e instanceof NotADirectory) {
-      return new FleetError(undefined, `${what} on ${this.target}: ${e.path} is not a directory; remove it`, { host: this.target, cause: e });
+      return new FleetError(fleetMessages.notADirectoryOnTarget(what, this.target, e.path), { host: this.target, cause: e });
     }
-    return new FleetError(undefined, `${what} on ${this.target}: ${reason(e)}`, { host: this.target, cause: e });
+    return new FleetError(fleetMessages.failedOnTarget(what, this.target, reason(e)), { host: this.target, cause: e });
   }
 
   /** Run `f`, settling when the connection goes even if `f` never would. */
@@ -163,10 +160,7 @@ export class SshTransport implements Transport {
       if (this.dropped !== undefined) throw this.droppedError("start of the remote shell", e);
       const why = e instanceof ShellGone ? e.why : reason(e);
       if (this.sudo) throw sudoRefusal(this.target, this.user, why);
-      throw new FleetError(undefined, `cannot start /bin/sh on ${this.target}: ${lastLines(why)}; the target needs /bin/sh and coreutils`, {
-        host: this.target,
-        cause: e,
-      });
+      throw new FleetError(fleetMessages.cannotStartBinSh(this.target, lastLines(why)), { host: this.target, cause: e });
     });
     return this.shellSession;
   }
@@ -208,7 +202,7 @@ export class SshTransport implements Transport {
       const n = Math.max(1, Math.min(bytes, 1 << 20));
       const probe = await this.exec("probe a failed write", `set -- ${shellQuote(dir)} ${n}\n${SFTP_FAILURE_PROBE}`).catch(() => null);
       const why = probe === null ? undefined : parseFailureProbe(probe.stdout.toString("utf8"));
-      throw new FleetError(undefined, `${what} on ${this.target}: ${why ?? sftpReason(SFTP_FAILURE)}`, { host: this.target, cause });
+      throw new FleetError(fleetMessages.failedOnTarget(what, this.target, why ?? sftpReason(SFTP_FAILURE)), { host: this.target, cause });
     }
   }
 
@@ -220,9 +214,7 @@ export class SshTransport implements Transport {
       if (!r.started && opts.sudo) throw sudoRefusal(this.target, this.user, r.stderr.toString("utf8"));
       if (!r.started) {
         const said = lastLines(r.stderr.toString("utf8")) || `exit status ${r.code}`;
-        throw new FleetError(undefined, `${what} on ${this.target}: the command never started (${said}); the target needs /bin/sh and coreutils`, {
-          host: this.target,
-        });
+        throw new FleetError(fleetMessages.commandNeverStartedTarget(what, this.target, said), { host: this.target });
       }
       return r;
     });
@@ -232,7 +224,7 @@ export class SshTransport implements Transport {
     const r = await this.exec(what, script, opts);
     if (r.code !== 0) {
       const msg = r.stderr.toString("utf8").trim().split("\n").slice(-3).join("; ") || `exit status ${r.code}`;
-      throw new FleetError(undefined, `${what} on ${this.target}: ${msg}`, { host: this.target });
+      throw new FleetError(fleetMessages.failedOnTarget(what, this.target, msg), { host: this.target });
     }
     return r.stdout;
   }
@@ -246,9 +238,7 @@ export class SshTransport implements Transport {
       return this.guard(what, async () => {
         const r = await (await this.shell()).call(script, stdin);
         if (r.code !== 0) {
-          throw new FleetError(undefined, `${what} on ${this.target}: ${r.stderr.trim().split("\n").slice(-3).join("; ") || `exit status ${r.code}`}`, {
-            host: this.target,
-          });
+          throw new FleetError(fleetMessages.failedOnTarget(what, this.target, r.stderr.trim().split("\n").slice(-3).join("; ") || `exit status ${r.code}`), { host: this.target });
         }
         return r.stdout;
       });
@@ -267,7 +257,7 @@ export class SshTransport implements Transport {
         : await this.execOk("cannot read $HOME", `printf '%s' "$HOME"`);
       const h = b.toString("utf8");
       if (!h.startsWith("/")) {
-        throw new FleetError(undefined, `$HOME of ${this.sudo ? "root" : this.user} on ${this.target} is not an absolute path ('${h}')`, { host: this.target });
+        throw new FleetError(fleetMessages.homeAbsolutePath(this.sudo ? "root" : this.user, this.target, h), { host: this.target });
       }
       return h;
     })();
@@ -344,9 +334,7 @@ export class SshTransport implements Transport {
     const result: (FileDigest | null)[] = [];
     let i = 0;
     const bad = (): FleetError =>
-      new FleetError(undefined, `hashing managed files on ${this.target} gave unexpected output (a file changed meanwhile?); re-run`, {
-        host: this.target,
-      });
+      new FleetError(fleetMessages.hashingManagedFilesGave(this.target), { host: this.target });
     while (result.length < paths.length) {
       const markers: string[] = [];
       while (i < lines.length && lines[i] !== "--") markers.push(lines[i++]!);
@@ -381,7 +369,7 @@ export class SshTransport implements Transport {
     const out = await this.script("cannot check store paths", `xargs -0 -r sh -c ${shellQuote(script)} sh`, nulJoin(paths));
     const lines = out.toString("utf8").split("\n").filter((l) => l !== "");
     if (lines.length !== paths.length) {
-      throw new FleetError(undefined, `checking store paths on ${this.target} gave ${lines.length} answers for ${paths.length} paths; re-run`, { host: this.target });
+      throw new FleetError(fleetMessages.checkingStorePathsGave(this.target, lines.length, paths.length), { host: this.target });
     }
     return lines.map((l) => l === "1");
   }
@@ -419,7 +407,7 @@ export class SshTransport implements Transport {
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
     const env = Object.entries(options.env ?? {});
     for (const [k] of env) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new FleetError(undefined, `environment variable name '${k}' is not valid for a command on ${this.target}`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new FleetError(fleetMessages.environmentVariableNameValid(k, this.target));
     }
     const envPrefix = env.length ? `env ${env.map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ")} ` : "";
     let line = `${envPrefix}/bin/sh -c ${shellQuote(command)}`;
@@ -460,10 +448,10 @@ export class SshTransport implements Transport {
         const info = /^BUSY (.*)$/m.exec(r.stdout.toString("utf8"))?.[1] ?? "";
         const h = parseHolder(info);
         const by = h ? `pid ${h.pid} on host ${h.host} since ${h.startedAt}` : "another fleet process";
-        throw new FleetError(undefined, `${what} is locked by ${by}; wait for it to finish`, { host: this.target });
+        throw new FleetError(fleetMessages.lockHeld(what, by), { host: this.target });
       }
       const msg = r.stderr.toString("utf8").trim() || `exit status ${r.code}`;
-      throw new FleetError(undefined, `cannot lock ${dir} on ${this.target}: ${msg}`, { host: this.target });
+      throw new FleetError(fleetMessages.cannotLock(dir, this.target, msg), { host: this.target });
     }
     const stale = /^STALE (.*)$/m.exec(out)?.[1];
     const old = stale === undefined ? null : parseHolder(stale);
@@ -507,7 +495,7 @@ function shortCommand(command: string): string {
 
 function nulJoin(paths: readonly string[]): Buffer {
   for (const p of paths) {
-    if (p.includes("\0")) throw new FleetError(undefined, `path ${JSON.stringify(p)} contains a NUL byte`);
+    if (p.includes("\0")) throw new FleetError(fleetMessages.pathContainsNulByte(JSON.stringify(p)));
   }
   return Buffer.from(paths.map((p) => `${p}\0`).join(""), "utf8");
 }

@@ -1,5 +1,6 @@
 /** Host record targets: `ssh://user@host[:port]` (SPEC §6, §7). */
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 
 export interface SshTarget {
   readonly user: string;
@@ -34,7 +35,7 @@ export function targetProblem(target: string): string | undefined {
 /** Parse a target; a malformed one is a usage error (exit 2) before anything runs. */
 export function parseTarget(target: string): SshTarget {
   const problem = targetProblem(target);
-  if (problem !== undefined) throw new UsageError(problem);
+  if (problem !== undefined) throw new UsageError(fleetMessages.badTarget(problem));
   const m = TARGET_RE.exec(target)!;
   const port = m[3] === undefined ? 22 : Number(m[3]);
   const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
@@ -49,11 +50,11 @@ export function sanitiseTarget(target: string): string {
   const stripped = target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "");
   const name = stripped.replace(/[^A-Za-z0-9._@-]/g, "_");
   if (name === "" || name === "." || name === "..") {
-    throw new UsageError(`target ${shownTarget(target)} maps to an unusable directory name '${name}' under --transport-root`);
+    throw new UsageError(fleetMessages.targetDirNameUnusable(shownTarget(target), name));
   }
   // NAME_MAX: a longer directory name fails every call with ENAMETOOLONG.
   if (Buffer.byteLength(name) > 255) {
-    throw new UsageError(`target ${shownTarget(target)} maps to a directory name of ${Buffer.byteLength(name)} bytes under --transport-root, more than the 255 a file name may have; shorten it`);
+    throw new UsageError(fleetMessages.targetDirNameTooLong(shownTarget(target), Buffer.byteLength(name)));
   }
   return name;
 }

@@ -1,3 +1,4 @@
+import { fleetMessages } from "../../src/fleet-messages.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ describe("the record of an apply that failed after writing its generation (ADR 2
   it("names the pending generation, the redacted reason and who", async () => {
     const t = transport();
     await writePending(t, "/d/S", { operation: "apply", to: 4, from: 3 });
-    const e = new FleetError(undefined, "cannot write /etc/x (value hunter2-secret): no space left on device (ENOSPC)");
+    const e = new FleetError(fleetMessages.ioFailed("cannot write /etc/x (value hunter2-secret)", "no space left on device (ENOSPC)"));
     await recordFailedApply(t, "/d/S", e, (s) => s.split("hunter2-secret").join("[secret]"));
     const r = await readRecord(t, "/d/S", 4);
     expect(r?.outcome).toMatchObject({ outcome: "failed", reason: "cannot write /etc/x (value [secret]): no space left on device (ENOSPC)" });
@@ -23,7 +24,7 @@ describe("the record of an apply that failed after writing its generation (ADR 2
 
   it("records nothing without a pending apply, and lets a bug through", async () => {
     const t = transport();
-    await recordFailedApply(t, "/d/S", new FleetError(undefined, "x"), (s) => s);
+    await recordFailedApply(t, "/d/S", new FleetError(fleetMessages.ioFailed("x", "y")), (s) => s);
     expect(await readRecord(t, "/d/S", 1)).toBeNull();
     await writePending(t, "/d/S", { operation: "apply", to: 1, from: null });
     await recordFailedApply(t, "/d/S", new TypeError("a bug"), (s) => s);

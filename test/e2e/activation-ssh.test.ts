@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { installFakeSystemctl, type FakeSystemctl } from "../support/fake-systemctl.js";
 import { writeTree } from "../support/fleet-fixture.js";
 import { startSshd, type Sshd } from "../support/sshd.js";
@@ -46,15 +47,8 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
     return runFleet([
       "apply",
       join(dir, "fleet.pcl"),
-      "--key",
-      s.clientKeyPath,
-      "--known-hosts",
-      s.knownHostsPath,
-      "--store-root",
-      `~/.${tag}/store`,
-      "--deployments-root",
       // One deployments root per host: each one's first apply is a first activation (ADR 190).
-      `~/.${tag}/${deployments}`,
+      ...sshFlags({ key: s.clientKeyPath, knownHosts: s.knownHostsPath, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/${deployments}` }),
       ...flags,
     ]);
   }

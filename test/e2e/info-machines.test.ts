@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { tempDir, writeFleet, type HostSpec } from "../support/fleet-fixture.js";
 
 const T = (n: string) => `ssh://ops@${n}.internal`;
@@ -142,7 +143,7 @@ describe("fleet machines", () => {
     const fleet = writeFleet(dir, [{ ...HOSTS[0]!, target: "ssh://ops@127.0.0.1:1" }]);
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "key")]);
     writeFileSync(join(dir, "kh"), "");
-    const r = runFleet(["machines", fleet, "--key", join(dir, "key"), "--known-hosts", join(dir, "kh"), "--connect-timeout", "1"], {
+    const r = runFleet(["machines", fleet, ...sshFlags({ key: join(dir, "key"), knownHosts: join(dir, "kh"), connectTimeout: 1 })], {
       env: { FLEET_STORE_DIR: join(tempDir("fleet-store-"), "store") },
     });
     expect(r.code).toBe(1);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { installFakeSystemctl } from "../support/fake-systemctl.js";
 import { writeTree } from "../support/fleet-fixture.js";
 import { startSshd, type Sshd } from "../support/sshd.js";
@@ -52,14 +53,7 @@ describe.skipIf(!HAVE_SSHD)("staged rollout over SSH", () => {
       runFleet([
         "apply",
         join(work, "fleet.pcl"),
-        "--key",
-        sshd.clientKeyPath,
-        "--known-hosts",
-        sshd.knownHostsPath,
-        "--store-root",
-        `~/.${tag}/store`,
-        "--deployments-root",
-        `~/.${tag}/deployments`,
+        ...sshFlags({ key: sshd.clientKeyPath, knownHosts: sshd.knownHostsPath, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/deployments` }),
         "--activate",
         ...extra,
       ]);

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "../ssh/sshd-guard.js";
 
@@ -62,16 +63,7 @@ module AStack {
       [
         cmd,
         join(work, "fleet.pcl"),
-        "--key",
-        host.clientKeyPath,
-        "--known-hosts",
-        host.knownHostsPath,
-        "--connect-timeout",
-        "5",
-        "--store-root",
-        `~/.${tag}/store`,
-        "--deployments-root",
-        `~/.${tag}/deployments`,
+        ...sshFlags({ key: host.clientKeyPath, knownHosts: host.knownHostsPath, connectTimeout: 5, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/deployments` }),
         ...extra,
       ],
       { env: { FLEET_TEST_SSH_SECRET: SECRET, FLEET_DEPLOYER: "ssh-tester@ctl" } },

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFleet, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { rigSkipReason, useSystemdRig, type RigMachine } from "../support/systemd-rig.js";
 import { writeTree } from "../support/fleet-fixture.js";
 
@@ -19,7 +20,7 @@ const work = mkdtempSync(join(tmpdir(), "fleet-real-act-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function fleet(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  return runFleet([...args, "--key", rig.keyPath, "--known-hosts", rig.knownHostsPath], { env: { HOME: join(work, "home"), ...env } });
+  return runFleet([...args, ...sshFlags({ key: rig.keyPath, knownHosts: rig.knownHostsPath })], { env: { HOME: join(work, "home"), ...env } });
 }
 
 async function sh(m: RigMachine, cmd: string): Promise<string> {

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runFleet, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { rigSkipReason, useSystemdRig, type RigMachine } from "../support/systemd-rig.js";
 import { treeHash } from "../support/tree-hash.js";
 
@@ -60,7 +61,7 @@ function edit(fleet: string): void {
 }
 
 function fleet(args: readonly string[]): CliResult {
-  return runFleet([...args, "--key", rig.keyPath, "--known-hosts", rig.knownHostsPath], {
+  return runFleet([...args, ...sshFlags({ key: rig.keyPath, knownHosts: rig.knownHostsPath })], {
     // The local store lives in a scratch HOME, not in the home of whoever runs the tests.
     env: { HOME: join(work, "home") },
   });

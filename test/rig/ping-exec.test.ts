@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT, runFleet, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { tempDir, writeFleet } from "../support/fleet-fixture.js";
 import { rigSkipReason, useSystemdRig } from "../support/systemd-rig.js";
 
@@ -38,7 +39,7 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
       ...(extra.retired ? [{ stack: "OldStack", target: "ssh://deploy@127.0.0.1:1", machine: "old", lifecycle: "decommissioned", files: { "/etc/o": "o" } }] : []),
     ]);
   };
-  const ssh = (): string[] => ["--key", rig.keyPath, "--known-hosts", rig.knownHostsPath, "--connect-timeout", "5"];
+  const ssh = (): string[] => sshFlags({ key: rig.keyPath, knownHosts: rig.knownHostsPath, connectTimeout: 5 });
 
   it("ping reports each host's connect time and remote user; a decommissioned host is not contacted", () => {
     const r = runFleet(["ping", fleetFile({ retired: true }), ...ssh()]);
@@ -62,7 +63,7 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
   it("ping checks the host key: an unknown host is refused", () => {
     const kh = join(tempDir(), "known_hosts");
     writeFileSync(kh, "");
-    const r = runFleet(["ping", fleetFile(), "--key", rig.keyPath, "--known-hosts", kh, "--only", "web"]);
+    const r = runFleet(["ping", fleetFile(), ...sshFlags({ key: rig.keyPath, knownHosts: kh }), "--only", "web"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^✗ web \(ssh:\/\/deploy@127\.0\.0\.1:\d+\): .*host key/m);
   });
@@ -123,7 +124,7 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
     expect(unknown.stderr).toBe("fleet: error: no host named 'nope'; known: db, web\n");
     const kh = join(tempDir(), "known_hosts");
     writeFileSync(kh, "");
-    const r = runFleet(["ssh", fleetFile(), "web", "--key", rig.keyPath, "--known-hosts", kh], { input: "exit\n" });
+    const r = runFleet(["ssh", fleetFile(), "web", ...sshFlags({ key: rig.keyPath, knownHosts: kh })], { input: "exit\n" });
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/^✗ web: .*host key/m);
   });

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { tempDir, writeFleet } from "../support/fleet-fixture.js";
 import { rigSkipReason, useSystemdRig } from "../support/systemd-rig.js";
 
@@ -28,7 +29,7 @@ describe.skipIf(rigSkipReason)("fleet reboot on a rig machine", () => {
       { stack: "BoxStack", target: rig.get("box").target, machine: "box", files: { "/etc/b": "b" } },
       { stack: "OtherStack", target: "ssh://deploy@127.0.0.1:1", machine: "other", files: { "/etc/o": "o" } },
     ]);
-  const ssh = (): string[] => ["--key", rig.keyPath, "--known-hosts", rig.knownHostsPath, "--connect-timeout", "5"];
+  const ssh = (): string[] => sshFlags({ key: rig.keyPath, knownHosts: rig.knownHostsPath, connectTimeout: 5 });
 
   it("reboots, waits for the machine to answer again, and reports its new boot id", async () => {
     const box = rig.get("box");

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_STEPS } from "../../src/deploy/host-events.js";
 import { SshTransport } from "../../src/transport/ssh-transport.js";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir, type HostDef } from "./pcl.js";
 import { HOME, makeRig, startHosts, useOneSshHost, type Hosts, type Rig } from "./rig.js";
@@ -199,14 +200,7 @@ describe.skipIf(!HAVE_SSHD)("fleet killed in the middle of a store push over SSH
       FLEET_BIN,
       "apply",
       fleet,
-      "--key",
-      hosts.key,
-      "--known-hosts",
-      hosts.knownHosts,
-      "--store-root",
-      `~/.${tag}/store`,
-      "--deployments-root",
-      `~/.${tag}/push/deployments`,
+      ...sshFlags({ key: hosts.key, knownHosts: hosts.knownHosts, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/push/deployments` }),
     ];
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
     const exited = new Promise<string | null>((r) => child.on("close", (_c, sig) => r(sig)));

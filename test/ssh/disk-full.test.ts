@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFleet, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { treeListing } from "../support/tree-hash.js";
 import { useOneSshHost } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
@@ -81,14 +82,7 @@ describe.skipIf(!HAVE_SSHD)("a target disk that fills up, over SSH", () => {
       [
         "apply",
         join(dir, "fleet.pcl"),
-        "--key",
-        one.hosts.key,
-        "--known-hosts",
-        one.hosts.knownHosts,
-        "--store-root",
-        `~/.${TAG}/store`,
-        "--deployments-root",
-        deployments,
+        ...sshFlags({ key: one.hosts.key, knownHosts: one.hosts.knownHosts, storeRoot: `~/.${TAG}/store`, deploymentsRoot: deployments }),
       ],
       { env: {} },
     );

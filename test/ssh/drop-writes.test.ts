@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { treeHash } from "../support/tree-hash.js";
 import { HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
@@ -77,7 +78,7 @@ describe.skipIf(!HAVE_SSHD)("a connection lost while 1,500 live files are writte
 
   /** Run fleet in the background; once `ready()` holds, do `cut()`; return what fleet said. */
   async function cutWhile(args: readonly string[], ready: () => boolean, cut: () => void): Promise<{ code: number; out: string; err: string }> {
-    const transport = ["--key", hosts.key, "--known-hosts", hosts.knownHosts, "--keepalive", "1"];
+    const transport = sshFlags({ key: hosts.key, knownHosts: hosts.knownHosts, keepalive: 1 });
     const roots = ["--store-root", `~/.${tag}/store`, "--deployments-root", `~/.${tag}/big/deployments`];
     const child = spawn(process.execPath, [FLEET_BIN, ...args, ...transport, ...roots], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let out = "";

@@ -9,6 +9,7 @@ import { existsSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { writeFleetDir } from "./pcl.js";
 import { dropConnections, HOME, useOneSshHost } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
@@ -43,7 +44,7 @@ describe.skipIf(!HAVE_SSHD)("a connection dropped mid-apply", () => {
     rmSync(release);
     rmSync(started);
 
-    const args = ["apply", fleet("v2"), "--key", hosts.key, "--known-hosts", hosts.knownHosts, "--store-root", `~/.${tag}/store`, "--deployments-root", `~/.${tag}/drop/deployments`];
+    const args = ["apply", fleet("v2"), ...sshFlags({ key: hosts.key, knownHosts: hosts.knownHosts, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/drop/deployments` })];
     const child = spawn(process.execPath, [FLEET_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
     let err = "";

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
 import { treeHash, treeListing } from "../support/tree-hash.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
@@ -72,18 +73,8 @@ describe.skipIf(!HAVE_SSHD)("fleet apply/rollback over SSH (two sshd hosts)", ()
     for (const d of [work, managed, `/root/.${tag}`, `/home/${TEST_USER}/.${tag}`]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  const flags = (): string[] => [
-    "--key",
-    a.clientKeyPath,
-    "--known-hosts",
-    join(work, "known_hosts"),
-    "--connect-timeout",
-    "5",
-    "--store-root",
-    `~/.${tag}/store`,
-    "--deployments-root",
-    `~/.${tag}/deployments`,
-  ];
+  const flags = (): string[] =>
+    sshFlags({ key: a.clientKeyPath, knownHosts: join(work, "known_hosts"), connectTimeout: 5, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/deployments` });
 
   it("deploys, redeploys a change, and rolls back byte for byte", () => {
     const fleet = join(work, "fleet.pcl");

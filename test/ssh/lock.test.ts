@@ -9,6 +9,7 @@ import { existsSync, readlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir } from "./pcl.js";
 import { HOME, useOneSshHost } from "./rig.js";
@@ -38,16 +39,7 @@ describe.skipIf(!HAVE_SSHD)("a second fleet process over SSH", () => {
       },
     ]);
     // The same flags as rig.fleet, but spawned so the test can act while it runs.
-    const flags = [
-      "--key",
-      hosts.key,
-      "--known-hosts",
-      hosts.knownHosts,
-      "--store-root",
-      `~/.${tag}/store`,
-      "--deployments-root",
-      `~/.${tag}/lock/deployments`,
-    ];
+    const flags = sshFlags({ key: hosts.key, knownHosts: hosts.knownHosts, storeRoot: `~/.${tag}/store`, deploymentsRoot: `~/.${tag}/lock/deployments` });
     const first = spawn(process.execPath, [FLEET_BIN, "apply", fleet, ...flags], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: "1" },

@@ -11,6 +11,7 @@ import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runFleet, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
 
 export type TransportKind = "local" | "ssh";
@@ -126,7 +127,7 @@ export function makeRig(kind: TransportKind, hosts: Hosts, tag: string): Rig {
     deployments: (i, state, stack) => onHost(i, `${HOME}/.${tag}/${state}/deployments/${stack}`),
     fleet(args, state, env = {}) {
       const transport =
-        kind === "ssh" ? ["--key", hosts.key, "--known-hosts", hosts.knownHosts, "--connect-timeout", "10"] : ["--transport-root", root];
+        kind === "ssh" ? sshFlags({ key: hosts.key, knownHosts: hosts.knownHosts, connectTimeout: 10 }) : ["--transport-root", root];
       return runFleet([...args, ...transport, "--store-root", `~/.${tag}/store`, "--deployments-root", `~/.${tag}/${state}/deployments`], {
         env,
       });

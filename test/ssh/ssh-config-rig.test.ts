@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet, type CliResult } from "../support/cli.js";
+import { sshFlags } from "../support/ssh-flags.js";
 import { rigSkipReason, useSystemdRig } from "../support/systemd-rig.js";
 import { writeFleetDir } from "./pcl.js";
 
@@ -66,7 +67,7 @@ describe.skipIf(rigSkipReason)("ProxyJump through a real bastion machine", () =>
 
   it("a direct connection to the machine behind the bastion is refused", () => {
     const app = rig.get("app");
-    const r = fleet(["apply", join(work, "direct", "fleet.pcl"), "-F", "none", "--key", rig.keyPath, "--known-hosts", rig.knownHostsPath]);
+    const r = fleet(["apply", join(work, "direct", "fleet.pcl"), "-F", "none", ...sshFlags({ key: rig.keyPath, knownHosts: rig.knownHostsPath })]);
     expect(r.stderr).toBe(
       `✗ App → ssh://deploy@127.0.0.1:${app.port}: cannot connect to ssh://deploy@127.0.0.1:${app.port}: connection refused; check that sshd listens on that port\n`,
     );

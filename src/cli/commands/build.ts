@@ -8,14 +8,15 @@ import { homedir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../fleet-error.js";
+import { fleetMessages } from "../../fleet-messages.js";
 import { evaluateProgram } from "../../lang/index.js";
 import type { Diagnostic } from "../../lang/diagnostic.js";
 import type { SourceFile } from "../../lang/source.js";
 import { closureFor, isPackageModule, realise, resolveRoot, storePath } from "../../store/index.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { FleetRefusal } from "../../load/fleet-load.js";
 import { writeJsonDocument } from "../json-contract.js";
 import { fleetBuild } from "../../deploy/fleet-build.js";
-import { isFleetFile } from "../../deploy/fleet-check.js";
+import { isFleetFile } from "../../load/fleet-check.js";
 import { ExitCode } from "../exit-code.js";
 import { outputJson as capturedJson } from "../json-report.js";
 import { addJobsFlag, addJsonFlag, addOnlyFlag, addScenarioFlag } from "../options.js";
@@ -47,7 +48,7 @@ export function registerBuild(program: Command): void {
   cmd.action(async (files: string[], flags: BuildFlags) => {
     const out = processOutput();
     if (files.length === 1 && isFleetFile(files[0]!)) return buildFleetHosts(out, files[0]!, flags);
-    if (flags.only !== undefined && flags.only.length > 0) throw new UsageError("--only selects hosts of a fleet file; give one fleet file (module Fleet) to build per host");
+    if (flags.only !== undefined && flags.only.length > 0) throw new UsageError(fleetMessages.buildOnlyNeedsFleetFile());
     const storeRoot = resolveRoot(flags.storeRoot, process.env["FLEET_STORE_DIR"], "~/.fleet/store", homedir(), {
       flag: "--store-root",
       env: "FLEET_STORE_DIR",
@@ -55,7 +56,7 @@ export function registerBuild(program: Command): void {
     const sources = files.map(readSource);
     const program = evaluateProgram(sources, { scenarios: flags.scenario });
     for (const s of flags.scenario) {
-      if (!program.scenarios.has(s)) throw new UsageError(`scenario '${s}' is not defined in any of the given files; check its name`);
+      if (!program.scenarios.has(s)) throw new UsageError(fleetMessages.buildScenarioNotDefined(s));
     }
     if (program.diagnostics.length > 0) failWith(out, program.diagnostics, sources);
 
@@ -143,9 +144,9 @@ function readSource(file: string): SourceFile {
     return { path: file, text: readFileSync(file, "utf8") };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UsageError(`input file '${file}' does not exist; check the path`);
-    if (code === "EISDIR") throw new UsageError(`input '${file}' is a directory; give the .pcl files to build`);
-    throw new UsageError(`input file '${file}' cannot be read (${code ?? String(e)})`);
+    if (code === "ENOENT") throw new UsageError(fleetMessages.inputFileMissing(file));
+    if (code === "EISDIR") throw new UsageError(fleetMessages.inputIsDirectory(file));
+    throw new UsageError(fleetMessages.inputFileUnreadable(file, code ?? String(e)));
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { evaluateProgram, renderDiagnostics, type Diagnostic, type SourceFile } from "../../lang/index.js";
 import { resolve } from "node:path";
-import { checkFleet, isFleetFile } from "../../deploy/fleet-check.js";
+import { checkFleet, isFleetFile } from "../../load/fleet-check.js";
 import { ExitCode } from "../exit-code.js";
 import { writeJsonDocument } from "../json-contract.js";
 import { diagnosticJson, plainProblem } from "../json-problem.js";

@@ -4,7 +4,7 @@
  * machine names, stack names and `@tags`, sorted.
  */
 import { Argument, type Command } from "commander";
-import { loadFleetFile } from "../../deploy/fleet-load.js";
+import { loadFleetFile } from "../../load/fleet-load.js";
 import { programSpec } from "../command-spec.js";
 import { completionScript, SHELLS, type Shell } from "../completion-scripts.js";
 

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { canonicalModulesJson, evaluateProgram, isRecordValue, type ModuleValues, type Value } from "../../lang/index.js";
 import { writeJsonDocument } from "../json-contract.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { FleetRefusal } from "../../load/fleet-load.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 /** The readable form: one `Module.path = value` line per leaf, in sorted order. */

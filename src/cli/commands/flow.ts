@@ -3,11 +3,12 @@
  * the Fleet module's DAG workflows. A run resolves the steps into topological levels and runs
  * them level by level, each fleet action as the matching fleet command.
  */
+import { fleetMessages } from "../../fleet-messages.js";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { runFlow, type StepOutcome } from "../../deploy/flow-run.js";
 import { runCondition, runStep, type StepContext } from "../../deploy/flow-steps.js";
-import { loadFleetFile } from "../../deploy/fleet-load.js";
+import { loadFleetFile } from "../../load/fleet-load.js";
 import { UsageError } from "../../fleet-error.js";
 import { closest } from "../../lang/edit-distance.js";
 import { executionPlanLines, flowLevels, targetsText, type Flow, type FlowStep } from "../../plan/flows.js";
@@ -42,7 +43,7 @@ function findFlow(flows: readonly Flow[], name: string): Flow {
   const names = flows.map((f) => f.name);
   const c = closest(name, names);
   throw new UsageError(
-    `no flow '${name}' in this fleet${c !== undefined ? `; did you mean '${c}'?` : ""} (flows: ${names.join(", ") || "none; add flows = { … } to the Fleet module"})`,
+    fleetMessages.noSuchFlow(name, c !== undefined ? `; did you mean '${c}'?` : "", names.join(", ") || "none; add flows = { … } to the Fleet module"),
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../fleet-error.js";
+import { fleetMessages } from "../../fleet-messages.js";
 import { writeJsonDocument } from "../json-contract.js";
 import { addJsonFlag, addRunsDirFlag } from "../options.js";
 import { processOutput } from "../output.js";
@@ -20,13 +21,13 @@ type Event = Record<string, unknown> & { event?: string; at?: string; host?: { s
 function pick(ids: readonly string[], want: string): string {
   if (want === "last") {
     const last = ids[ids.length - 1];
-    if (last === undefined) throw new UsageError("there is no run yet; 'fleet apply' or 'fleet rollback' writes one");
+    if (last === undefined) throw new UsageError(fleetMessages.noRunYet());
     return last;
   }
   const found = ids.filter((id) => id.startsWith(want));
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new UsageError(`no run '${want}'; 'fleet log' lists them`);
-  throw new UsageError(`run '${want}' is ambiguous (${found.length} runs start with it); give more of its id`);
+  if (found.length === 0) throw new UsageError(fleetMessages.noSuchRun(want));
+  throw new UsageError(fleetMessages.runIdAmbiguous(want, found.length));
 }
 
 function matchesHost(e: Event, host: string | undefined): boolean {

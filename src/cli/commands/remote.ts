@@ -1,7 +1,7 @@
 /** `fleet ping FLEET` and `fleet exec FLEET --only … -- CMD ARGS…` (issue 14, ADR 182). */
 import type { Command } from "commander";
 import { fleetExec, fleetPing, type RemoteResult } from "../../deploy/fleet-exec.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { FleetRefusal } from "../../load/fleet-load.js";
 import { fleetReboot, type RebootResult } from "../../deploy/fleet-reboot.js";
 import { fleetSsh } from "../../deploy/fleet-ssh.js";
 import { FleetError, UsageError } from "../../fleet-error.js";

@@ -1,9 +1,10 @@
 /** `fleet why FILE... Module.field [--scenario S]...`: the value and its contributions, winner last. */
 import type { Command } from "commander";
 import { FleetError, UsageError } from "../../fleet-error.js";
+import { fleetMessages } from "../../fleet-messages.js";
 import { evaluateProgram, locationOf, why } from "../../lang/index.js";
 import { writeJsonDocument } from "../json-contract.js";
-import { FleetRefusal } from "../../deploy/fleet-load.js";
+import { FleetRefusal } from "../../load/fleet-load.js";
 import { collectRepeatable, expandPclPaths, readSources, requireScenarios } from "../pcl-input.js";
 
 export function registerWhy(program: Command): void {
@@ -17,13 +18,13 @@ export function registerWhy(program: Command): void {
       const path = args[args.length - 1];
       const paths = args.slice(0, -1);
       if (paths.length === 0 || path === undefined || !/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(path)) {
-        throw new UsageError("usage: fleet why FILE... Module.field; name the field as Module.field (or Module.field.sub)");
+        throw new UsageError(fleetMessages.whyUsage());
       }
       const files = readSources(expandPclPaths(paths));
       requireScenarios(opts.scenario, evaluateProgram(files, {}).scenarios);
       const r = why(files, path, { scenarios: opts.scenario });
       if (r.diagnostics.length > 0) throw new FleetRefusal(r.diagnostics, files);
-      if (r.value === undefined) throw new FleetError("E2", `'${path}' is not defined; check the module and field names with fleet eval`);
+      if (r.value === undefined) throw new FleetError(fleetMessages.whyFieldNotDefined(path));
       if (opts.json) {
         writeJsonDocument("why", true, {
           field: path,

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { resolveHostFile } from "../../deploy/fleet-load.js";
+import { resolveHostFile } from "../../load/fleet-load.js";
 import { evaluateProgram, type Diagnostic, type InjectedModule, type SourceFile } from "../../lang/index.js";
 import { injectedFleetModule, readFleet, type FleetModel, type HostRecord } from "../../plan/fleet-model.js";
 

@@ -20,7 +20,7 @@ import {
   type Diagnostic as LspDiagnostic,
   type Location,
 } from "vscode-languageserver/node";
-import { resolveHostFile } from "../../deploy/fleet-load.js";
+import { resolveHostFile } from "../../load/fleet-load.js";
 import { evaluateProgram, formatSource, why, type Span, type Value } from "../../lang/index.js";
 import { cursorContext, describeSchema, moduleSchema, schemaAt } from "./cursor-context.js";
 import { definesFleet, diskOrBuffer, documentDiagnostics, evaluationsOf, type ReadText } from "./program-context.js";

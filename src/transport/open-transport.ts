@@ -2,11 +2,12 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { HostRecord } from "../plan/fleet-model.js";
-import { LocalTransport } from "../transport/local.js";
-import { loadSshConfig } from "../transport/ssh-config.js";
-import { parseTarget, sanitiseTarget, targetUser } from "../transport/target.js";
-import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
+import { LocalTransport } from "./local.js";
+import { loadSshConfig } from "./ssh-config.js";
+import { parseTarget, sanitiseTarget, targetUser } from "./target.js";
+import type { LockHandle, LockHolder, Transport } from "./transport.js";
 import { expandRoot, type ChosenRoot } from "../store/roots.js";
 
 /** Where the default roots live on a host deployed through sudo: root's, not the user's (ADR 107). */
@@ -50,7 +51,7 @@ export function withHostSudo<T extends TransportOptions>(hosts: readonly HostRec
     const sudo = h.sudo ?? options.sudo ?? false;
     const other = byTarget.get(h.target);
     if (other !== undefined && other !== sudo) {
-      throw new UsageError(`host records for '${h.target}' disagree on sudo; give every record of that target the same 'sudo' value`);
+      throw new UsageError(fleetMessages.hostRecordsDisagreeSudo(h.target));
     }
     byTarget.set(h.target, sudo);
   }
@@ -70,7 +71,7 @@ export function checkTargets(hosts: readonly HostRecord[], options: TransportOpt
       const dir = sanitiseTarget(h.target);
       const other = byDir.get(dir);
       if (other !== undefined && other !== h.target) {
-        throw new UsageError(`targets '${other}' and '${h.target}' both map to '${dir}' under --transport-root; make them differ`);
+        throw new UsageError(fleetMessages.targetsBothMapUnder(other, h.target, dir));
       }
       byDir.set(dir, h.target);
     }
@@ -79,7 +80,7 @@ export function checkTargets(hosts: readonly HostRecord[], options: TransportOpt
   // A malformed configuration file is a usage error located file:line, before any host (ADR 115).
   loadSshConfig(options.sshConfig);
   if (options.key !== undefined && !existsSync(options.key)) {
-    throw new UsageError(`--key ${options.key}: no such file; give the path of an SSH private key`);
+    throw new UsageError(fleetMessages.keySuchFileGive(options.key));
   }
 }
 
@@ -91,10 +92,10 @@ function checkTransportRoot(root: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return;
-    if (code !== "ENOTDIR") throw new UsageError(`--transport-root ${root}: cannot use it (${code ?? "error"})`);
+    if (code !== "ENOTDIR") throw new UsageError(fleetMessages.transportRootCannotUse(root, code ?? "error"));
   }
   if (st === undefined || !st.isDirectory()) {
-    throw new UsageError(`--transport-root ${root} is not a directory; give a directory (it is created when missing)`);
+    throw new UsageError(fleetMessages.transportRootDirectoryGive(root));
   }
 }
 
@@ -139,7 +140,7 @@ async function openUntracked(target: string, options: TransportOptions): Promise
   if (options.transportRoot !== undefined) {
     return new LocalTransport({ root: hermeticDir(options.transportRoot, target), target, user: targetUser(target) });
   }
-  const { openSshTransport } = await import("../transport/ssh-transport.js");
+  const { openSshTransport } = await import("./ssh-transport.js");
   return openSshTransport({
     target,
     ...(options.key !== undefined ? { key: options.key } : {}),

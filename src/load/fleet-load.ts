@@ -8,6 +8,7 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { canonicalJson } from "../canonical-json.js";
 import { FleetError, UsageError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import type { ProgramResult } from "../lang/api.js";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import { evaluateProgram } from "../lang/index.js";
@@ -69,16 +70,16 @@ export function loadFleetFile(fleetFile: string, scenarios: readonly string[], n
   try {
     st = statSync(fleetFile);
   } catch {
-    throw new UsageError(`no such file: ${fleetFile}`);
+    throw new UsageError(fleetMessages.noSuchFleetFile(fleetFile));
   }
-  if (!st.isFile()) throw new UsageError(`not a file: ${fleetFile}`);
+  if (!st.isFile()) throw new UsageError(fleetMessages.fleetFileNotAFile(fleetFile));
   const fleetDir = dirname(resolve(fleetFile));
   const source = readSource(fleetFile, namePrefix + relative(fleetDir, resolve(fleetFile)));
   const program = evaluateProgram([source], { scenarios });
   if (program.diagnostics.length > 0) throw new FleetRefusal(program.diagnostics, [source]);
   const fleet = program.modules.get("Fleet");
   if (!fleet) {
-    throw new FleetRefusal([], [source], [new FleetError("E14", `${source.path} defines no 'module Fleet'; a fleet file needs one with a 'hosts' list`)]);
+    throw new FleetRefusal([], [source], [new FleetError(fleetMessages.noFleetModule(source.path))]);
   }
   const span = program.moduleSpans.get("Fleet") ?? { file: source.path, offset: 0, length: 0 };
   const { model, diagnostics } = readFleet(fleet, span);
@@ -160,7 +161,7 @@ export function loadFleet(fleetFile: string, scenarios: readonly string[]): Load
   // SPEC §1.4: a scenario no evaluated file defines is a usage error.
   const defined = new Set([...program.scenarios, ...hosts.flatMap((h) => [...(h.program?.scenarios ?? [])])]);
   for (const s of scenarios) {
-    if (!defined.has(s)) throw new UsageError(`no evaluated file defines scenario '${s}'`);
+    if (!defined.has(s)) throw new UsageError(fleetMessages.scenarioNotDefined(s));
   }
   const graph = buildArtifactGraph(hosts.map(hostArtifacts));
   return { fleetFile, fleetDir, fleetSource: source, model, hosts, graph };

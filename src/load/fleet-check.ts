@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import type { Diagnostic } from "../lang/diagnostic.js";
 import type { SourceFile } from "../lang/source.js";
-import { refuseOnGraphProblems } from "./fleet-prepare.js";
+import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { FleetRefusal, hostArtifacts, loadFleetFile, loadHost, type LoadedFleet } from "./fleet-load.js";
 import { buildArtifactGraph } from "../plan/artifact-graph.js";
 import { targetProblem } from "../transport/target.js";
@@ -81,4 +82,30 @@ export function checkFleet(fleetFile: string, scenarios: readonly string[]): Fle
     scenarios: new Set([...program.scenarios, ...hosts.flatMap((h) => [...(h.program?.scenarios ?? [])])]),
     reached: new Set(hosts.flatMap((h) => (h.absFile ? [h.absFile] : []))),
   };
+}
+
+/** Fleet-level refusals from the artifact graph (SPEC §6): nothing is touched. */
+export function refuseOnGraphProblems(fleet: LoadedFleet): void {
+  const diagnostics: Diagnostic[] = [];
+  const errors: FleetError[] = [];
+  const name = (i: number): string => fleet.hosts[i]!.record.machine ?? fleet.hosts[i]!.record.stack;
+  for (const p of fleet.graph.problems) {
+    if (p.kind === "missing") {
+      diagnostics.push({ code: "ARTIFACT-MISSING", message: `consumed artifact '${p.artifact}' is not produced: ${p.reason}`, span: p.span, labels: [] });
+    } else if (p.kind === "no-machine") {
+      const r = fleet.hosts[p.consumer]!.record;
+      diagnostics.push({
+        code: "E14",
+        message: `host record ${r.index + 1} (${r.stack} → ${r.target}) consumes an artifact but has no 'machine'`,
+        span: p.span,
+        labels: [],
+        hint: "add machine = \"…\" to that host record in the fleet file",
+      });
+    } else {
+      errors.push(new FleetError(fleetMessages.artifactCycleAmongHosts(p.path.map(name).join(" → "))));
+    }
+  }
+  if (diagnostics.length > 0 || errors.length > 0) {
+    throw new FleetRefusal(diagnostics, [fleet.fleetSource, ...fleet.hosts.flatMap((h) => h.sources)], errors);
+  }
 }
