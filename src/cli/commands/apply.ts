@@ -65,7 +65,7 @@ export function registerApply(program: Command): void {
   addRolloutFlags(cmd, true)
     .action(async (file: string, flags: ApplyFlags) => {
       const json = Boolean(flags.json);
-      const progress = liveProgress();
+      const progress = liveProgress({ title: "fleet apply" });
       const out = progress.wrap(processOutput());
       const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o)), { beforeReport: () => progress.stop(), json });
       const log = openRunLog("apply", file, flags.runsDir, (l) => out.err(l));
@@ -94,8 +94,14 @@ export function registerApply(program: Command): void {
           onRollout: rollout.onRollout,
           clock: () => new Date(),
           ...dieAtOption(),
-          onPlan: watch.plan,
-          onFinish: watch.finished,
+          onPlan: (hosts) => {
+            watch.plan(hosts);
+            progress.plan(hosts);
+          },
+          onFinish: (o) => {
+            watch.finished(o);
+            progress.finished(o.host, o.status);
+          },
           onProgress: (e) => {
             watch.progress(e);
             log.phase(e);
@@ -105,7 +111,7 @@ export function registerApply(program: Command): void {
           onReport: (o) => {
             watch.reported(o);
             log.hostDone(o);
-            progress.done(o.host);
+            progress.done(o.host, o.status);
             if (!json) reportApplied(out, o);
           },
         });

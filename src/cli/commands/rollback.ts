@@ -43,7 +43,7 @@ export function registerRollback(program: Command): void {
   cmd.option("--enable", "enable the restored generation's new units, disable those it drops");
   cmd.option("--fail-fast", "stop at the first failing host").action(async (file: string, flags: RollbackFlags) => {
     const json = Boolean(flags.json);
-    const progress = liveProgress();
+    const progress = liveProgress({ title: "fleet rollback" });
     const out = progress.wrap(processOutput());
     // Rollback prints its lines at the end; an interrupt prints those of the hosts that finished.
     let planned: readonly HostRecord[] = [];
@@ -70,8 +70,12 @@ export function registerRollback(program: Command): void {
         onPlan: (hosts) => {
           planned = hosts;
           watch.plan(hosts);
+          progress.plan(hosts);
         },
-        onFinish: watch.finished,
+        onFinish: (o) => {
+          watch.finished(o);
+          progress.finished(o.host, o.status);
+        },
         onProgress: (e) => {
           watch.progress(e);
           log.phase(e);
@@ -80,7 +84,7 @@ export function registerRollback(program: Command): void {
         ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
         onReport: (o) => {
           log.hostDone(o);
-          progress.done(o.host);
+          progress.done(o.host, o.status);
         },
       });
     } catch (e) {
