@@ -66,7 +66,7 @@ export function liveProgress(options: LiveOptions): LiveProgress {
   let stopped = false;
 
   const size = (): { columns: number; rows: number } => {
-    const [c, r] = stream.getWindowSize?.() ?? [stream.columns ?? 80, stream.rows ?? 24];
+    const [c, r] = windowSize(stream);
     return { columns: c > 0 ? c : 80, rows: r > 0 ? r : 24 };
   };
 
@@ -181,6 +181,19 @@ export function liveProgress(options: LiveOptions): LiveProgress {
       else resizable.off?.("resize", onResize);
     },
   };
+}
+
+/**
+ * The terminal's size now. Node refreshes `columns`/`rows` on SIGWINCH, which reaches JavaScript
+ * through the event loop, after every event already queued: a burst of progress events would
+ * redraw at the old width and scroll wrapped lines into the scrollback. So ask the tty handle
+ * (one ioctl) on every draw, and fall back to the cached size.
+ */
+function windowSize(stream: LiveStream): [number, number] {
+  const handle = (stream as { _handle?: { getWindowSize?: (out: number[]) => number } })._handle;
+  const got: number[] = [];
+  if (handle?.getWindowSize?.(got) === 0 && got.length === 2) return [got[0]!, got[1]!];
+  return stream.getWindowSize?.() ?? [stream.columns ?? 80, stream.rows ?? 24];
 }
 
 /** Text with an optional painter; painted after cutting, so escapes never count toward the width. */
