@@ -37,7 +37,6 @@ function quickstart() {
 
 const CURSOR_UP = /\u001b\[\d+A/;
 const CLEAR_LINE = "\u001b[2K";
-const SGR = /\u001b\[\d+(?:;\d+)*m/;
 
 describe.skipIf(!haveScript)("live progress on a terminal", () => {
   it("redraws one live line per running host in place, then leaves the normal report", () => {
@@ -49,8 +48,8 @@ describe.skipIf(!haveScript)("live progress on a terminal", () => {
     // The header counts hosts; the live line names the host and its phase in words.
     expect(r.screen).toMatch(/fleet apply: \d+ done, \d+ running, \d+ queued, \d+ failed/);
     expect(r.screen).toMatch(/ {2}web \(WebStack\) +\u001b\[2m +\d+s\u001b\[0m {2}[a-z]/);
-    expect(r.screen).toContain("✓ WebStack → ssh://deploy@web.example.com\r\n");
-    expect(r.screen).toContain("✓ DbStack → ssh://deploy@db.example.com\r\n");
+    expect(r.screen).toContain(`✓${ESC}[0m WebStack → ssh://deploy@web.example.com\r\n`);
+    expect(r.screen).toContain(`✓${ESC}[0m DbStack → ssh://deploy@db.example.com\r\n`);
     // The block is erased before the summary, which is the last thing on the screen.
     expect(r.screen.endsWith("fleet: 2/2 host(s) deployed\r\n")).toBe(true);
   });
