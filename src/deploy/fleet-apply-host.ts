@@ -144,7 +144,7 @@ async function deployOnTransport(
     : material.closure.paths.map((p) => ({ localPath: storePath(ctx.localStore, p.base), remotePath: storePath(targetStore, p.base) }));
   progress("deploy");
   const warnings: string[] = [];
-  const onEvent = hostEventSink(warnings, progress);
+  const onEvent = hostEventSink(warnings, progress, { storePaths: storePushes.length, files: files.length });
   const input: HostApplyInput = {
     onEvent,
     storeRoot: targetStore,

@@ -71,11 +71,13 @@ async function runOne(
   c: HealthCheck,
   deadline: number,
   clock: HealthClock,
+  onAttempt: (attempt: number) => void,
 ): Promise<{ failure?: HealthFailure; output: CapturedOutput; report: HealthCheckReport }> {
   let attempts = 0;
   for (;;) {
     const left = deadline - clock.now();
     attempts++;
+    onAttempt(attempts);
     const r = await attempt(t, c, Math.max(1, Math.min(c.timeout * 1000, left)));
     const output = (failed: boolean): CapturedOutput => captured(`health check '${c.name}'`, r.output.stdout, r.output.stderr, r.output.code, failed);
     const report = (passed: boolean): HealthCheckReport => ({
@@ -102,21 +104,19 @@ async function runOne(
 }
 
 /**
- * Every check of the stack, concurrently (`onCheck` names each as it starts); the first failing one
- * in declaration order, and the last attempt's output of each check.
+ * Every check of the stack, concurrently (`onCheck` names each check, its place in the list and
+ * the attempt as each attempt starts); the first failing one in declaration order, and the last
+ * attempt's output of each check.
  */
 export async function runHealthChecks(
   transport: Transport,
   stack: ComposedStack,
-  onCheck?: (name: string) => void,
+  onCheck?: (name: string, attempt: number, index: number) => void,
   clock: HealthClock = realClock,
 ): Promise<HealthResult> {
   const deadline = clock.now() + stack.healthTimeout * 1000;
   const results = await Promise.all(
-    stack.healthChecks.map((c) => {
-      onCheck?.(c.name);
-      return runOne(transport, c, deadline, clock);
-    }),
+    stack.healthChecks.map((c, i) => runOne(transport, c, deadline, clock, (n) => onCheck?.(c.name, n, i))),
   );
   const failed = results.find((r) => r.failure !== undefined)?.failure;
   return { ...(failed ? { failed } : {}), output: results.map((r) => r.output), checks: results.map((r) => r.report) };

@@ -44,8 +44,10 @@ export interface HealthGateInput {
 export async function healthGate(input: HealthGateInput): Promise<HostOutcome> {
   const { transport, stack, passed, options } = input;
   const checks = stack.healthChecks.length;
-  let k = 0;
-  const health = await runHealthChecks(transport, stack, (name) => input.progress(`health: ${name} (check ${++k} of ${checks})`));
+  // `health: http (attempt 3)`; with several checks (they run at once) also which one of them.
+  const health = await runHealthChecks(transport, stack, (name, attempt, i) =>
+    input.progress(checks === 1 ? `health: ${name} (attempt ${attempt})` : `health: ${name} (check ${i + 1} of ${checks}, attempt ${attempt})`),
+  );
   for (const c of health.output) {
     input.output?.push(c);
     input.onOutput?.(c);

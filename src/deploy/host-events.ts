@@ -84,3 +84,67 @@ export function stepper(emit: EmitHostEvent, dieAt: string | undefined): (step: 
     if (dieAt === step) process.kill(process.pid, "SIGKILL");
   };
 }
+
+/** What a host is about to write, for the words of its phases (`pushing 3 store paths`). */
+export interface PhaseSizes {
+  readonly storePaths: number;
+  readonly files: number;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The phase a host is in once `step` has completed, in words for the live progress, the interrupt
+ * report and the run log (ADR 226). Counts are the generation's store paths and files; without
+ * `sizes` (rollback, recovery) the words name no count.
+ */
+export function phaseAfter(step: HostStep, sizes?: PhaseSizes): string {
+  const files = sizes === undefined ? "files" : plural(sizes.files, "file");
+  switch (step) {
+    case "apply:locked":
+    case "rollback:locked":
+      return "checking for an interrupted run";
+    case "apply:recovered":
+      return sizes !== undefined && sizes.storePaths > 0 ? `pushing ${plural(sizes.storePaths, "store path")}` : `storing ${files}`;
+    case "apply:pushed":
+      return `storing ${files}`;
+    case "apply:files-stored":
+      return "writing the manifest";
+    case "apply:manifest-written":
+      return "marking the generation pending";
+    case "apply:pending-written":
+    case "apply:first-live-file-written":
+      return `writing ${files}`;
+    case "apply:secrets-staged":
+      return "putting secret files in place";
+    case "apply:live-files-written":
+    case "apply:first-stale-file-deleted":
+      return "deleting stale files";
+    case "apply:stale-files-deleted":
+      return "making the new generation current";
+    case "apply:flipped":
+    case "rollback:flipped":
+    case "recover:flipped":
+      return "clearing the pending mark";
+    case "apply:pending-removed":
+      return "deployed";
+    case "rollback:recovered":
+      return "verifying the previous generation";
+    case "rollback:verified":
+      return "marking the rollback pending";
+    case "rollback:pending-written":
+    case "rollback:first-file-restored":
+      return "restoring files";
+    case "rollback:files-restored":
+    case "rollback:first-file-removed":
+      return "removing files";
+    case "rollback:files-removed":
+      return "making the previous generation current";
+    case "rollback:pending-removed":
+      return "rolled back";
+    case "recover:first-file-written":
+    case "recover:files-written":
+    case "recover:first-file-removed":
+      return "recovering an interrupted run";
+  }
+}

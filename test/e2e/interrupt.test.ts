@@ -57,7 +57,7 @@ describe("an interrupted apply reports and cleans up", () => {
     expect(r.code).toBe(exit);
     expect(r.stdout).toBe(`✓ A → ${T("a")}\nfleet: 1/3 host(s) deployed (interrupted by ${signal})\n`);
     expect(r.stderr).toBe(
-      `✗ B → ${T("b")}: interrupted by ${signal} during health: slow (check 1 of 1); the next 'fleet apply' or 'fleet rollback' finishes or undoes what it left\n` +
+      `✗ B → ${T("b")}: interrupted by ${signal} during health: slow (attempt 1); the next 'fleet apply' or 'fleet rollback' finishes or undoes what it left\n` +
         `⊘ C → ${T("c")}: not attempted (interrupted by ${signal})\n`,
     );
     // B's lock was released: its stack directory holds no lock, and the next run goes through.

@@ -36,24 +36,35 @@ function quickstart() {
 }
 
 const CURSOR_UP = /\u001b\[\d+A/;
-const CLEAR_DOWN = "\u001b[J";
-const SGR = /\u001b\[\d+(?:;\d+)*m/;
+const CLEAR_LINE = "\u001b[2K";
 
 describe.skipIf(!haveScript)("live progress on a terminal", () => {
   it("redraws one live line per running host in place, then leaves the normal report", () => {
     const q = quickstart();
-    const r = inTerminal(["apply", q.fleet, "--dry-run", "--transport-root", q.out], { ...q.env, NO_COLOR: "1" });
+    const r = inTerminal(["apply", q.fleet, "--dry-run", "--transport-root", q.out, "--color", "always"], q.env);
     expect(r.code).toBe(0);
     expect(r.screen).toMatch(CURSOR_UP);
-    expect(r.screen).toContain(CLEAR_DOWN);
-    // The live line names the host and its stage.
-    expect(r.screen).toContain("WebStack → ssh://deploy@web.example.com: apply:flipped");
-    expect(r.screen).toContain("✓ WebStack → ssh://deploy@web.example.com\r\n");
-    expect(r.screen).toContain("✓ DbStack → ssh://deploy@db.example.com\r\n");
+    expect(r.screen).toContain(CLEAR_LINE);
+    // The header counts hosts; the live line names the host and its phase in words.
+    expect(r.screen).toMatch(/fleet apply: \d+ done, \d+ running, \d+ queued, \d+ failed/);
+    expect(r.screen).toMatch(/ {2}web \(WebStack\) +\u001b\[2m +\d+s\u001b\[0m {2}[a-z]/);
+    expect(r.screen).toContain(`✓${ESC}[0m WebStack → ssh://deploy@web.example.com\r\n`);
+    expect(r.screen).toContain(`✓${ESC}[0m DbStack → ssh://deploy@db.example.com\r\n`);
     // The block is erased before the summary, which is the last thing on the screen.
     expect(r.screen.endsWith("fleet: 2/2 host(s) deployed\r\n")).toBe(true);
-    // NO_COLOR: cursor movement, but no colour.
-    expect(r.screen).not.toMatch(SGR);
+  });
+
+  it.each([
+    ["TERM=dumb", { TERM: "dumb" }, []],
+    ["NO_COLOR", { NO_COLOR: "1" }, []],
+    ["--color never", {}, ["--color", "never"]],
+    ["--color never over FORCE_COLOR", { FORCE_COLOR: "1" }, ["--color", "never"]],
+  ] as const)("%s on a terminal: not one escape byte, the plain report", (_what, env, flags) => {
+    const q = quickstart();
+    const r = inTerminal(["apply", q.fleet, "--dry-run", "--transport-root", q.out, ...flags], { ...q.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env });
+    expect(r.code).toBe(0);
+    expect(r.screen).not.toContain(ESC);
+    expect(r.screen).toBe("✓ WebStack → ssh://deploy@web.example.com\r\n✓ DbStack → ssh://deploy@db.example.com\r\nfleet: 2/2 host(s) deployed\r\n");
   });
 
   it("colours markers on a terminal when NO_COLOR is unset", () => {
@@ -68,14 +79,14 @@ describe.skipIf(!haveScript)("live progress on a terminal", () => {
     for (let i = 0; i < 2; i++) {
       expect(runFleet(["apply", q.fleet, "--dry-run", "--transport-root", q.out], { env: q.env }).code).toBe(0);
     }
-    const v = inTerminal(["verify", q.fleet, "--transport-root", q.out], { ...q.env, NO_COLOR: "1" });
+    const v = inTerminal(["verify", q.fleet, "--transport-root", q.out], { ...q.env, NO_COLOR: undefined });
     expect(v.code).toBe(0);
-    expect(v.screen).toContain("DbStack → ssh://deploy@db.example.com: hash files");
+    expect(v.screen).toMatch(/ {2}db \(DbStack\) +\S+ +\d+s\S* +hash files/);
     expect(v.screen).toMatch(CURSOR_UP);
     expect(v.screen.endsWith("fleet: 2/2 host(s) verified\r\n")).toBe(true);
-    const b = inTerminal(["rollback", q.fleet, "--transport-root", q.out], { ...q.env, NO_COLOR: "1" });
+    const b = inTerminal(["rollback", q.fleet, "--transport-root", q.out], { ...q.env, NO_COLOR: undefined });
     expect(b.code).toBe(0);
-    expect(b.screen).toContain("WebStack → ssh://deploy@web.example.com: rollback:flipped");
+    expect(b.screen).toMatch(/fleet rollback: \d+ done/);
     expect(b.screen.endsWith("fleet: 2/2 host(s) rolled back\r\n")).toBe(true);
   });
 });
@@ -91,5 +102,18 @@ describe("off a terminal", () => {
     const v = runFleet(["verify", q.fleet, "--transport-root", q.out], { env: { ...q.env, NO_COLOR: "" } });
     expect(v.code).toBe(0);
     expect(v.stdout + v.stderr).not.toContain(ESC);
+  });
+
+  it.each([
+    ["--color always", {}, ["--color", "always"]],
+    ["--color always over NO_COLOR", { NO_COLOR: "1" }, ["--color", "always"]],
+    ["FORCE_COLOR", { FORCE_COLOR: "1" }, []],
+    ["CLICOLOR_FORCE", { CLICOLOR_FORCE: "1" }, []],
+  ] as const)("%s: coloured markers, but no live area (no cursor movement)", (_what, env, flags) => {
+    const q = quickstart();
+    const r = runFleet(["apply", q.fleet, "--dry-run", "--transport-root", q.out, ...flags], { env: { ...q.env, NO_COLOR: undefined, ...env } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${ESC}[32m✓${ESC}[0m WebStack → ssh://deploy@web.example.com\n${ESC}[32m✓${ESC}[0m DbStack → ssh://deploy@db.example.com\nfleet: 2/2 host(s) deployed\n`);
+    expect(r.stderr).toBe("");
   });
 });

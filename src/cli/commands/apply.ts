@@ -67,7 +67,7 @@ export function registerApply(program: Command): void {
       const json = Boolean(flags.json);
       // The per-host activation line (ADR 237): on a terminal or with -v; off a TTY the report keeps its bytes.
       const style = { activation: Boolean(flags.verbose) || Boolean(process.stdout.isTTY) };
-      const progress = liveProgress();
+      const progress = liveProgress({ title: "fleet apply" });
       const out = progress.wrap(processOutput());
       const watch = watchInterrupts("apply", out, (o) => (json ? undefined : reportApplied(out, o, style)), { beforeReport: () => progress.stop(), json });
       const log = openRunLog("apply", file, flags.runsDir, (l) => out.err(l));
@@ -96,8 +96,14 @@ export function registerApply(program: Command): void {
           onRollout: rollout.onRollout,
           clock: () => new Date(),
           ...dieAtOption(),
-          onPlan: watch.plan,
-          onFinish: watch.finished,
+          onPlan: (hosts) => {
+            watch.plan(hosts);
+            progress.plan(hosts);
+          },
+          onFinish: (o) => {
+            watch.finished(o);
+            progress.finished(o.host, o.status);
+          },
           onProgress: (e) => {
             watch.progress(e);
             log.phase(e);
@@ -107,7 +113,7 @@ export function registerApply(program: Command): void {
           onReport: (o) => {
             watch.reported(o);
             log.hostDone(o);
-            progress.done(o.host);
+            progress.done(o.host, o.status);
             if (!json) reportApplied(out, o, style);
           },
         });

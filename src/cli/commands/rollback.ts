@@ -45,7 +45,7 @@ export function registerRollback(program: Command): void {
     const json = Boolean(flags.json);
     // The per-host activation line (ADR 237): on a terminal or with -v; off a TTY the report keeps its bytes.
     const style = { activation: Boolean(flags.verbose) || Boolean(process.stdout.isTTY) };
-    const progress = liveProgress();
+    const progress = liveProgress({ title: "fleet rollback" });
     const out = progress.wrap(processOutput());
     // Rollback prints its lines at the end; an interrupt prints those of the hosts that finished.
     let planned: readonly HostRecord[] = [];
@@ -72,8 +72,12 @@ export function registerRollback(program: Command): void {
         onPlan: (hosts) => {
           planned = hosts;
           watch.plan(hosts);
+          progress.plan(hosts);
         },
-        onFinish: watch.finished,
+        onFinish: (o) => {
+          watch.finished(o);
+          progress.finished(o.host, o.status);
+        },
         onProgress: (e) => {
           watch.progress(e);
           log.phase(e);
@@ -82,7 +86,7 @@ export function registerRollback(program: Command): void {
         ...(flags.verbose ? { onOutput: (c: OutputChunk) => verboseLines(c).forEach((l) => out.err(l)) } : {}),
         onReport: (o) => {
           log.hostDone(o);
-          progress.done(o.host);
+          progress.done(o.host, o.status);
         },
       });
     } catch (e) {

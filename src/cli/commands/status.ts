@@ -26,7 +26,7 @@ export function addStateCommand(program: Command, name: "status" | "verify", des
   addJobsFlag(cmd, "read");
   cmd.action(async (file: string, flags: StateFlags) => {
     const json = Boolean(flags.json);
-    const progress = liveProgress();
+    const progress = liveProgress({ title: `fleet ${name}` });
     const out = progress.wrap(processOutput());
     let states: HostState[];
     try {
