@@ -9,6 +9,6 @@ import { corpus, DIGEST_FILE, digestOf, formatDigests, type Digest, type Group }
 
 const root = join(import.meta.dirname, "..");
 const all = new Map<Group, Digest[]>();
-for (const group of ["seeds", "fleets", "mutants", "fuzz"] as const) all.set(group, corpus(root, group).map(digestOf));
+for (const group of ["seeds", "fleets", "mutants", "fuzz"] as const) all.set(group, corpus(root, group).map((input) => digestOf(input)));
 writeFileSync(join(root, DIGEST_FILE), formatDigests(root, all));
 console.log(`wrote ${DIGEST_FILE}: ${[...all].map(([g, d]) => `${g} ${d.length}`).join(", ")}`);
