@@ -53,7 +53,13 @@ export interface Program {
 
 /** A part of an interpolating string: literal text or an interpolated expression. */
 export type StrPart = string | Expr;
-export type RefKind = "from_env" | "from_file" | "from_vault" | "from_artifact";
+/**
+ * The reference kinds (SPEC §1.2): a record whose one field is one of these, set to a plain
+ * string, is a reference. The only list of them.
+ */
+export const REF_KIND_NAMES = ["from_env", "from_file", "from_vault", "from_artifact"] as const;
+export type RefKind = (typeof REF_KIND_NAMES)[number];
+export const REF_KINDS: ReadonlySet<string> = new Set(REF_KIND_NAMES);
 
 export interface Comprehension extends Span {
   readonly kind: "for";

@@ -7,7 +7,7 @@ import { printDoc } from "./format/doc.js";
 import { layoutTree } from "./format/layout-tree.js";
 import { programDoc, WIDTH } from "./format/print.js";
 import { triviaTokens, type TriviaToken } from "./format/trivia-tokens.js";
-import { parse } from "./parser.js";
+import { parse } from "./parse.js";
 import type { SourceFile } from "./source.js";
 
 export type FormatResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };

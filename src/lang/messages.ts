@@ -12,6 +12,7 @@ export const messages = {
   badEscape: (esc: string) => `unknown escape ${q(esc)} in string; use one of \\" \\\\ \\n \\t \\r \\$ \\u{…}`,
   badUnicodeEscape: (esc: string) => `invalid unicode escape ${q(esc)}; write \\u{H…} with 1–6 hex digits naming a Unicode scalar value`,
   unterminatedString: "unterminated string: expected a closing '\"' before the end of the file",
+  openedHere: (opener: string) => `the ${q(opener)} it closes is here`,
   syntaxExpected: (expected: string, found: string) => `expected ${expected} but found ${found}`,
   syntaxUnexpected: (found: string) => `unexpected ${found}; expected 'module' or 'scenario'`,
   syntaxNoAlternative: (rule: string, expected: readonly string[], found: string) =>

@@ -1,29 +1,27 @@
 /**
- * PCL parser (SPEC §1.2): a Chevrotain EmbeddedActionsParser that builds the AST of ast.ts
- * directly (no CST, which costs about 3× the time). It is the reference grammar (grammar/pcl.ebnf
- * is checked against it) and the source of every syntax diagnostic: valid files are parsed by the
- * hand-written fast-parser.ts instead, which gives up on any mistake so that this parser, with
- * error recovery on, reports them all. The caller discards the tree of a file with a syntax error.
+ * The PCL grammar (SPEC §1.2, grammar/pcl.ebnf): one Chevrotain EmbeddedActionsParser that builds
+ * the AST of ast.ts directly (no CST, which costs about 3× the time), with error recovery on, so
+ * that one pass gives the tree of a valid file and every independent mistake of a file with
+ * mistakes (ADR 200). It reads the token vector of lexer.ts; parse.ts runs the two.
+ *
+ * A mismatch at a closing bracket is labelled with the bracket it closes, and a string still
+ * open at the end of the file is reported at its opening quote: the parser keeps a stack of the
+ * brackets (and quotes) it is inside.
  */
-import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
-import { spanBetween, type Comprehension, type Decl, type Expr, type Field, type ModuleDecl, type Override, type Program, type RefKind, type ScenarioDecl, type StrPart, type TypeExpr } from "./ast.js";
-import type { Diagnostic } from "./diagnostic.js";
-import { lex } from "./lexer.js";
-import { NestingTooDeep, parseValid } from "./fast-parser.js";
+import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { REF_KINDS, spanBetween, type Comprehension, type Decl, type Expr, type Field, type ModuleDecl, type Override, type RefKind, type ScenarioDecl, type StrPart, type TypeExpr } from "./ast.js";
+import type { Diagnostic, DiagnosticLabel } from "./diagnostic.js";
 import { LIMITS, limitMessages } from "./limits.js";
 import { decodeEscapes, intLiteralValue } from "./literals.js";
 import { messages } from "./messages.js";
-import type { SourceFile, Span } from "./source.js";
+import type { Span } from "./source.js";
 import * as T from "./tokens.js";
-
-const REF_KINDS: ReadonlySet<string> = new Set(["from_env", "from_file", "from_vault", "from_artifact"]);
 
 /** How a token type reads in a message. */
 const TOKEN_LABELS: Record<string, string> = {
   Ident: "a name", IntLit: "an integer", StringStart: "a string", StringEnd: "'\"'", StringChars: "string text",
-  InterpStart: "'${'", LBrace: "'{'", RBrace: "'}'", LBraceTop: "'{'", RBraceTop: "'}'", LBraceNested: "'{'",
-  RBraceNested: "'}'", Arrow: "'=>'", EqEq: "'=='", NotEq: "'!='", AndAnd: "'&&'", OrOr: "'||'", Equals: "'='",
-  Bang: "'!'", Dot: "'.'", Comma: "','", Semicolon: "';'", Colon: "':'", LParen: "'('", RParen: "')'",
+  InterpStart: "'${'", LBrace: "'{'", RBrace: "'}'", Arrow: "'=>'", EqEq: "'=='", NotEq: "'!='", AndAnd: "'&&'", OrOr: "'||'",
+  Equals: "'='", Bang: "'!'", Dot: "'.'", Comma: "','", Semicolon: "';'", Colon: "':'", LParen: "'('", RParen: "')'",
   LBracket: "'['", RBracket: "']'", Less: "'<'", Greater: "'>'", EOF: "end of file",
 };
 function label(t: TokenType): string {
@@ -35,9 +33,25 @@ function found(t: IToken): string {
   return `'${t.image}'`;
 }
 
+/** What closes each opener. */
+const CLOSER: ReadonlyMap<TokenType, TokenType> = new Map([
+  [T.LBrace, T.RBrace],
+  [T.LBracket, T.RBracket],
+  [T.LParen, T.RParen],
+  [T.Less, T.Greater],
+  [T.StringStart, T.StringEnd],
+  [T.InterpStart, T.RBrace],
+]);
+
+/** The parser running now: the message provider asks it which bracket a closer closes. */
+let current: PclParser | undefined;
+
 const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) =>
-    expected === T.StringEnd && actual.tokenType === EOF ? messages.unterminatedString : messages.syntaxExpected(label(expected), found(actual)),
+  buildMismatchTokenMessage: ({ expected, actual }) => {
+    const opener = current?.openerClosedBy(expected);
+    if (current) current.pendingOpener = opener;
+    return expected === T.StringEnd && actual.tokenType === EOF ? messages.unterminatedString : messages.syntaxExpected(label(expected), found(actual));
+  },
   buildNotAllInputParsedMessage: ({ firstRedundant }) => messages.syntaxUnexpected(found(firstRedundant)),
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) => {
     const firsts = new Set<string>();
@@ -51,12 +65,34 @@ const errorMessages: IParserErrorMessageProvider = {
   },
 };
 
+/** A recognition error, with the opener its missing closer would have closed. */
+interface SyntaxError extends IRecognitionException {
+  opener?: IToken;
+}
+
+/**
+ * Thrown when expressions (or type arguments) nest deeper than LIMITS.nesting; `offset` is the
+ * token that opens the level too many. It stops the parse at once (the parser recurses a hundred
+ * stack frames and more a level).
+ */
+class NestingTooDeep {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+    readonly inType: boolean,
+  ) {}
+}
+
 const DUMMY_SPAN: Span = { file: "", offset: 0, length: 0 };
 const DUMMY_EXPR: Expr = { kind: "bool", value: false, ...DUMMY_SPAN };
 
 class PclParser extends EmbeddedActionsParser {
   file = "";
   extra: Diagnostic[] = [];
+  /** The brackets and quotes the parser is inside, innermost last. */
+  private readonly openers: IToken[] = [];
+  /** The opener of the mismatch whose message was just built, for SAVE_ERROR. */
+  pendingOpener: IToken | undefined;
   /** Nesting of `unary` and of `typeExpr` (LIMITS.nesting): past it, NestingTooDeep is thrown. */
   depth = 0;
   typeDepth = 0;
@@ -72,9 +108,43 @@ class PclParser extends EmbeddedActionsParser {
     }
   }
 
-  constructor(recoveryEnabled: boolean) {
-    super(T.allTokens, { recoveryEnabled, errorMessageProvider: errorMessages, maxLookahead: 3 });
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, errorMessageProvider: errorMessages, maxLookahead: 3 });
     this.performSelfAnalysis();
+  }
+
+  begin(file: string, tokens: IToken[]): void {
+    this.file = file;
+    this.extra = [];
+    this.depth = 0;
+    this.typeDepth = 0;
+    this.openers.length = 0;
+    this.pendingOpener = undefined;
+    this.input = tokens;
+  }
+
+  /** The innermost opener, when `closer` is what closes it. */
+  openerClosedBy(closer: TokenType): IToken | undefined {
+    const top = this.openers[this.openers.length - 1];
+    return top && CLOSER.get(top.tokenType) === closer ? top : undefined;
+  }
+
+  /** Chevrotain records every syntax error here: each mismatch keeps the opener it concerns. */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    (error as SyntaxError).opener = this.pendingOpener;
+    this.pendingOpener = undefined;
+    return (EmbeddedActionsParser.prototype as unknown as { SAVE_ERROR: (e: IRecognitionException) => IRecognitionException }).SAVE_ERROR.call(this, error);
+  }
+
+  /** Runs `body` inside the bracket (or quote) `opener`. */
+  private inside<R>(opener: IToken, body: () => R): R {
+    const mark = this.openers.length;
+    this.openers.push(opener);
+    try {
+      return body();
+    } finally {
+      this.openers.length = mark;
+    }
   }
 
   /** Expression rules yield a harmless placeholder when recovery skips them. */
@@ -107,23 +177,28 @@ class PclParser extends EmbeddedActionsParser {
   private moduleDecl = this.RULE("moduleDecl", (): ModuleDecl => {
     const start = this.CONSUME(T.Module);
     const name = this.CONSUME(T.Ident);
-    this.CONSUME(T.LBrace);
-    const fields = this.SUBRULE(this.fields);
-    this.CONSUME(T.RBrace);
+    const open = this.CONSUME(T.LBrace);
+    const fields = this.inside(open, () => {
+      const fs = this.SUBRULE(this.fields);
+      this.CONSUME(T.RBrace);
+      return fs;
+    });
     return this.ACTION(() => ({ kind: "module", name: name.image, nameSpan: this.tokSpan(name), fields, span: this.span(start) }) as ModuleDecl);
   });
 
   private scenarioDecl = this.RULE("scenarioDecl", (): ScenarioDecl => {
     const start = this.CONSUME(T.Scenario);
     const name = this.CONSUME(T.Ident);
-    this.CONSUME(T.LBrace);
+    const open = this.CONSUME(T.LBrace);
     const overrides: Override[] = [];
-    this.MANY(() => {
-      const o = this.SUBRULE(this.override);
-      this.ACTION(() => overrides.push(o));
-      this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
+    this.inside(open, () => {
+      this.MANY(() => {
+        const o = this.SUBRULE(this.override);
+        this.ACTION(() => overrides.push(o));
+        this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
+      });
+      this.CONSUME(T.RBrace);
     });
-    this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "scenario", name: name.image, nameSpan: this.tokSpan(name), overrides, span: this.span(start) }) as ScenarioDecl);
   });
 
@@ -269,10 +344,12 @@ class PclParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.recordLit) },
       {
         ALT: () => {
-          this.CONSUME(T.LParen);
-          const e = this.SUBRULE(this.expr);
-          this.CONSUME(T.RParen);
-          return e;
+          const open = this.CONSUME(T.LParen);
+          return this.inside(open, () => {
+            const e = this.SUBRULE(this.expr);
+            this.CONSUME(T.RParen);
+            return e;
+          });
         },
       },
       { ALT: () => this.SUBRULE(this.ifExpr) },
@@ -292,6 +369,16 @@ class PclParser extends EmbeddedActionsParser {
   private stringLit = this.exprRule("stringLit", (): Expr => {
     const start = this.CONSUME(T.StringStart);
     const parts: StrPart[] = [];
+    this.inside(start, () => this.stringBody(parts));
+    return this.ACTION((): Expr => {
+      const only = parts.length === 0 ? "" : parts.length === 1 ? parts[0] : undefined;
+      if (typeof only === "string") return { kind: "str", value: only, ...this.span(start) };
+      return { kind: "interp", parts, ...this.span(start) };
+    });
+  });
+
+  /** The parts of a string up to its closing quote. */
+  private stringBody(parts: StrPart[]): void {
     this.MANY(() => {
       this.OR([
         {
@@ -307,21 +394,19 @@ class PclParser extends EmbeddedActionsParser {
         },
         {
           ALT: () => {
-            this.CONSUME(T.InterpStart);
-            const e = this.SUBRULE(this.expr);
-            this.CONSUME(T.RBrace);
+            const open = this.CONSUME(T.InterpStart);
+            const e = this.inside(open, () => {
+              const inner = this.SUBRULE(this.expr);
+              this.CONSUME(T.RBrace);
+              return inner;
+            });
             this.ACTION(() => parts.push(e));
           },
         },
       ]);
     });
     this.CONSUME(T.StringEnd);
-    return this.ACTION((): Expr => {
-      const only = parts.length === 0 ? "" : parts.length === 1 ? parts[0] : undefined;
-      if (typeof only === "string") return { kind: "str", value: only, ...this.span(start) };
-      return { kind: "interp", parts, ...this.span(start) };
-    });
-  });
+  }
 
   /** Decodes the escapes of one run of string text; a bad escape is `[E8]` at the escape. */
   private decode(t: IToken): string {
@@ -333,12 +418,14 @@ class PclParser extends EmbeddedActionsParser {
   private listLit = this.exprRule("listLit", (): Expr => {
     const start = this.CONSUME(T.LBracket);
     const items: (Expr | Comprehension)[] = [];
-    this.MANY(() => {
-      const item = this.OR([{ ALT: () => this.SUBRULE(this.comprehension) as Expr | Comprehension }, { ALT: () => this.SUBRULE(this.expr) as Expr | Comprehension }]);
-      this.ACTION(() => items.push(item));
-      this.OPTION(() => this.CONSUME(T.Comma));
+    this.inside(start, () => {
+      this.MANY(() => {
+        const item = this.OR([{ ALT: () => this.SUBRULE(this.comprehension) as Expr | Comprehension }, { ALT: () => this.SUBRULE(this.expr) as Expr | Comprehension }]);
+        this.ACTION(() => items.push(item));
+        this.OPTION(() => this.CONSUME(T.Comma));
+      });
+      this.CONSUME(T.RBracket);
     });
-    this.CONSUME(T.RBracket);
     return this.ACTION(() => ({ kind: "list", items, ...this.span(start) }) as Expr);
   });
 
@@ -359,8 +446,11 @@ class PclParser extends EmbeddedActionsParser {
 
   private recordLit = this.exprRule("recordLit", (): Expr => {
     const start = this.CONSUME(T.LBrace);
-    const fields = this.SUBRULE(this.fields);
-    this.CONSUME(T.RBrace);
+    const fields = this.inside(start, () => {
+      const fs = this.SUBRULE(this.fields);
+      this.CONSUME(T.RBrace);
+      return fs;
+    });
     return this.ACTION(() => {
       const span = this.span(start);
       const only = fields.length === 1 ? fields[0] : undefined;
@@ -384,16 +474,22 @@ class PclParser extends EmbeddedActionsParser {
 
   private settingExpr = this.exprRule("settingExpr", (): Expr => {
     const start = this.CONSUME(T.Setting);
-    this.CONSUME(T.Less);
-    const type = this.SUBRULE(this.typeExpr);
-    this.CONSUME(T.Greater);
-    this.CONSUME(T.LParen);
-    const value = this.SUBRULE(this.expr);
-    this.CONSUME(T.Comma);
-    this.CONSUME(T.Priority);
-    this.CONSUME(T.Equals);
-    const p = this.CONSUME(T.IntLit);
-    this.CONSUME(T.RParen);
+    const less = this.CONSUME(T.Less);
+    const type = this.inside(less, () => {
+      const t = this.SUBRULE(this.typeExpr);
+      this.CONSUME(T.Greater);
+      return t;
+    });
+    const paren = this.CONSUME(T.LParen);
+    const { value, p } = this.inside(paren, () => {
+      const v = this.SUBRULE(this.expr);
+      this.CONSUME(T.Comma);
+      this.CONSUME(T.Priority);
+      this.CONSUME(T.Equals);
+      const prio = this.CONSUME(T.IntLit);
+      this.CONSUME(T.RParen);
+      return { value: v, p: prio };
+    });
     return this.ACTION(() => {
       const pr = this.intLiteral(p);
       return { kind: "setting", type, value, priority: pr.kind === "int" ? pr.value : 0, ...this.span(start) } as Expr;
@@ -404,10 +500,12 @@ class PclParser extends EmbeddedActionsParser {
     "typeExpr",
     (): TypeExpr => {
       this.enter(true);
+      const mark = this.openers.length;
       try {
         return this.typeExprBody();
       } finally {
         this.typeDepth--;
+        this.openers.length = mark;
       }
     },
     { recoveryValueFunc: () => ({ kind: "Unknown", name: "", span: DUMMY_SPAN }) as TypeExpr },
@@ -417,7 +515,8 @@ class PclParser extends EmbeddedActionsParser {
       const name = this.CONSUME(T.Ident);
       let result: TypeExpr | undefined;
       this.OPTION(() => {
-        this.CONSUME(T.Less);
+        const less = this.CONSUME(T.Less);
+        this.openers.push(less);
         const args: { name: string; type: TypeExpr }[] = [];
         let elem: TypeExpr | undefined;
         this.OR([
@@ -439,6 +538,7 @@ class PclParser extends EmbeddedActionsParser {
           { ALT: () => { elem = this.SUBRULE2(this.typeExpr); } },
         ]);
         this.CONSUME(T.Greater);
+        this.openers.pop();
         result = this.ACTION(() => {
           const span = this.span(name);
           if (name.image === "List" && elem) return { kind: "List", elem, span } as TypeExpr;
@@ -461,85 +561,68 @@ function binary(op: "==" | "!=" | "&&" | "||", left: Expr, right: Expr): Expr {
   return { kind: "binary", op, left, right, ...spanBetween(left, right) };
 }
 
-// Recovery slows chevrotain down on valid input, so a file is parsed without it first and
-// re-parsed with it only when it has a syntax error (to report every independent mistake).
-let fast: PclParser | undefined;
-let recovering: PclParser | undefined;
-function parserInstance(recover = false): PclParser {
-  if (recover) return (recovering ??= new PclParser(true));
-  return (fast ??= new PclParser(false));
+/** The parser, built once: building one analyses the grammar, which takes longer than a parse. */
+let instance: PclParser | undefined;
+function parser(): PclParser {
+  return (instance ??= new PclParser());
 }
 
-export interface ParseResult {
-  readonly program: Program;
-  /** `[E8]` diagnostics of the lexer and parser, in source order. Non-empty means the tree is partial. */
-  readonly diagnostics: readonly Diagnostic[];
+export interface GrammarResult {
+  /** The declarations; partial (with placeholders dropped) when there are syntax errors. */
+  readonly decls: Decl[];
+  /** Syntax errors, bad escapes and integers out of range (`[E8]`), in the order found. */
+  readonly diagnostics: Diagnostic[];
+  /** `[E6]` when expressions nest too deep: the parse stopped there (ADR 120). */
+  readonly tooDeep: Diagnostic | undefined;
 }
 
-export function parse(file: SourceFile): ParseResult {
-  // Valid input takes the fast path; a file with any mistake is parsed again to report it.
-  let valid: Program | undefined;
+/** Parses the token vector of one file (from lexer.ts) into its declarations, in one pass. */
+export function parseTokens(file: string, tokens: IToken[], textLength: number): GrammarResult {
+  const p = parser();
+  p.begin(file, tokens);
+  current = p;
+  let decls: Decl[] | undefined;
+  let tooDeep: Diagnostic | undefined;
   try {
-    valid = parseValid(file.path, file.text);
+    decls = p.program();
   } catch (e) {
-    if (e instanceof NestingTooDeep) return { program: { file: file.path, decls: [] }, diagnostics: [nestingDiagnostic(file, e)] };
-    throw e;
+    if (!(e instanceof NestingTooDeep)) throw e;
+    tooDeep = { code: "E6", message: e.inType ? limitMessages.typeNesting() : limitMessages.nesting(), span: { file, offset: e.offset, length: e.length }, labels: [] };
+  } finally {
+    current = undefined;
   }
-  return valid ? { program: valid, diagnostics: [] } : parseDiagnosing(file);
-}
-
-/** `[E6]` at the token that opens one level too many (LIMITS.nesting; ADR 120). */
-function nestingDiagnostic(file: SourceFile, e: NestingTooDeep): Diagnostic {
-  return { code: "E6", message: e.inType ? limitMessages.typeNesting() : limitMessages.nesting(), span: { file: file.path, offset: e.offset, length: e.length }, labels: [] };
+  const diagnostics: Diagnostic[] = p.extra;
+  const seen = new Set<number>();
+  for (const e of p.errors as SyntaxError[]) {
+    const t = e.token;
+    const atEnd = t.tokenType === EOF || !Number.isFinite(t.startOffset);
+    const offset = atEnd ? textLength : t.startOffset;
+    if (seen.has(offset)) continue; // recovery can report one mistake more than once
+    seen.add(offset);
+    diagnostics.push(syntaxDiagnostic(file, e, offset, atEnd ? 0 : t.image.length, atEnd));
+  }
+  // Recovery may leave holes; the caller uses a tree with diagnostics only for declared names.
+  const kept = ((decls as (Decl | undefined)[] | undefined) ?? []).filter((d): d is Decl => typeof d === "object" && d !== null && typeof d.name === "string");
+  return { decls: tooDeep ? [] : kept, diagnostics, tooDeep };
 }
 
 /**
- * Runs the Chevrotain parser; a file that nests too deep stops it at once (it recurses a
- * hundred stack frames and more a level) with the syntax errors found before, and the `[E6]`.
+ * One syntax error as a diagnostic: at the token found, with a note at the bracket a missing
+ * closer would close; an unterminated string is reported at its opening quote.
  */
-function runParser(p: PclParser, file: SourceFile, tokens: IToken[]): { decls: Decl[] | undefined; deep: Diagnostic | undefined } {
-  p.file = file.path;
-  p.extra = [];
-  p.depth = 0;
-  p.typeDepth = 0;
-  p.input = tokens;
-  try {
-    return { decls: p.program(), deep: undefined };
-  } catch (e) {
-    if (e instanceof NestingTooDeep) return { decls: undefined, deep: nestingDiagnostic(file, e) };
-    throw e;
-  }
-}
-
-/** Parses with Chevrotain alone (the reference parser), reporting every syntax error. */
-export function parseDiagnosing(file: SourceFile): ParseResult {
-  const lexed = lex(file);
-  let p = parserInstance();
-  let run = runParser(p, file, lexed.tokens);
-  if (p.errors.length > 0 && !run.deep) {
-    p = parserInstance(true);
-    run = runParser(p, file, lexed.tokens);
-  }
-  const decls = run.deep ? [] : run.decls;
-  const diagnostics: Diagnostic[] = [...lexed.diagnostics, ...p.extra, ...(run.deep ? [run.deep] : [])];
-  const seen = new Set<number>();
-  for (const e of p.errors) {
-    const t = e.token;
-    const offset = Number.isFinite(t.startOffset) ? t.startOffset : file.text.length;
-    if (seen.has(offset)) continue; // recovery can report one mistake more than once
-    seen.add(offset);
-    const length = t.tokenType === EOF || !Number.isFinite(t.startOffset) ? 0 : t.image.length;
-    diagnostics.push({ code: "E8", message: e.message, span: { file: file.path, offset, length }, labels: [] });
-  }
-  diagnostics.sort((a, b) => a.span.offset - b.span.offset);
-  // Recovery may leave holes; the caller uses a tree with diagnostics only for scenario names.
-  return { program: { file: file.path, decls: ((decls as (Decl | undefined)[] | undefined) ?? []).filter((d): d is Decl => typeof d === "object" && d !== null && typeof d.name === "string") }, diagnostics };
+function syntaxDiagnostic(file: string, e: SyntaxError, offset: number, length: number, atEnd: boolean): Diagnostic {
+  const opener = e.opener;
+  if (!opener) return { code: "E8", message: e.message, span: { file, offset, length }, labels: [] };
+  const openerSpan = { file, offset: opener.startOffset, length: opener.image.length };
+  if (opener.tokenType === T.StringStart && atEnd) return { code: "E8", message: e.message, span: openerSpan, labels: [] };
+  const labels: DiagnosticLabel[] = [{ span: openerSpan, message: messages.openedHere(opener.image) }];
+  return { code: "E8", message: e.message, span: { file, offset, length }, labels };
 }
 
 /** Grammar rule names and productions, for the EBNF sync test and the syntax diagrams. */
 export function grammarProductions(): ReturnType<PclParser["getSerializedGastProductions"]> {
-  return parserInstance().getSerializedGastProductions();
+  return parser().getSerializedGastProductions();
 }
 export function grammarRuleNames(): string[] {
-  return Object.keys(parserInstance().getGAstProductions());
+  return Object.keys(parser().getGAstProductions());
 }

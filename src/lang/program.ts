@@ -5,7 +5,7 @@ import type { Diagnostic } from "./diagnostic.js";
 import { Evaluator, Poison } from "./evaluate.js";
 import { spanOf } from "./ast.js";
 import { originFieldValueSpan, recordOriginOf } from "./origins.js";
-import { parse } from "./parser.js";
+import { parse } from "./parse.js";
 import { getField } from "./record-keys.js";
 import type { Program } from "./ast.js";
 import type { SourceFile, Span } from "./source.js";

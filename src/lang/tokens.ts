@@ -1,31 +1,43 @@
 /**
- * PCL tokens (SPEC §1.1). Strings are lexed with lexer modes so that `${…}` may hold any
- * expression, including nested strings and records: `"` pushes the string mode, `${` pushes the
- * interpolation mode, and inside an interpolation `{` pushes and `}` pops, so the `}` that closes
- * the interpolation returns to the string.
+ * PCL tokens (SPEC §1.1): the token types the Chevrotain grammar (parser.ts) consumes, and the
+ * one list of keywords. The tokens are made by the hand-written lexer (lexer.ts), which feeds the
+ * parser a token vector (ADR 200); the patterns here are what it accepts, for the reader and for
+ * the syntax diagrams, not run by Chevrotain.
  */
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: Lexer.SKIPPED });
-
 export const Ident = createToken({ name: "Ident", pattern: /[A-Za-z_][A-Za-z0-9_-]*/ });
-function keyword(name: string, word: string): TokenType {
-  return createToken({ name, pattern: new RegExp(word), longer_alt: Ident });
-}
-export const Module = keyword("Module", "module");
-export const Scenario = keyword("Scenario", "scenario");
-export const If = keyword("If", "if");
-export const Then = keyword("Then", "then");
-export const Else = keyword("Else", "else");
-export const True = keyword("True", "true");
-export const False = keyword("False", "false");
-export const For = keyword("For", "for");
-export const In = keyword("In", "in");
-export const Setting = keyword("Setting", "Setting");
-export const Priority = keyword("Priority", "priority");
-
 export const IntLit = createToken({ name: "IntLit", pattern: /-?[0-9]+/ });
+
+export const Module = createToken({ name: "Module", pattern: Lexer.NA });
+export const Scenario = createToken({ name: "Scenario", pattern: Lexer.NA });
+export const If = createToken({ name: "If", pattern: Lexer.NA });
+export const Then = createToken({ name: "Then", pattern: Lexer.NA });
+export const Else = createToken({ name: "Else", pattern: Lexer.NA });
+export const True = createToken({ name: "True", pattern: Lexer.NA });
+export const False = createToken({ name: "False", pattern: Lexer.NA });
+export const For = createToken({ name: "For", pattern: Lexer.NA });
+export const In = createToken({ name: "In", pattern: Lexer.NA });
+export const Setting = createToken({ name: "Setting", pattern: Lexer.NA });
+export const Priority = createToken({ name: "Priority", pattern: Lexer.NA });
+
+/**
+ * The keywords: the only place that lists them. A word here is never a name (an identifier
+ * merely starting with one, like `modules` or `iffy`, is).
+ */
+export const KEYWORDS: ReadonlyMap<string, TokenType> = new Map([
+  ["module", Module],
+  ["scenario", Scenario],
+  ["if", If],
+  ["then", Then],
+  ["else", Else],
+  ["true", True],
+  ["false", False],
+  ["for", For],
+  ["in", In],
+  ["Setting", Setting],
+  ["priority", Priority],
+]);
 
 export const Arrow = createToken({ name: "Arrow", pattern: /=>/ });
 export const EqEq = createToken({ name: "EqEq", pattern: /==/ });
@@ -42,45 +54,23 @@ export const LParen = createToken({ name: "LParen", pattern: /\(/ });
 export const RParen = createToken({ name: "RParen", pattern: /\)/ });
 export const LBracket = createToken({ name: "LBracket", pattern: /\[/ });
 export const RBracket = createToken({ name: "RBracket", pattern: /]/ });
+export const LBrace = createToken({ name: "LBrace", pattern: /{/ });
+export const RBrace = createToken({ name: "RBrace", pattern: /}/ });
 export const Less = createToken({ name: "Less", pattern: /</ });
 export const Greater = createToken({ name: "Greater", pattern: />/ });
 
-/** Abstract braces: the parser consumes these; the concrete ones differ only in mode changes. */
-export const LBrace = createToken({ name: "LBrace", pattern: Lexer.NA });
-export const RBrace = createToken({ name: "RBrace", pattern: Lexer.NA });
-const LBraceTop = createToken({ name: "LBraceTop", pattern: /{/, categories: [LBrace] });
-const RBraceTop = createToken({ name: "RBraceTop", pattern: /}/, categories: [RBrace] });
-const LBraceNested = createToken({ name: "LBraceNested", pattern: /{/, categories: [LBrace], push_mode: "interp" });
-const RBraceNested = createToken({ name: "RBraceNested", pattern: /}/, categories: [RBrace], pop_mode: true });
-
-export const StringStart = createToken({ name: "StringStart", pattern: /"/, push_mode: "str" });
-export const StringEnd = createToken({ name: "StringEnd", pattern: /"/, pop_mode: true });
-export const InterpStart = createToken({ name: "InterpStart", pattern: /\$\{/, push_mode: "interp" });
+/** `"` opening a string; the lexer then reads string parts until the closing `"`. */
+export const StringStart = createToken({ name: "StringStart", pattern: /"/ });
+export const StringEnd = createToken({ name: "StringEnd", pattern: /"/ });
+/** `${` in a string; its expression ends at the matching `}` (an RBrace). */
+export const InterpStart = createToken({ name: "InterpStart", pattern: /\$\{/ });
 /** Literal text and escapes; escapes are decoded (and rejected as E8) by the parser. */
-export const StringChars = createToken({
-  name: "StringChars",
-  pattern: /(?:[^"\\$]|\\[^]|\$(?!\{))+/,
-  line_breaks: true,
-});
-
-const common: TokenType[] = [
-  WhiteSpace, Comment, StringStart,
-  Module, Scenario, If, Then, Else, True, False, For, In, Setting, Priority, Ident,
-  IntLit, Arrow, EqEq, NotEq, AndAnd, OrOr, Equals, Bang, Dot, Comma, Semicolon, Colon,
-  LParen, RParen, LBracket, RBracket, Less, Greater,
-];
-
-export const lexerDefinition = {
-  modes: {
-    top: [...common, LBraceTop, RBraceTop],
-    str: [StringEnd, InterpStart, StringChars],
-    interp: [...common, LBraceNested, RBraceNested],
-  },
-  defaultMode: "top",
-};
+export const StringChars = createToken({ name: "StringChars", pattern: /(?:[^"\\$]|\\[^]|\$(?!\{))+/ });
 
 /** Every token type the parser may see (for the parser constructor). */
 export const allTokens: TokenType[] = [
-  ...common, LBrace, RBrace, LBraceTop, RBraceTop, LBraceNested, RBraceNested,
-  StringEnd, InterpStart, StringChars,
+  Ident, IntLit, Module, Scenario, If, Then, Else, True, False, For, In, Setting, Priority,
+  Arrow, EqEq, NotEq, AndAnd, OrOr, Equals, Bang, Dot, Comma, Semicolon, Colon,
+  LParen, RParen, LBracket, RBracket, LBrace, RBrace, Less, Greater,
+  StringStart, StringEnd, InterpStart, StringChars,
 ];

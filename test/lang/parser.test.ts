@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../src/lang/parser.js";
+import { parse } from "../../src/lang/parse.js";
 
 const p = (text: string) => parse({ path: "t.pcl", text });
 
@@ -55,8 +55,23 @@ describe("parser", () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(["E8", "E8", "E8"]);
   });
 
-  it("reports an unterminated string at end of file", () => {
+  it("reports an unterminated string at its opening quote", () => {
     const r = p('module A { s = "abc }');
+    expect(r.diagnostics).toHaveLength(1);
     expect(r.diagnostics[0]?.message).toContain("unterminated string");
+    expect(r.diagnostics[0]?.span).toMatchObject({ offset: 15, length: 1 });
+  });
+
+  it("notes the bracket a missing closer would close", () => {
+    const r = p("module A { w = [1, 2 }");
+    expect(r.diagnostics.map((d) => [d.message, d.span.offset, d.labels.map((l) => [l.message, l.span.offset])])).toEqual([
+      ["expected ']' but found '}'", 21, [["the '[' it closes is here", 15]]],
+    ]);
+  });
+
+  it("parses a file once, with recovery: a valid file gives its tree and no diagnostics", () => {
+    const r = p('module A { x = [1, { a = "b${c}" }] }');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.program.decls).toHaveLength(1);
   });
 });

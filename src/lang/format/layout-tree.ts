@@ -4,6 +4,7 @@
  * formatter writes its own). The parser follows SPEC §1.2 and runs only on text that the
  * language's parser accepted; anything else is a LayoutError.
  */
+import { KEYWORDS } from "../tokens.js";
 import { TriviaError, type TriviaToken } from "./trivia-tokens.js";
 
 export class LayoutError extends TriviaError {}
@@ -57,7 +58,6 @@ export type Node =
   | { readonly kind: "not"; readonly bang: TriviaToken; readonly operand: Node }
   | { readonly kind: "binary"; readonly left: Node; readonly op: TriviaToken; readonly right: Node };
 
-const KEYWORDS = new Set(["module", "scenario", "if", "then", "else", "true", "false", "for", "in", "Setting", "priority"]);
 
 export function layoutTree(tokens: readonly TriviaToken[]): LayoutProgram {
   let i = 0;
