@@ -3,7 +3,7 @@
  * roots, the fleet file and every host file, the targets, the vault file and the artifact graph.
  */
 import { FleetError, UsageError } from "../fleet-error.js";
-import type { Diagnostic } from "../lang/diagnostic.js";
+import type { Diagnostic } from "../lang/index.js";
 import { selectHosts } from "../plan/selection.js";
 import { chooseRoot, expandRoot, type ChosenRoot } from "../store/roots.js";
 import type { ApplyOptions } from "./fleet-apply.js";
