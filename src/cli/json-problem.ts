@@ -4,8 +4,7 @@
  * code; `file`/`line`/`col` are null when the problem has no location.
  */
 import type { FleetError } from "../fleet-error.js";
-import type { Diagnostic } from "../lang/diagnostic.js";
-import { lineColOf, type SourceFile, type Span } from "../lang/source.js";
+import { type Diagnostic, lineColOf, type SourceFile, type Span } from "../lang/index.js";
 
 export interface JsonLabel {
   readonly file: string;

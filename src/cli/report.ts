@@ -2,8 +2,7 @@
  * Renders host outcomes as the seed's per-host lines (SPEC §6): `✓`/`↩` lines and the summary
  * on stdout; `✗`, `⊘`, `⚠` lines with their reason on stderr.
  */
-import { renderDiagnostics } from "../lang/index.js";
-import { diagnosticHeadline } from "../lang/diagnostic-headline.js";
+import { diagnosticHeadline, renderDiagnostics } from "../lang/index.js";
 
 export { diagnosticHeadline };
 import { genName, type ActivationSummary, type HostOutcome, type OutputChunk } from "../deploy/outcome.js";

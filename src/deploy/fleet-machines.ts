@@ -10,7 +10,7 @@ import { readCurrent } from "../manifest/generations.js";
 import { stackDir } from "../manifest/layout.js";
 import { lifecycleOf, type FleetModel, type HostRecord, type Lifecycle } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
-import { LIFECYCLES } from "../lang/schemas.js";
+import { LIFECYCLES } from "../lang/index.js";
 import { expandRoot } from "../store/roots.js";
 import type { Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";

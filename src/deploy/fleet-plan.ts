@@ -5,10 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { FleetError } from "../fleet-error.js";
-import type { SourceFile } from "../lang/source.js";
-import { diagnosticHeadline, spanLocation } from "../lang/diagnostic-headline.js";
+import { type Diagnostic, diagnosticHeadline, type SourceFile, locationOf } from "../lang/index.js";
 import { fileDiff, type FileDiff } from "../plan/file-diff.js";
-import type { Diagnostic } from "../lang/diagnostic.js";
 import { levelsOf, type PlanDoc, type PlanEdge, type PlanFile, type PlanHost, type PlanHostId, type PlanRollout } from "../plan/plan-doc.js";
 import { chooseRollout, hostCountText, type RolloutSpec } from "../plan/rollout.js";
 import { selectHosts } from "../plan/selection.js";
@@ -97,7 +95,7 @@ export async function planFor(
   const hosts = fleet.graph.order.map((i) => planned.get(i)).filter((h): h is PlanHost => h !== null && h !== undefined);
   const edges: PlanEdge[] = fleet.graph.edges
     .filter((e) => selected.has(e.consumer))
-    .map((e) => ({ producer: id(fleet.hosts[e.producer]!), consumer: id(fleet.hosts[e.consumer]!), artifact: e.artifact, at: spanLocation(e.span, sources) }));
+    .map((e) => ({ producer: id(fleet.hosts[e.producer]!), consumer: id(fleet.hosts[e.consumer]!), artifact: e.artifact, at: locationOf(e.span, sources) }));
   const maxLevel = Math.max(-1, ...hosts.map((h) => h.level));
   const levels = Array.from({ length: maxLevel + 1 }, (_, l) => hosts.filter((h) => h.level === l).map((h) => ({ stack: h.stack, target: h.target })));
   return {

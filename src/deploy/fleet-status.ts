@@ -8,7 +8,7 @@
  */
 import { FleetError, UsageError } from "../fleet-error.js";
 import { fileDrift, missingStorePaths, type FileDrift } from "../manifest/drift.js";
-import { diagnosticHeadline } from "../lang/diagnostic-headline.js";
+import { diagnosticHeadline } from "../lang/index.js";
 import { listGenerations, readCurrent, readGeneration } from "../manifest/generations.js";
 import type { Manifest } from "../manifest/manifest.js";
 import { readRecord, type AttemptOutcome, type HealthRecord } from "../manifest/records.js";

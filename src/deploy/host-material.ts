@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { FleetError } from "../fleet-error.js";
 import { ioReason, isSystemError } from "../transport/io-error-message.js";
 import type { ManifestService } from "../manifest/manifest.js";
-import { SecretRef } from "../lang/value.js";
+import { SecretRef } from "../lang/index.js";
 import { producedArtifacts } from "../stack/artifacts.js";
 import { renderSystemd } from "../stack/render-systemd.js";
 import { missingSecretsMessage, resolveSecrets } from "../stack/secrets.js";

@@ -1,6 +1,5 @@
 /** What the orchestrators report per host; the CLI renders these, nothing here prints. */
-import type { Diagnostic } from "../lang/diagnostic.js";
-import type { SourceFile } from "../lang/source.js";
+import type { Diagnostic, SourceFile } from "../lang/index.js";
 import type { HostRecord } from "../plan/fleet-model.js";
 import type { CapturedOutput } from "../captured-output.js";
 

@@ -3,9 +3,10 @@
  * of references (§1.3), reporting at the use: spans come from the origin table of each record
  * and list. Inside the Fleet module every shape error is `[E14]`.
  */
-import type { ModuleShape } from "./api.js";
-import type { DiagnosticCode } from "./diagnostic.js";
-import type { Evaluator } from "./evaluate.js";
+import type { ModuleShape } from "./program-types.js";
+import type { DiagnosticCode } from "./diagnostics/diagnostic.js";
+import type { ModuleTable } from "./declarations.js";
+import type { DiagnosticSink } from "./diagnostics/sink.js";
 import { closest } from "./edit-distance.js";
 import { messages } from "./messages.js";
 import { elemSpan, elemSpanIn, fieldNameSpan, fieldValueSpan, listOriginOf, mixedAt, originOf, valueSpanIn } from "./origins.js";
@@ -16,12 +17,6 @@ import type { Span } from "./source.js";
 import { describe } from "./types.js";
 import { ArtifactRef, isRecordValue, SecretRef, Template, type RecordValue, type Value } from "./value.js";
 
-export function shapeOf(name: string, rec: RecordValue): ModuleShape {
-  if (name === "Fleet") return "fleet";
-  if (hasField(rec, "recipe")) return "package";
-  if (hasField(rec, "backend")) return "stack";
-  return "data";
-}
 
 interface Ctx {
   readonly shape: ModuleShape;
@@ -30,6 +25,11 @@ interface Ctx {
   readonly plainCodes?: boolean;
   /** Module names referenced as packages, with the span of the reference. */
   readonly packageRefs: { name: string; span: Span; from: string }[];
+  /**
+   * For a module checked with some fields that failed to evaluate (already reported): the module
+   * record and those fields, which are not reported again as missing.
+   */
+  readonly partial?: { readonly record: object; readonly failed: ReadonlySet<string> };
 }
 
 export class Checker {
@@ -50,15 +50,19 @@ export class Checker {
     return true;
   }
 
-  constructor(private readonly ev: Evaluator) {}
+  constructor(
+    private readonly sink: DiagnosticSink,
+    private readonly modules: ModuleTable,
+  ) {}
 
   private code(ctx: Ctx, normal: DiagnosticCode): DiagnosticCode {
     return ctx.shape === "fleet" && !ctx.plainCodes ? "E14" : normal;
   }
 
-  checkModule(name: string, rec: RecordValue, shape: ModuleShape): void {
-    const ctx: Ctx = { shape, module: name, packageRefs: [] };
-    const span = originOf(rec) ?? this.ev.modules.get(name)?.decl.nameSpan;
+  /** `failed`: fields of the module that did not evaluate (their errors are already reported). */
+  checkModule(name: string, rec: RecordValue, shape: ModuleShape, failed?: ReadonlySet<string>): void {
+    const ctx: Ctx = { shape, module: name, packageRefs: [], ...(failed && failed.size > 0 ? { partial: { record: rec, failed } } : {}) };
+    const span = originOf(rec) ?? this.modules.get(name)?.decl.nameSpan;
     if (!span) return;
     if (shape === "data") {
       this.loose(rec, span, ctx);
@@ -69,31 +73,31 @@ export class Checker {
     else if (shape === "stack") {
       schema = stackSchema;
       const b = rec.backend;
-      if (typeof b === "string" && !(BACKENDS as readonly string[]).includes(b)) this.ev.error("E6", messages.unknownBackend(b), fieldValueSpan(rec, "backend", span));
+      if (typeof b === "string" && !(BACKENDS as readonly string[]).includes(b)) this.sink.error("E6", messages.unknownBackend(b), fieldValueSpan(rec, "backend", span));
     } else {
       const r = rec.recipe;
       schema = packageSchema(typeof r === "string" ? r : undefined);
-      if (typeof r === "string" && !(RECIPES as readonly string[]).includes(r)) this.ev.error("E6", messages.unknownRecipe(r), fieldValueSpan(rec, "recipe", span));
+      if (typeof r === "string" && !(RECIPES as readonly string[]).includes(r)) this.sink.error("E6", messages.unknownRecipe(r), fieldValueSpan(rec, "recipe", span));
     }
     this.check(rec, schema, span, ctx, () => `module '${name}'`);
-    if (shape === "fleet") checkFlowGraphs(rec, span, (code, message, at, hint) => this.ev.error(code, message, at, [], hint));
+    if (shape === "fleet") checkFlowGraphs(rec, span, (code, message, at, hint) => this.sink.error(code, message, at, [], hint));
     for (const ref of ctx.packageRefs) this.checkPackageRef(ref);
   }
 
   private checkPackageRef(ref: { name: string; span: Span }): void {
-    const mod = this.ev.modules.get(ref.name);
+    const mod = this.modules.get(ref.name);
     if (!mod) {
-      const c = closest(ref.name, this.ev.modules.keys());
-      this.ev.error("E2", messages.unknownModule(ref.name), ref.span, [], c === undefined ? undefined : messages.didYouMean(c));
+      const c = closest(ref.name, this.modules.keys());
+      this.sink.error("E2", messages.unknownModule(ref.name), ref.span, [], c === undefined ? undefined : messages.didYouMean(c));
       return;
     }
-    if (!mod.fields.has("recipe")) this.ev.error("E7", messages.depNotPackage(ref.name), ref.span, [{ span: mod.decl.nameSpan, message: `module '${ref.name}' is defined here` }]);
+    if (!mod.fields.has("recipe")) this.sink.error("E7", messages.depNotPackage(ref.name), ref.span, [{ span: mod.decl.nameSpan, message: `module '${ref.name}' is defined here` }]);
   }
 
   /** A value of the wrong type; a secret reference where it may not be is reported as such. */
   private mismatch(v: Value, expected: string, span: Span, ctx: Ctx, what: () => string): void {
     if (v instanceof SecretRef) this.misplacedSecret(v, span, ctx);
-    else this.ev.error(this.code(ctx, "E1"), messages.typeMismatch(what(), expected, describe(v)), span);
+    else this.sink.error(this.code(ctx, "E1"), messages.typeMismatch(what(), expected, describe(v)), span);
   }
 
   /** `what` names the value in messages; it is a function so that it is built only for one. */
@@ -137,7 +141,7 @@ export class Checker {
         const ok = typeof v === "number" ? v >= s.min : s.percent && typeof v === "string" && isPercent(v, s.min);
         if (!ok) {
           const expected = s.percent ? messages.countOrPercent(s.min) : messages.count(s.min);
-          if (typeof v === "number" || typeof v === "string") this.ev.error(this.code(ctx, "E1"), messages.badCount(what(), expected, JSON.stringify(v)), span);
+          if (typeof v === "number" || typeof v === "string") this.sink.error(this.code(ctx, "E1"), messages.badCount(what(), expected, JSON.stringify(v)), span);
           else this.mismatch(v, expected, span, ctx, what);
         }
         return;
@@ -151,7 +155,7 @@ export class Checker {
           return;
         }
         const items = v as readonly Value[];
-        if (s.nonEmpty && items.length === 0) this.ev.error(this.code(ctx, "E1"), messages.emptyList(what()), span);
+        if (s.nonEmpty && items.length === 0) this.sink.error(this.code(ctx, "E1"), messages.emptyList(what()), span);
         const o = originOf(v);
         for (let i = 0; i < items.length; i++) this.check(items[i] as Value, s.elem, elemSpanIn(o, i, span), ctx, () => `element ${i + 1} of ${what()}`);
         return;
@@ -179,7 +183,7 @@ export class Checker {
         }
         const tag = v[s.tag];
         if (tag === undefined) {
-          this.ev.error(this.code(ctx, "E3"), messages.missingField(s.tag, s.name), originOf(v) ?? span);
+          this.sink.error(this.code(ctx, "E3"), messages.missingField(s.tag, s.name), originOf(v) ?? span);
           return;
         }
         const tagSpan = fieldValueSpan(v, s.tag, span);
@@ -191,7 +195,7 @@ export class Checker {
         if (!variant) {
           const known = Object.keys(s.variants);
           const c = closest(tag, known);
-          this.ev.error(this.code(ctx, "E1"), messages.notOneOf(`field '${s.tag}' of ${s.name}`, tag, known), tagSpan, [], c === undefined ? undefined : messages.didYouMean(c));
+          this.sink.error(this.code(ctx, "E1"), messages.notOneOf(`field '${s.tag}' of ${s.name}`, tag, known), tagSpan, [], c === undefined ? undefined : messages.didYouMean(c));
           return;
         }
         this.checkRecord(v, variant, span, ctx, what);
@@ -201,7 +205,7 @@ export class Checker {
         if (typeof v !== "string") this.mismatch(v, "Str", span, ctx, what);
         else if (!s.values.includes(v)) {
           const c = closest(v, s.values);
-          this.ev.error(this.code(ctx, "E1"), messages.notOneOf(what(), v, s.values), span, [], c === undefined ? undefined : messages.didYouMean(c));
+          this.sink.error(this.code(ctx, "E1"), messages.notOneOf(what(), v, s.values), span, [], c === undefined ? undefined : messages.didYouMean(c));
         }
         return;
     }
@@ -223,14 +227,15 @@ export class Checker {
       if (!fs) {
         const c = closest(k, Object.keys(fields).filter((f) => !hasField(v, f)));
         if (c !== undefined) (suggested ??= new Set()).add(c);
-        this.ev.error(this.code(ctx, "E2"), messages.unknownField(k, recordName()), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
+        this.sink.error(this.code(ctx, "E2"), messages.unknownField(k, recordName()), fieldNameSpan(v, k, span), [], c === undefined ? undefined : messages.didYouMean(c));
         continue;
       }
       this.check(v[k] as Value, fs.s, valueSpanIn(o, k, span), ctx, fieldWhat(k));
     }
     for (const k in fields) {
       const fs = fields[k] as FieldSchema;
-      if (!fs.optional && !hasField(v, k) && !suggested?.has(k)) this.ev.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), o ?? span);
+      if (ctx.partial?.record === v && ctx.partial.failed.has(k)) continue;
+      if (!fs.optional && !hasField(v, k) && !suggested?.has(k)) this.sink.error(this.code(ctx, "E3"), messages.missingField(k, recordName()), o ?? span);
     }
   }
 
@@ -245,13 +250,13 @@ export class Checker {
   private artifactUse(v: ArtifactRef | Template, span: Span, ctx: Ctx): void {
     if (ctx.shape === "package") {
       const ref = v instanceof ArtifactRef ? v : (v.parts.find((p) => p instanceof ArtifactRef) as ArtifactRef);
-      this.ev.error("E6", messages.artifactInPackage(ctx.module), span, [{ span: ref.span, message: messages.referenceHere }]);
+      this.sink.error("E6", messages.artifactInPackage(ctx.module), span, [{ span: ref.span, message: messages.referenceHere }]);
     }
   }
 
   private misplacedSecret(s: SecretRef, span: Span, ctx: Ctx): void {
-    if (ctx.shape === "package") this.ev.error("E6", messages.secretInPackage(ctx.module), span, [{ span: s.span, message: messages.referenceHere }]);
-    else this.ev.error("E6", messages.secretMisplaced("here"), span, [{ span: s.span, message: messages.referenceHere }]);
+    if (ctx.shape === "package") this.sink.error("E6", messages.secretInPackage(ctx.module), span, [{ span: s.span, message: messages.referenceHere }]);
+    else this.sink.error("E6", messages.secretMisplaced("here"), span, [{ span: s.span, message: messages.referenceHere }]);
   }
 
   /** A value outside any schema: lists must be uniform, and references obey the placement rules. */
@@ -270,7 +275,7 @@ export class Checker {
       if (mixed !== undefined && !this.reportedMixed.has(v)) {
         this.reportedMixed.add(v);
         const items = v as readonly Value[];
-        this.ev.error("E1", messages.mixedList(describe(items[0] as Value), describe(items[mixed] as Value)), elemSpan(v, mixed, span));
+        this.sink.error("E1", messages.mixedList(describe(items[0] as Value), describe(items[mixed] as Value)), elemSpan(v, mixed, span));
       }
       const items = v as readonly Value[];
       const o = originOf(v);
@@ -325,7 +330,7 @@ export class Checker {
           const rec = packages.get(top.name) as RecordValue;
           const cycle = [...path.slice(path.indexOf(d)), d];
           const span = elemSpan(rec.deps as Value, i, originOf(rec as Value) as Span);
-          this.ev.error("E7", messages.depCycle(cycle), span);
+          this.sink.error("E7", messages.depCycle(cycle), span);
         } else if (st === undefined) {
           state.set(d, 1);
           path.push(d);

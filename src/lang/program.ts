@@ -1,12 +1,15 @@
 /** The front end end to end: parse every file, evaluate, check (SPEC §1). */
-import type { Contribution, EvaluateOptions, ModuleShape, ProgramResult, WhyResult } from "./api.js";
-import { Checker, shapeOf } from "./checker.js";
-import type { Diagnostic } from "./diagnostic.js";
+import type { Contribution, EvaluateOptions, ModuleShape, ProgramResult, WhyResult } from "./program-types.js";
+import { Checker } from "./checker.js";
+import { codePointCompare } from "./code-point-order.js";
+import { DiagnosticSink } from "./diagnostics/sink.js";
+import { sortDiagnostics } from "./diagnostics/order.js";
 import { Evaluator, Poison } from "./evaluate.js";
+import { shapeOf } from "./module-shape.js";
 import { spanOf } from "./ast.js";
 import { originFieldValueSpan, recordOriginOf } from "./origins.js";
 import { parse } from "./parse.js";
-import { getField } from "./record-keys.js";
+import { getField, hasField } from "./record-keys.js";
 import type { Program } from "./ast.js";
 import type { SourceFile, Span } from "./source.js";
 import { isRecordValue, type RecordValue, type Value } from "./value.js";
@@ -34,9 +37,9 @@ function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
   const ev = evaluated.evaluator;
   // A program over its size budget is not checked: checking walks every value (ADR 121).
   const modules = evaluated.overBudget ? evaluated.modules : checkModules(evaluated);
-  const sortedModules = new Map([...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sortedModules = new Map([...modules].sort(([a], [b]) => codePointCompare(a, b)));
   return {
-    result: { modules: sortedModules, shapes: evaluated.shapes, moduleSpans: evaluated.moduleSpans, diagnostics: sortDiagnostics(ev.diagnostics, files), scenarios },
+    result: { modules: sortedModules, shapes: evaluated.shapes, moduleSpans: evaluated.moduleSpans, diagnostics: sortDiagnostics(evaluated.sink.diagnostics, files), scenarios },
     evaluator: ev,
   };
 }
@@ -44,79 +47,77 @@ function run(files: readonly SourceFile[], options: EvaluateOptions): Run {
 /** The evaluated modules of a program, before checking; a stage of its own for bench/parse.ts. */
 export interface Evaluated {
   readonly evaluator: Evaluator;
+  /** Where evaluation and checking report. */
+  readonly sink: DiagnosticSink;
   /** Modules that evaluated without a mistake, in declaration order. */
   readonly modules: ReadonlyMap<string, RecordValue>;
   readonly shapes: ReadonlyMap<string, ModuleShape>;
   readonly moduleSpans: ReadonlyMap<string, Span>;
+  /**
+   * Modules with fields that failed to evaluate (already reported): the fields that did, to be
+   * checked too, so that an independent mistake in them is reported (SPEC §1.5), with the names
+   * of the fields that failed.
+   */
+  readonly partial: ReadonlyMap<string, { readonly record: RecordValue; readonly failed: ReadonlySet<string> }>;
   /** True when the modules together are larger than LIMITS.outputBytes (reported as `[E6]`). */
   readonly overBudget: boolean;
 }
 
 export function evaluateModules(files: readonly SourceFile[], programs: readonly Program[], options: EvaluateOptions): Evaluated {
-  const ev = new Evaluator(files, programs, options.scenarios ?? [], options.injected ?? []);
+  const sink = new DiagnosticSink();
+  const ev = new Evaluator(files, programs, options.scenarios ?? [], options.injected ?? [], sink);
   const modules = new Map<string, RecordValue>();
+  const partial = new Map<string, { record: RecordValue; failed: ReadonlySet<string> }>();
   const shapes = new Map<string, ModuleShape>();
   const moduleSpans = new Map<string, Span>();
   for (const [name, m] of ev.modules) {
     moduleSpans.set(name, m.decl.nameSpan);
     const v = ev.moduleValue(name, undefined);
     if (v instanceof Poison) {
-      shapes.set(name, name === "Fleet" ? "fleet" : m.fields.has("recipe") ? "package" : m.fields.has("backend") ? "stack" : "data");
+      shapes.set(name, shapeOf(name, (f) => m.fields.has(f)));
+      const record = ev.moduleRecordLenient(name);
+      const failed = new Set([...m.fields.keys()].filter((f) => !hasField(record, f)));
+      // A module whose every field evaluated failed as a whole (its size): nothing more to check.
+      if (failed.size > 0) partial.set(name, { record, failed });
       continue;
     }
     const rec = v as RecordValue;
     modules.set(name, rec);
-    shapes.set(name, shapeOf(name, rec));
+    shapes.set(name, shapeOf(name, (f) => hasField(rec, f)));
   }
-  return { evaluator: ev, modules, shapes, moduleSpans, overBudget: overBudget(ev, modules, moduleSpans) };
+  return { evaluator: ev, sink, modules, partial, shapes, moduleSpans, overBudget: overBudget(sink, modules, moduleSpans) };
 }
 
 /**
  * Whether all modules together, as the canonical JSON of `fleet eval --json`, pass
  * LIMITS.outputBytes; if so, `[E6]` at the module (in name order) that crosses it.
  */
-function overBudget(ev: Evaluator, modules: ReadonlyMap<string, RecordValue>, spans: ReadonlyMap<string, Span>): boolean {
+function overBudget(sink: DiagnosticSink, modules: ReadonlyMap<string, RecordValue>, spans: ReadonlyMap<string, Span>): boolean {
   let total = 4; // "{\n" … "}\n"
   for (const name of [...modules.keys()].sort()) {
     const m = measureOf(modules.get(name) as RecordValue);
     total += name.length + 8 + bytesAt(m, 1);
     if (total > LIMITS.outputBytes) {
       const at = spans.get(name);
-      if (at) ev.error("E6", limitMessages.valueSize(`together with the modules before it (in name order), module '${name}'`), at);
+      if (at) sink.error("E6", limitMessages.valueSize(`together with the modules before it (in name order), module '${name}'`), at);
       return true;
     }
   }
   return false;
 }
 
-/** Checks every evaluated module against its schema (diagnostics go to the evaluator's list). */
-export function checkModules({ evaluator, modules, shapes }: Evaluated): ReadonlyMap<string, RecordValue> {
-  const checker = new Checker(evaluator);
+/** Checks every evaluated module against its schema (diagnostics go to the sink). */
+export function checkModules({ evaluator, sink, modules, partial, shapes }: Evaluated): ReadonlyMap<string, RecordValue> {
+  const checker = new Checker(sink, evaluator.modules);
   const packages = new Map<string, RecordValue>();
   for (const [name, rec] of modules) {
     const shape = shapes.get(name) ?? "data";
     checker.checkModule(name, rec, shape);
     if (shape === "package") packages.set(name, rec);
   }
+  for (const [name, { record, failed }] of partial) checker.checkModule(name, record, shapes.get(name) ?? "data", failed);
   checker.checkPackageCycles(packages);
   return modules;
-}
-
-/** Sorted by file (in the order given), then position; exact repeats (a loop body) once. */
-export function sortDiagnostics(ds: readonly Diagnostic[], files: readonly SourceFile[]): Diagnostic[] {
-  const index = new Map(files.map((f, i) => [f.path, i]));
-  const seen = new Set<string>();
-  const unique: Diagnostic[] = [];
-  for (const d of ds) {
-    const key = `${d.span.file}\0${d.span.offset}\0${d.span.length}\0${d.code}\0${d.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(d);
-  }
-  return unique
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => (index.get(a.d.span.file) ?? 0) - (index.get(b.d.span.file) ?? 0) || a.d.span.offset - b.d.span.offset || a.i - b.i)
-    .map((x) => x.d);
 }
 
 export function evaluateProgram(files: readonly SourceFile[], options: EvaluateOptions = {}): ProgramResult {

@@ -5,8 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
-import type { Diagnostic } from "../lang/diagnostic.js";
-import type { SourceFile } from "../lang/source.js";
+import type { Diagnostic, SourceFile } from "../lang/index.js";
 import { FleetError } from "../fleet-error.js";
 import { fleetMessages } from "../fleet-messages.js";
 import { FleetRefusal, hostArtifacts, loadFleetFile, loadHost, type LoadedFleet } from "./fleet-load.js";

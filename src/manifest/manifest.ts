@@ -3,8 +3,8 @@
  * that refuses anything malformed (a corrupt manifest is an operational error, not a crash).
  */
 import { FleetError } from "../fleet-error.js";
+import { SECRET_KINDS, type SecretKind } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import type { SecretKind } from "../lang/value.js";
 import { canonicalJson } from "../canonical-json.js";
 import type { GenerationNumber } from "./layout.js";
 
@@ -81,8 +81,6 @@ export function manifestBytes(m: Manifest): Buffer {
   return Buffer.from(canonicalJson(m), "utf8");
 }
 
-const SECRET_KINDS: readonly string[] = ["from_env", "from_file", "from_vault"];
-
 /**
  * Parse and validate manifest bytes. `where` names the file for the error message.
  * Every field is checked so that rollback never acts on a half-understood generation.
@@ -134,7 +132,7 @@ export function parseManifest(bytes: Buffer | string, where: string): Manifest {
       (x: unknown, j: number): ManifestSecret => {
         const so = obj(x, `${at}secrets[${j}]`);
         const kind = str(so, "kind", `${at}secrets[${j}].`);
-        if (!SECRET_KINDS.includes(kind)) throw bad(`${at}secrets[${j}].kind is not a secret kind`);
+        if (!SECRET_KINDS.has(kind)) throw bad(`${at}secrets[${j}].kind is not a secret kind`);
         return { key: str(so, "key", `${at}secrets[${j}].`), kind: kind as SecretKind, name: str(so, "name", `${at}secrets[${j}].`) };
       },
     );

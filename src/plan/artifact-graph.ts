@@ -3,7 +3,7 @@
  * host before any host is touched, the stable deploy order, and the refusals. Pure.
  */
 import * as graphlib from "@dagrejs/graphlib";
-import type { Span } from "../lang/source.js";
+import type { Span } from "../lang/index.js";
 import { MinHeap } from "./min-heap.js";
 
 /** What composition told us about one host record. */

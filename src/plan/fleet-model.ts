@@ -2,10 +2,7 @@
  * The Fleet module as data (SPEC §6): host records, the machines/globals data model, and the
  * module injected into every host file. Pure.
  */
-import type { InjectedModule } from "../lang/api.js";
-import type { Diagnostic } from "../lang/diagnostic.js";
-import type { Span } from "../lang/source.js";
-import { isRecordValue, type RecordValue, type Value } from "../lang/value.js";
+import { type Diagnostic, type InjectedModule, isRecordValue, type RecordValue, type Span, type Value } from "../lang/index.js";
 import { readFlows, type Flow } from "./flows.js";
 import { parseHostCount, type FleetRollout, type HostCount } from "./rollout.js";
 

@@ -3,7 +3,7 @@
  * topological levels. The checker has already refused unknown action types, unknown `dependsOn`
  * ids and cycles (src/lang/flow-check.ts), so this only reads. Pure.
  */
-import { isRecordValue, type RecordValue, type Value } from "../lang/value.js";
+import { isRecordValue, type RecordValue, type Value } from "../lang/index.js";
 
 export type FlowActionType = "build" | "apply" | "deploy" | "diff" | "status" | "ping" | "exec" | "shell" | "rollback" | "reboot";
 

@@ -3,8 +3,8 @@
  * other hosts produce; they are known only after the producer deployed.
  */
 import { FleetError } from "../fleet-error.js";
+import { ArtifactRef, Template } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import { ArtifactRef, Template } from "../lang/value.js";
 import type { StackStr } from "./types.js";
 
 /** Produced artifact values of the fleet, keyed by `machine/name`. */

@@ -1,6 +1,5 @@
 /** Composition of one `services` entry (SPEC §1.6 service shape, §3). */
-import { isRecordValue } from "../lang/value.js";
-import type { ModuleValues, SecretRef, Value } from "../lang/value.js";
+import { isRecordValue, type ModuleValues, type SecretRef, type Value } from "../lang/index.js";
 import type { FieldReader } from "./field-reader.js";
 import type { ComposedService, StackStr } from "./types.js";
 

@@ -3,17 +3,12 @@
  * defaulted into a ComposedStack. Pure; every problem is returned, none is thrown.
  */
 import { FleetError } from "../fleet-error.js";
+import { codePointCompare, type ArtifactRef, type Diagnostic, elemSpan, fieldValueSpan, isRecordValue, type ModuleValues, type RecordValue, type SecretRef, type Span, type Value } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import { isRecordValue } from "../lang/value.js";
-import type { ArtifactRef, ModuleValues, RecordValue, SecretRef, Value } from "../lang/value.js";
-import type { Span } from "../lang/source.js";
-import { compareStrings } from "./code-point-order.js";
 import { composeService, isPackageModule } from "./compose-service.js";
 import { FieldReader } from "./field-reader.js";
 import { envFilePath, isNormalisedAbsolutePath, nestedPaths, pathLengthProblem, unitPath } from "./target-path.js";
 import { checkFileMode } from "../file-mode.js";
-import type { Diagnostic } from "../lang/diagnostic.js";
-import { elemSpan, fieldValueSpan } from "../lang/origins.js";
 import { isPlainHostname, TLS_TARGET_DIR } from "./tls.js";
 import type {
   ArtifactDecl,
@@ -42,7 +37,7 @@ export function isStackModule(m: Value | undefined): m is RecordValue {
 }
 
 export function stackModuleNames(modules: ModuleValues): string[] {
-  return [...modules.keys()].filter((n) => isStackModule(modules.get(n))).sort(compareStrings);
+  return [...modules.keys()].filter((n) => isStackModule(modules.get(n))).sort(codePointCompare);
 }
 
 function available(modules: ModuleValues): string {
@@ -101,7 +96,7 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
   if (healthTimeout !== undefined && healthTimeout <= 0) r.fail(`${r.where("healthTimeout")} is ${healthTimeout}; give a positive number of seconds`);
 
   if (r.errors.length > 0 || r.diagnostics.length > 0) return { errors: r.errors, diagnostics: r.diagnostics };
-  const packages = [...new Set([...storeModules, ...services.map((s) => s.package)])].sort(compareStrings);
+  const packages = [...new Set([...storeModules, ...services.map((s) => s.package)])].sort(codePointCompare);
   return {
     stack: {
       name: stackName,
@@ -214,7 +209,7 @@ function composeConfigFiles(
       "move one of them",
     );
   }
-  return files.sort((a, b) => compareStrings(a.path, b.path));
+  return files.sort((a, b) => codePointCompare(a.path, b.path));
 }
 
 function composeArtifacts(r: FieldReader, raw: Value | undefined): ArtifactDecl[] {

@@ -5,11 +5,8 @@
  * goes on so that all problems of a stack are reported together.
  */
 import { FleetError } from "../fleet-error.js";
+import { ArtifactRef, type Diagnostic, type DiagnosticCode, isRecordValue, type RecordValue, SecretRef, type Span, Template, type Value } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import type { Diagnostic, DiagnosticCode } from "../lang/diagnostic.js";
-import type { Span } from "../lang/source.js";
-import { ArtifactRef, isRecordValue, SecretRef, Template } from "../lang/value.js";
-import type { RecordValue, Value } from "../lang/value.js";
 import type { StackStr } from "./types.js";
 
 export class FieldReader {

@@ -3,9 +3,8 @@
  * only at deploy time, to the managed files of one generation. Layout: ADR 032.
  */
 import { FleetError } from "../fleet-error.js";
+import { codePointCompare, SecretRef } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import { SecretRef } from "../lang/value.js";
-import { compareStrings } from "./code-point-order.js";
 import { completeStr } from "./complete-template.js";
 import type { ArtifactValues } from "./complete-template.js";
 import { missingSecretsError } from "./secrets.js";
@@ -65,7 +64,7 @@ export function renderSystemd(stack: ComposedStack, ctx: RenderContext): Rendere
     if (tls instanceof FleetError) throw tls;
     files.push(...tls);
   }
-  return files.sort((a, b) => compareStrings(a.path, b.path));
+  return files.sort((a, b) => codePointCompare(a.path, b.path));
 }
 
 /** Units activation may start and `--enable` may enable (ADR 033: `enable = false` is neither). */
@@ -112,7 +111,7 @@ export function renderUnit(stackName: string, service: ComposedService, ctx: Ren
   lines.push("", "[Service]", `ExecStart=${[quoteExecArg(exec), ...args].join(" ")}`);
 
   let hasSecrets = false;
-  for (const key of Object.keys(service.environment).sort(compareStrings)) {
+  for (const key of Object.keys(service.environment).sort(codePointCompare)) {
     const v = service.environment[key];
     if (v === undefined) continue;
     if (v instanceof SecretRef) hasSecrets = true;
@@ -129,7 +128,7 @@ export function renderUnit(stackName: string, service: ComposedService, ctx: Ren
     }
     directives[key] = value;
   }
-  for (const key of Object.keys(directives).sort(compareStrings)) lines.push(`${key}=${directives[key] ?? ""}`);
+  for (const key of Object.keys(directives).sort(codePointCompare)) lines.push(`${key}=${directives[key] ?? ""}`);
 
   if (service.enable) lines.push("", "[Install]", "WantedBy=multi-user.target");
   return `${lines.join("\n")}\n`;
@@ -138,7 +137,7 @@ export function renderUnit(stackName: string, service: ComposedService, ctx: Ren
 /** The EnvironmentFile of a service, or undefined when it has no secret entries. */
 export function renderEnvFile(service: ComposedService, secrets: ReadonlyMap<string, string>): string | undefined {
   const lines: string[] = [];
-  for (const key of Object.keys(service.environment).sort(compareStrings)) {
+  for (const key of Object.keys(service.environment).sort(codePointCompare)) {
     const v = service.environment[key];
     if (v instanceof SecretRef) lines.push(envFileLine(key, noNul(secretValue(v, secrets), `secret ${v.toString()} (environment.${key} of service '${service.name}')`)));
   }

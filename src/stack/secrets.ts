@@ -3,8 +3,8 @@
  * and the parsed vault, so this module never touches process state and is testable on values.
  */
 import { FleetError } from "../fleet-error.js";
+import type { SecretRef } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import type { SecretRef } from "../lang/value.js";
 
 export interface SecretSources {
   /** Reads an environment variable of the machine running fleet. */

@@ -2,10 +2,10 @@
  * TLS material (SPEC §3, §6): which files a stack's `tls.domains` become on the target, and the
  * TLSA digest a producer publishes. Pure: the caller injects a reader rooted at `--tls-certs`.
  */
+import { codePointCompare } from "../lang/index.js";
 import { createHash, X509Certificate } from "node:crypto";
 import { FleetError } from "../fleet-error.js";
 import { fleetMessages } from "../fleet-messages.js";
-import { compareStrings } from "./code-point-order.js";
 import type { RenderedFile } from "./types.js";
 
 /** Reads `<relPath>` under the `--tls-certs` directory; undefined when it does not exist. */
@@ -50,7 +50,7 @@ export function tlsFiles(domains: readonly string[], read: TlsReader): RenderedF
     const list = missing.map((m) => `'${m}'`).join(", ");
     return new FleetError(fleetMessages.tlsFilesMissing(missing.length > 1 ? "s" : "", list));
   }
-  return files.sort((a, b) => compareStrings(a.path, b.path));
+  return files.sort((a, b) => codePointCompare(a.path, b.path));
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/;

@@ -2,7 +2,7 @@
  * The stack after composition (values checked against the stack schema, SPEC §1.6/§3) and the
  * files the renderer turns it into. Shared by stack/, manifest/ and deploy/.
  */
-import type { ArtifactRef, SecretRef, Template } from "../lang/value.js";
+import type { ArtifactRef, SecretRef, Template } from "../lang/index.js";
 
 /** A Str field of a stack may hold an artifact template, completed at deploy time. */
 export type StackStr = string | Template | ArtifactRef;

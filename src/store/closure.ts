@@ -8,10 +8,8 @@
  */
 import path from "node:path";
 import { FleetError } from "../fleet-error.js";
+import type { Diagnostic, ModuleValues, Span } from "../lang/index.js";
 import { fleetMessages } from "../fleet-messages.js";
-import type { Diagnostic } from "../lang/diagnostic.js";
-import type { Span } from "../lang/source.js";
-import type { ModuleValues } from "../lang/value.js";
 import { baseName, derivationHash, derivationJson, unpackKindOf, urlFileName, type SourceInput } from "./derivation.js";
 import { isPackageModule, readPackage, type PackageSpec } from "./package-spec.js";
 import { SourceLocator, type SourceText } from "./source-locator.js";

@@ -5,9 +5,7 @@
  * what only the store knows (recipes, file modes, source types) into located diagnostics.
  */
 import { checkFileMode } from "../file-mode.js";
-import type { Diagnostic, DiagnosticCode } from "../lang/diagnostic.js";
-import type { Span } from "../lang/source.js";
-import { ArtifactRef, SecretRef, Template, isRecordValue, type RecordValue, type Value } from "../lang/value.js";
+import { ArtifactRef, type Diagnostic, type DiagnosticCode, isRecordValue, type RecordValue, SecretRef, type Span, Template, type Value } from "../lang/index.js";
 import type { SourceLocator } from "./source-locator.js";
 import { BUILT_MARKER } from "./store-path.js";
 import type { FileEntry, Recipe } from "./types.js";

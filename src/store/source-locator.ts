@@ -5,7 +5,7 @@
  * module definition. The scanner understands just enough PCL to skip comments and strings
  * (with nested `${}` interpolation).
  */
-import type { Span } from "../lang/source.js";
+import type { Span } from "../lang/index.js";
 
 export type SourceText = (file: string) => string | undefined;
 

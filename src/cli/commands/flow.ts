@@ -10,7 +10,7 @@ import { runFlow, type StepOutcome } from "../../deploy/flow-run.js";
 import { runCondition, runStep, type StepContext } from "../../deploy/flow-steps.js";
 import { loadFleetFile } from "../../load/fleet-load.js";
 import { UsageError } from "../../fleet-error.js";
-import { closest } from "../../lang/edit-distance.js";
+import { closest } from "../../lang/index.js";
 import { executionPlanLines, flowLevels, targetsText, type Flow, type FlowStep } from "../../plan/flows.js";
 import { ExitCode } from "../exit-code.js";
 import { writeJsonDocument } from "../json-contract.js";

@@ -1,8 +1,5 @@
-/**
- * The public surface of the PCL front end (lex → parse → check → evaluate). Pure: no fs, no env.
- * Implemented in ./evaluate.ts and friends; every other stage imports from here only.
- */
-import type { Diagnostic, DiagnosticCode } from "./diagnostic.js";
+/** The types of a program's evaluation: options in, result out (published through ./index.ts). */
+import type { Diagnostic, DiagnosticCode } from "./diagnostics/diagnostic.js";
 import type { Span } from "./source.js";
 import type { ModuleValues, RecordValue, Value } from "./value.js";
 

@@ -15,8 +15,9 @@
  * out, and at most MAX_RENDERED diagnostics are rendered, then one line says how many more
  * there are (issue 12, items 7 and 16; ADR 122).
  */
+import { lineIndexOf, lineStarts, type SourceFile, type Span } from "../source.js";
 import type { Diagnostic } from "./diagnostic.js";
-import { lineColOf, lineIndexOf, lineStarts, type SourceFile, type Span } from "./source.js";
+import { diagnosticHeadline, fileOf, locationOf } from "./location.js";
 
 const GUTTER = 5;
 /** The widest source excerpt shown, in UTF-16 code units; longer lines are cut around the caret. */
@@ -25,18 +26,6 @@ export const EXCERPT_WIDTH = 160;
 const EXCERPT_BEFORE = 60;
 /** At most this many diagnostics are rendered; the rest are counted. */
 export const MAX_RENDERED = 100;
-
-function fileOf(path: string, files: readonly SourceFile[]): SourceFile | undefined {
-  // Almost always the first or only file: a linear scan over a handful of files.
-  for (const f of files) if (f.path === path) return f;
-  return undefined;
-}
-
-export function locationOf(span: Span, files: readonly SourceFile[]): string {
-  const f = fileOf(span.file, files);
-  const lc = lineColOf(f?.text ?? "", span.offset);
-  return `${span.file}:${lc.line}:${lc.col}`;
-}
 
 function excerpt(span: Span, files: readonly SourceFile[]): string[] {
   const f = fileOf(span.file, files);
@@ -68,7 +57,7 @@ function excerpt(span: Span, files: readonly SourceFile[]): string[] {
 
 /** One diagnostic, without a trailing newline. */
 export function renderDiagnostic(d: Diagnostic, files: readonly SourceFile[]): string {
-  const out = [`${locationOf(d.span, files)}: error: [${d.code}] ${d.message}`, ...excerpt(d.span, files)];
+  const out = [diagnosticHeadline(d, files), ...excerpt(d.span, files)];
   for (const l of d.labels) out.push(`  note: ${locationOf(l.span, files)}: ${l.message}`, ...excerpt(l.span, files).map((x) => `  ${x}`));
   if (d.hint) out.push(`  hint: ${d.hint}`);
   return out.join("\n");
@@ -81,9 +70,4 @@ export function renderDiagnostics(ds: readonly Diagnostic[], files: readonly Sou
   if (ds.length <= MAX_RENDERED) return out;
   const more = ds.length - MAX_RENDERED;
   return `${out}fleet: ${more} more error${more === 1 ? "" : "s"} not shown (${ds.length} in all); fix the ones above first\n`;
-}
-
-/** The headline of a diagnostic (`file:line:col: error: [E2] …`), as `✗` lines use it. */
-export function diagnosticHeadline(d: Diagnostic, files: readonly SourceFile[]): string {
-  return `${locationOf(d.span, files)}: error: [${d.code}] ${d.message}`;
 }
