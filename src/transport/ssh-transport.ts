@@ -31,7 +31,7 @@ import {
 } from "./ssh-batch.js";
 import { recordRoundTrips, RoundTrips } from "./ssh-round-trips.js";
 import { Sftp, SFTP_FAILURE, sftpCode } from "./ssh-sftp.js";
-import { parseFailureProbe, SFTP_FAILURE_PROBE, sftpReason } from "./io-error-message.js";
+import { parseFailureProbe, SFTP_FAILURE_PROBE, sftpReason, shellReason } from "./io-error-message.js";
 import { ShellGone, ShellSession } from "./ssh-shell.js";
 import { sudoRefusal } from "./ssh-sudo.js";
 import { lastLines, newMarker } from "./ssh-wrap.js";
@@ -430,7 +430,8 @@ export class SshTransport implements Transport {
     const r = await this.guard(what(0), async () => (await this.shell()).call(script, data));
     if (r.code !== 0) {
       const i = Number(/^FAILED (\d+)$/m.exec(r.stdout.toString("utf8"))?.[1] ?? 0);
-      const why = r.stderr.trim().split("\n").slice(-2).join("; ") || `exit status ${r.code}`;
+      const last = r.stderr.trim().split("\n").at(-1) ?? "";
+      const why = last === "" ? `exit status ${r.code}` : shellReason(last);
       throw new FleetError(undefined, `${what(i)} on ${this.target}: ${why}`, { host: this.target });
     }
     for (const st of steps) this.knowDir(posix.dirname(st.path));
