@@ -6,11 +6,21 @@
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
 import { fleetMessages } from "../fleet-messages.js";
-import { flipCurrent, nextGeneration, readCurrent } from "../manifest/generations.js";
+import { nextGeneration, readCurrent } from "../manifest/generations.js";
 import { loadOrCreateHmacKey, secretDigest } from "../manifest/hmac-key.js";
-import { blobPath, filesDir, generationPath, stackDir, type GenerationNumber } from "../manifest/layout.js";
+import {
+  blobPath,
+  currentPath,
+  filesDir,
+  generationFileName,
+  generationPath,
+  hmacKeyPath,
+  pendingPath,
+  stackDir,
+  type GenerationNumber,
+} from "../manifest/layout.js";
 import { manifestBytes, modeString, type Manifest, type ManifestFile, type ManifestService } from "../manifest/manifest.js";
-import { removePending, writePending } from "../manifest/pending.js";
+import { pendingBytes } from "../manifest/pending.js";
 import { nestedPaths, pathLengthProblem } from "../stack/target-path.js";
 import type { RenderedFile } from "../stack/types.js";
 import type { LockHandle, LockHolder, StorePush, Transport } from "../transport/transport.js";
@@ -22,11 +32,20 @@ import {
   ProtectedDirs,
   refuseObstacles,
   secretStagePath,
+  SEQUENCE_BYTES,
   sha256Hex,
   WRITE_CONCURRENCY,
   writeAll,
 } from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
+import { writeInOrder } from "./ordered-writes.js";
+
+/** Every directory above these paths, for a read-ahead that must answer their stats too. */
+function ancestors(paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const p of paths) for (let d = posix.dirname(p); d !== "/" && !out.has(d); d = posix.dirname(d)) out.add(d);
+  return [...out].sort();
+}
 
 export interface HostApplyInput {
   readonly transport: Transport;
@@ -137,6 +156,15 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
   if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("apply:locked");
+    // Everything this apply reads, asked for in one round trip where the transport can (ADR 217).
+    await t.readAhead?.({
+      files: [pendingPath(dir), ...(input.files.some((f) => f.secret) ? [hmacKeyPath(input.deploymentsRoot)] : [])],
+      links: [currentPath(dir)],
+      dirs: [dir, filesDir(dir)],
+      stats: [...input.files.map((f) => f.path), ...ancestors(input.files.map((f) => f.path))],
+      digests: input.files.map((f) => f.path),
+      storePaths: input.dryRun ? [] : input.storePushes.map((p) => p.remotePath),
+    });
     const recovery = await recoverPending({
       transport: t,
       dir,
@@ -151,10 +179,12 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     let pushed = 0;
     let bytesSent = 0;
     if (!input.dryRun && input.storePushes.length > 0) {
+      // Checked once: pushStorePaths skips what is present itself (issue 18).
+      const before = t.bytesSent;
       const present = await t.storePathsPresent(input.storePushes.map((p) => p.remotePath));
-      const missing = input.storePushes.filter((_, i) => !present[i]);
-      if (missing.length > 0) bytesSent = (await t.pushStorePaths(missing)).bytes;
-      pushed = missing.length;
+      pushed = present.filter((p) => !p).length;
+      if (pushed > 0) bytesSent = (await t.pushStorePaths(input.storePushes)).bytes;
+      else bytesSent = t.bytesSent - before;
     }
     step("apply:pushed");
 
@@ -172,7 +202,10 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     const blobs = new Set((await t.readdir(filesDir(dir))) ?? []);
     const newBlobs = new Map<string, Buffer>();
     for (const { file, sha256 } of plain) if (!file.secret && !blobs.has(sha256)) newBlobs.set(sha256, file.content);
-    await forEachLimited([...newBlobs], WRITE_CONCURRENCY, ([sha256, content]) => t.writeFileAtomic(blobPath(dir, sha256), content, 0o644));
+    const blobBytes = [...newBlobs.values()].reduce((n, b) => n + b.length, 0);
+    if (t.writeSequence !== undefined && blobBytes <= SEQUENCE_BYTES) {
+      await t.writeSequence([...newBlobs].map(([sha256, content]) => ({ kind: "write", path: blobPath(dir, sha256), data: content, mode: 0o644 })));
+    } else await forEachLimited([...newBlobs], WRITE_CONCURRENCY, ([sha256, content]) => t.writeFileAtomic(blobPath(dir, sha256), content, 0o644));
     step("apply:files-stored");
 
     // What must be written, and whether the target can take it, before the generation exists:
@@ -202,11 +235,32 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       artifact_refs: [...input.artifactRefs],
       previous,
     };
-    await t.writeFileAtomic(generationPath(dir, generation), manifestBytes(manifest), 0o644);
-    step("apply:manifest-written");
-
-    await writePending(t, dir, { operation: "apply", to: generation, from: previous });
-    step("apply:pending-written");
+    const declared = new Set(input.files.map((f) => f.path));
+    const stale = (current?.files ?? []).map((f) => f.path).filter((p) => !declared.has(p));
+    const manifestWrites = [
+      { write: { kind: "write", path: generationPath(dir, generation), data: manifestBytes(manifest), mode: 0o644 }, after: ["apply:manifest-written"] },
+      { write: { kind: "write", path: pendingPath(dir), data: pendingBytes({ operation: "apply", to: generation, from: previous }), mode: 0o644 }, after: ["apply:pending-written"] },
+    ] as const;
+    const flipWrites = [
+      { write: { kind: "symlink", path: currentPath(dir), target: generationFileName(generation) }, after: ["apply:flipped"] },
+      { write: { kind: "remove", path: pendingPath(dir) }, after: ["apply:pending-removed"] },
+    ] as const;
+    // Nothing to do between `pending` and the flip (a re-apply that changes no file): the four
+    // writes go as one ordered sequence, in SPEC §4's order (ADR 217).
+    if (differ.length === 0 && stale.length === 0 && input.beforeStaleDeletion === undefined) {
+      await writeInOrder(
+        t,
+        [
+          manifestWrites[0],
+          { ...manifestWrites[1], after: ["apply:pending-written", "apply:secrets-staged", "apply:live-files-written", "apply:stale-files-deleted"] },
+          ...flipWrites,
+        ],
+        step,
+        input.dieAt,
+      );
+      return { generation, previous, manifest, written: 0, removed: 0, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
+    }
+    await writeInOrder(t, manifestWrites, step, input.dieAt);
 
     // Secret files last, staged complete before the first is renamed into place: a crash before
     // the renames leaves the old secrets intact (recovery can undo), a crash among them leaves the
@@ -230,19 +284,14 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     step("apply:live-files-written");
     if (input.beforeStaleDeletion !== undefined) await input.beforeStaleDeletion(current, manifest);
 
-    const declared = new Set(input.files.map((f) => f.path));
     const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);
     if (input.storeRoot !== undefined) protect.protectRoot(input.storeRoot);
     for (const s of input.storePaths) protect.protectRoot(posix.dirname(s));
     for (const f of input.files) protect.protectAncestorsOf(f.path);
-    const stale = (current?.files ?? []).map((f) => f.path).filter((p) => !declared.has(p));
     const removed = await deleteAndPrune(t, stale, protect, () => step("apply:first-stale-file-deleted"));
     step("apply:stale-files-deleted");
 
-    await flipCurrent(t, dir, generation);
-    step("apply:flipped");
-    await removePending(t, dir);
-    step("apply:pending-removed");
+    await writeInOrder(t, flipWrites, step, input.dieAt);
 
     return { generation, previous, manifest, written, removed, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
   } finally {

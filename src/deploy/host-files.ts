@@ -102,11 +102,22 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, f: (
 export async function writeAll(transport: Transport, writes: readonly LiveWrite[], afterFirst: () => void): Promise<number> {
   const [first, ...rest] = writes;
   if (first === undefined) return 0;
+  // Small files go as ordered sequences where the transport can: one round trip for the first
+  // (the kill point), one for the rest (ADR 217).
+  if (transport.writeSequence !== undefined && writes.reduce((n, w) => n + w.content.length, 0) <= SEQUENCE_BYTES) {
+    await transport.writeSequence([{ kind: "write", path: first.path, data: first.content, mode: first.mode }]);
+    afterFirst();
+    await transport.writeSequence(rest.map((w) => ({ kind: "write", path: w.path, data: w.content, mode: w.mode })));
+    return writes.length;
+  }
   await transport.writeFileAtomic(first.path, first.content, first.mode);
   afterFirst();
   await forEachLimited(rest, WRITE_CONCURRENCY, (w) => transport.writeFileAtomic(w.path, w.content, w.mode));
   return writes.length;
 }
+
+/** Writes of at most this many bytes together go as one ordered sequence (ADR 217). */
+export const SEQUENCE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Rewrite every non-secret file of a generation that differs, from `files/<sha256>`. Returns how

@@ -4,17 +4,28 @@
  */
 import { posix } from "node:path";
 import { FleetError } from "../fleet-error.js";
-import { fleetMessages } from "../fleet-messages.js";
-import { flipCurrent, readCurrent, readGeneration } from "../manifest/generations.js";
-import { generationLabel, stackDir, type GenerationNumber } from "../manifest/layout.js";
+import { readCurrent, readGeneration } from "../manifest/generations.js";
+import {
+  blobPath,
+  currentPath,
+  filesDir,
+  generationFileName,
+  generationLabel,
+  generationPath,
+  pendingPath,
+  stackDir,
+  type GenerationNumber,
+} from "../manifest/layout.js";
 import type { Manifest } from "../manifest/manifest.js";
-import { removePending, writePending } from "../manifest/pending.js";
+import { pendingBytes } from "../manifest/pending.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { tryUpdateRecord, type HealthRecord } from "../manifest/records.js";
 import { deployerName } from "./deployer.js";
 import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
 import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
+import { writeInOrder } from "./ordered-writes.js";
 
 export interface HostRollbackInput {
   readonly transport: Transport;
@@ -62,16 +73,25 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
   const step = stepper(emit, input.dieAt);
   const dir = stackDir(input.deploymentsRoot, input.stack);
 
-  // Never deployed: refuse without creating the stack's directory (the lock would create it).
-  if ((await t.stat(dir)) === null) {
-    throw new FleetError(fleetMessages.neverDeployed(input.stack, input.target));
+  const never = (): FleetError => new FleetError(fleetMessages.neverDeployed(input.stack, input.target));
+  // Never deployed: refuse without creating the stack's directory (the lock would create it);
+  // where the transport can, the lock itself checks, in the same round trip (ADR 216).
+  let lock: LockHandle;
+  if (input.heldLock !== undefined) lock = input.heldLock;
+  else if (t.acquireLockIfPresent !== undefined) {
+    const l = await t.acquireLockIfPresent(dir, input.holder);
+    if (l === null) throw never();
+    lock = l;
+  } else {
+    if ((await t.stat(dir)) === null) throw never();
+    // A caller that must keep the host locked across several operations (apply, health checks,
+    // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
+    lock = await t.acquireLock(dir, input.holder);
   }
-  // A caller that must keep the host locked across several operations (apply, health checks,
-  // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
-  const lock = input.heldLock ?? (await t.acquireLock(dir, input.holder));
   if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("rollback:locked");
+    await t.readAhead?.({ files: [pendingPath(dir)], links: [currentPath(dir)], dirs: [dir, filesDir(dir)] });
     const recovery = await recoverPending({ transport: t, dir, deploymentsRoot: input.deploymentsRoot, emit, step });
     step("rollback:recovered");
     const lockTakeover = lock.takeover ?? null;
@@ -96,7 +116,19 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
     if (current.previous === null) {
       throw new FleetError(fleetMessages.noPreviousGeneration(input.stack, input.target, generationLabel(current.generation)));
     }
+    await t.readAhead?.({ files: [generationPath(dir, current.previous)] });
     const prev = await readGeneration(t, dir, current.previous);
+    // What the rest reads, in one round trip (ADR 217): the live files' digests, the pinned store
+    // paths, what deletion looks at, and the stored copies of the files that differ between the two.
+    const now = new Map(current.files.map((f) => [f.path, f.sha256]));
+    const prevPaths = new Set(prev.files.map((f) => f.path));
+    const gonePaths = current.files.map((f) => f.path).filter((p) => !prevPaths.has(p));
+    await t.readAhead?.({
+      files: prev.files.filter((f) => !f.secret && now.get(f.path) !== f.sha256).map((f) => blobPath(dir, f.sha256)),
+      digests: prev.files.filter((f) => !f.secret).map((f) => f.path),
+      storePaths: prev.dry_run ? [] : prev.store_paths,
+      stats: gonePaths,
+    });
     if (!prev.dry_run && prev.store_paths.length > 0) {
       const present = await t.storePathsPresent(prev.store_paths);
       const missing = prev.store_paths.filter((_, i) => !present[i]);
@@ -106,8 +138,12 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
     }
     step("rollback:verified");
 
-    await writePending(t, dir, { operation: "rollback", to: prev.generation, from: current.generation });
-    step("rollback:pending-written");
+    await writeInOrder(
+      t,
+      [{ write: { kind: "write", path: pendingPath(dir), data: pendingBytes({ operation: "rollback", to: prev.generation, from: current.generation }), mode: 0o644 }, after: ["rollback:pending-written"] }],
+      step,
+      input.dieAt,
+    );
     const restored = await restoreFromBlobs(t, dir, prev.files, () => step("rollback:first-file-restored"));
     step("rollback:files-restored");
     if (input.beforeStaleDeletion !== undefined) await input.beforeStaleDeletion(current, prev);
@@ -120,16 +156,22 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
     const removed = await deleteAndPrune(t, gone, protect, () => step("rollback:first-file-removed"));
     step("rollback:files-removed");
 
-    await flipCurrent(t, dir, prev.generation);
-    step("rollback:flipped");
-    // Recorded before the marker goes: a crash here is finished by the next run, record and all.
+    // Recorded before the flip: pending says a rollback is under way, so a crash from here on is
+    // finished by the next run, record and all (ADR 220).
     const problem = await tryUpdateRecord(t, dir, current.generation, {
       outcome: { outcome: "rolled-back", reason: input.record?.reason ?? "fleet rollback", at: new Date().toISOString(), by: input.record?.by ?? deployerName() },
       ...(input.record?.health !== undefined ? { health: input.record.health } : {}),
     });
     if (problem !== undefined) emit({ kind: "warning", message: problem });
-    await removePending(t, dir);
-    step("rollback:pending-removed");
+    await writeInOrder(
+      t,
+      [
+        { write: { kind: "symlink", path: currentPath(dir), target: generationFileName(prev.generation) }, after: ["rollback:flipped"] },
+        { write: { kind: "remove", path: pendingPath(dir) }, after: ["rollback:pending-removed"] },
+      ],
+      step,
+      input.dieAt,
+    );
     if (input.afterFlip !== undefined) await input.afterFlip();
 
     return {

@@ -16,8 +16,13 @@ export interface PendingOperation {
   readonly from: GenerationNumber | null;
 }
 
+/** The marker's bytes, for a caller that writes it as part of an ordered sequence. */
+export function pendingBytes(op: PendingOperation): Buffer {
+  return Buffer.from(canonicalJson(op));
+}
+
 export async function writePending(transport: Transport, dir: string, op: PendingOperation): Promise<void> {
-  await transport.writeFileAtomic(pendingPath(dir), Buffer.from(canonicalJson(op)), 0o644);
+  await transport.writeFileAtomic(pendingPath(dir), pendingBytes(op), 0o644);
 }
 
 export async function readPending(transport: Transport, dir: string): Promise<PendingOperation | null> {

@@ -103,3 +103,10 @@ export function parseFailureProbe(out: string): string | undefined {
   const code = STRERROR_CODE[text];
   return code === undefined ? text : errnoReason(code);
 }
+
+/** A shell tool's error line (`dd: error writing 'x': No space left on device`) as a reason, when the errno text is known. */
+export function shellReason(line: string): string {
+  const text = (line.trim().split(": ").at(-1) ?? line).toLowerCase();
+  const code = STRERROR_CODE[text];
+  return code === undefined ? line : errnoReason(code);
+}

@@ -1,6 +1,7 @@
 /** Exec channels on an ssh2 connection: run one command, feed stdin, collect output. */
 import type { Client, ClientChannel } from "ssh2";
 import type { Readable } from "node:stream";
+import type { RoundTrips } from "./ssh-round-trips.js";
 import { MarkerGate, wrapScript } from "./ssh-wrap.js";
 
 /** Single-quote for POSIX sh: safe for any byte string without NUL. */
@@ -32,6 +33,11 @@ export interface ExecOptions {
   readonly onStdout?: (chunk: Buffer) => void;
   /** Run through `sudo -n` (ADR 107). */
   readonly sudo?: boolean;
+  /**
+   * Counted as two round trips until the channel runs (open, exec request; output that needs no
+   * input comes with the exec reply), and one more when stdin is sent (ADR 215).
+   */
+  readonly rtt?: RoundTrips;
 }
 
 /**
@@ -48,7 +54,10 @@ export function execCommand(client: Client, marker: string, script: string, opti
   const outGate = new MarkerGate(marker);
   const errGate = new MarkerGate(marker);
   return new Promise((resolve, reject) => {
+    const opened = options.rtt?.start(2);
     client.exec(wrapScript(script, marker, options.sudo), (openErr, ch) => {
+      opened?.();
+      const fed = options.stdin === undefined ? undefined : options.rtt?.start(1);
       if (openErr) {
         reject(openErr);
         return;
@@ -79,6 +88,7 @@ export function execCommand(client: Client, marker: string, script: string, opti
       });
       ch.on("close", () => {
         if (timer) clearTimeout(timer);
+        fed?.();
         resolve({
           code: timedOut ? 124 : (code ?? 255),
           ...(signal ? { signal } : {}),

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from "node:fs";
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
-import { Transform, type TransformCallback } from "node:stream";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 import { basename, dirname, join } from "node:path";
 import { pack as tarPack, type Pack } from "tar-stream";
 import { shellQuote } from "./ssh-exec.js";
@@ -120,4 +120,91 @@ export function packStorePaths(items: readonly StorePush[]): Pack {
     }
   })();
   return pack;
+}
+
+/** The tar of one item without the end-of-archive blocks: segments concatenate into one archive. */
+function packOne(item: StorePush): Readable {
+  const END = 1024;
+  let held: Buffer = Buffer.alloc(0);
+  const strip = new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      held = Buffer.concat([held, chunk]);
+      if (held.length <= END) return cb();
+      const out = held.subarray(0, held.length - END);
+      held = Buffer.from(held.subarray(held.length - END));
+      cb(null, out);
+    },
+    flush(cb: TransformCallback) {
+      if (held.length !== END || held.some((b) => b !== 0)) cb(new Error(`packing ${item.localPath} gave a malformed tar stream`));
+      else cb();
+    },
+  });
+  const pack = packStorePaths([item]);
+  pack.on("error", (e: Error) => strip.destroy(e));
+  return pack.pipe(strip);
+}
+
+/** A store path is kept packed in memory for the run when at most this big (ADR 218). */
+const SEGMENT_LIMIT = 64 * 1024 * 1024;
+/** And while every kept pack together stays under this. */
+const TOTAL_LIMIT = 512 * 1024 * 1024;
+const packs = new Map<string, Promise<Buffer | null>>();
+let kept = 0;
+
+async function treeBytes(path: string, limit: number): Promise<number> {
+  const st = await lstat(path);
+  if (!st.isDirectory()) return st.size + 512;
+  let total = 512;
+  for (const child of await readdir(path)) {
+    total += await treeBytes(join(path, child), limit - total);
+    if (total > limit) return total;
+  }
+  return total;
+}
+
+/** The item's tar segment for this run, packed on first use; null when too big to keep. */
+function segment(item: StorePush, onPack: () => void): Promise<Buffer | null> {
+  const key = `${item.localPath}\0${basename(item.remotePath)}`;
+  let p = packs.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      const estimate = await treeBytes(item.localPath, SEGMENT_LIMIT);
+      if (estimate > SEGMENT_LIMIT || kept + estimate > TOTAL_LIMIT) return null;
+      onPack();
+      const parts: Buffer[] = [];
+      for await (const c of packOne(item)) parts.push(c as Buffer);
+      const b = Buffer.concat(parts);
+      kept += b.length;
+      return b;
+    })();
+    packs.set(key, p);
+    p.catch(() => packs.delete(key));
+  }
+  return p;
+}
+
+/**
+ * One tar stream of `items` for one host, from the run's packs (ADR 218): a store path sent to
+ * many hosts is read and packed once. `onPack` is called for each item this call packs itself
+ * (a kept pack, or a path too big to keep, packed again for every host).
+ */
+export function packedStream(items: readonly StorePush[], onPack: () => void = () => undefined): Readable {
+  async function* gen(): AsyncGenerator<Buffer> {
+    for (const it of items) {
+      const seg = await segment(it, onPack);
+      if (seg !== null) yield seg;
+      else {
+        onPack();
+        for await (const c of packOne(it)) yield c as Buffer;
+      }
+    }
+    yield Buffer.alloc(1024);
+  }
+  return Readable.from(gen(), { objectMode: false });
+}
+
+/** Forget the run's packs (tests). */
+export function forgetPacks(): void {
+  packs.clear();
+  kept = 0;
 }

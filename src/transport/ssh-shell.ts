@@ -12,6 +12,10 @@
  */
 import type { Client, ClientChannel } from "ssh2";
 import { execCommand } from "./ssh-exec.js";
+import type { RoundTrips } from "./ssh-round-trips.js";
+
+/** A request that starts with this line runs in the server shell itself, not a subshell (the lock). */
+export const IN_SERVER = ": in-server";
 
 export interface ShellAnswer {
   readonly code: number;
@@ -32,20 +36,25 @@ export class ShellGone extends Error {
   }
 }
 
-function serverScript(marker: string): string {
+function serverScript(marker: string, sudo: boolean): string {
   return [
     `M=${marker}`,
     "umask 022",
+    // The home fleet acts in (root's under sudo, ADR 107) comes with READY: no round trip of its own.
+    sudo ? 'h=$(getent passwd "$(id -un)" | cut -d: -f6); H=${h:-$HOME}' : 'H=$HOME',
+    // Lock files this shell holds on fds 7-9 (ADR 216): removed when it ends, as the lock session did.
+    "L7=; L8=; L9=",
     // Private: request data (secret files too) passes through it.
     't=$(mktemp -d "${TMPDIR:-/tmp}/fleet-ops.XXXXXX") || exit 1',
-    "trap 'rm -rf \"$t\"' EXIT",
+    'fleet_end() { rm -rf "$t"; for f in "$L7" "$L8" "$L9"; do if [ -n "$f" ]; then rm -f -- "$f"; fi; done; }',
+    "trap fleet_end EXIT",
     "trap 'exit 1' HUP INT TERM PIPE",
     // dd never reads past the count it is given; fullblock makes short pipe reads add up.
     "take() {",
     "  if [ \"$1\" -ge 1048576 ]; then dd bs=1048576 count=$(($1 / 1048576)) iflag=fullblock status=none || return 1; fi",
     "  if [ $(($1 % 1048576)) -gt 0 ]; then dd bs=$(($1 % 1048576)) count=1 iflag=fullblock status=none || return 1; fi",
     "}",
-    'printf \'%s READY\\n\' "$M"',
+    'printf \'%s READY %s\\n\' "$M" "$H"',
     "while :; do",
     "  s=; l=",
     '  while IFS= read -r l; do case $l in "$M "*) break ;; esac; s="$s$l',
@@ -53,7 +62,7 @@ function serverScript(marker: string): string {
     '  case $l in "$M "*) ;; *) exit 0 ;; esac',
     '  n=${l#"$M "}',
     '  take "$n" >"$t/d" || exit 1',
-    '  ( eval "$s" ) <"$t/d" 2>"$t/e"',
+    `  case $s in "${IN_SERVER}"*) eval "$s" <"$t/d" 2>"$t/e" ;; *) ( eval "$s" ) <"$t/d" 2>"$t/e" ;; esac`,
     "  rc=$?",
     '  : >"$t/d"',
     '  printf \'\\n%s %s\\n\' "$M" "$rc"',
@@ -71,10 +80,13 @@ export class ShellSession {
   private readonly head: Buffer;
   private readonly tail: Buffer;
   private onReady: ((e?: Error) => void) | undefined;
+  /** The home directory the server reported with READY. */
+  home = "";
 
   private constructor(
     private readonly channel: ClientChannel,
     private readonly marker: string,
+    private readonly rtt: RoundTrips | undefined,
   ) {
     this.head = Buffer.from(`\n${marker} `, "utf8");
     this.tail = Buffer.from(`\n${marker} .\n`, "utf8");
@@ -84,14 +96,15 @@ export class ShellSession {
    * Start the server and wait for its READY line. Rejects with `ShellGone` carrying what the
    * channel said on stderr when it never got there (sudo asking for a password, no /bin/sh, …).
    */
-  static open(client: Client, marker: string, sudo: boolean): Promise<ShellSession> {
+  static open(client: Client, marker: string, sudo: boolean, rtt?: RoundTrips): Promise<ShellSession> {
     return new Promise<ShellSession>((resolve, reject) => {
       let session: ShellSession | undefined;
-      const ended = execCommand(client, marker, serverScript(marker), {
+      const ended = execCommand(client, marker, serverScript(marker, sudo), {
         sudo,
         keepStdinOpen: true,
+        ...(rtt === undefined ? {} : { rtt }),
         onChannel: (ch) => {
-          session = new ShellSession(ch, marker);
+          session = new ShellSession(ch, marker, rtt);
           session.onReady = (e) => (e ? reject(e) : resolve(session!));
         },
         onStdout: (chunk) => session?.data(chunk),
@@ -118,7 +131,17 @@ export class ShellSession {
   call(script: string, data: Buffer = Buffer.alloc(0)): Promise<ShellAnswer> {
     if (this.gone) return Promise.reject(this.gone);
     return new Promise<ShellAnswer>((resolve, reject) => {
-      this.queue.push({ resolve, reject });
+      const end = this.rtt?.start(1);
+      this.queue.push({
+        resolve: (a) => {
+          end?.();
+          resolve(a);
+        },
+        reject: (e) => {
+          end?.();
+          reject(e);
+        },
+      });
       const text = script.endsWith("\n") ? script : `${script}\n`;
       this.channel.write(Buffer.concat([Buffer.from(`${text}${this.marker} ${data.length}\n`, "utf8"), data]));
     });
@@ -145,14 +168,17 @@ export class ShellSession {
   private data(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     if (!this.ready) {
-      const line = Buffer.from(`${this.marker} READY\n`, "utf8");
-      if (this.buf.length < line.length) return;
+      const line = Buffer.from(`${this.marker} READY `, "utf8");
+      const eol = this.buf.indexOf(0x0a);
+      if (eol < 0 && this.buf.length < line.length) return;
       if (!this.buf.subarray(0, line.length).equals(line)) {
         this.fail(new ShellGone(`the remote shell printed unexpected output: ${JSON.stringify(this.buf.subarray(0, 80).toString("utf8"))}`));
         return;
       }
+      if (eol < 0) return;
       this.ready = true;
-      this.buf = this.buf.subarray(line.length);
+      this.home = this.buf.subarray(line.length, eol).toString("utf8");
+      this.buf = this.buf.subarray(eol + 1);
       this.onReady?.();
       this.onReady = undefined;
     }

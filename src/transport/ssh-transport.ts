@@ -17,9 +17,22 @@ import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
 import { execCommand, shellQuote, type ExecOptions, type ExecResult } from "./ssh-exec.js";
 import { NotADirectory, SftpOps, ShellOps, type FileOps } from "./ssh-file-ops.js";
 import { LOCK_BUSY, lockScript, parseHolder } from "./ssh-lock.js";
-import { coalescer, groupByRemoteParent, packStorePaths, unpackScript } from "./ssh-push.js";
+import { coalescer, groupByRemoteParent, packedStream, unpackScript } from "./ssh-push.js";
+import {
+  DIGEST_SCRIPT,
+  parseDigests,
+  parseReadAhead,
+  readAheadScript,
+  SHELL_LOCK_ABSENT,
+  SHELL_LOCK_BUSY,
+  shellLockScript,
+  shellUnlockScript,
+  writeSequenceScript,
+  type ReadAheadAnswer,
+} from "./ssh-batch.js";
+import { recordRoundTrips, RoundTrips } from "./ssh-round-trips.js";
 import { Sftp, SFTP_FAILURE, sftpCode } from "./ssh-sftp.js";
-import { parseFailureProbe, SFTP_FAILURE_PROBE, sftpReason } from "./io-error-message.js";
+import { parseFailureProbe, SFTP_FAILURE_PROBE, sftpReason, shellReason } from "./io-error-message.js";
 import { ShellGone, ShellSession } from "./ssh-shell.js";
 import { sudoRefusal } from "./ssh-sudo.js";
 import { lastLines, newMarker } from "./ssh-wrap.js";
@@ -28,10 +41,12 @@ import type {
   FileStat,
   LockHandle,
   LockHolder,
+  ReadAhead,
   RunOptions,
   RunResult,
   StorePush,
   Transport,
+  WriteStep,
 } from "./transport.js";
 
 export type { SshConnectOptions } from "./ssh-connect.js";
@@ -75,6 +90,16 @@ export class SshTransport implements Transport {
   private markGone!: (why: string) => void;
   /** Fresh per connection: what fleet's scripts print before their own output (ADR 105). */
   private readonly marker = newMarker();
+  /** Sequential round trips since authentication (ADR 215). */
+  readonly roundTrips = new RoundTrips();
+  /** Directories known to exist: made or seen by this connection (ADR 217). */
+  private readonly knownDirs = new Set<string>();
+  /** Answers of the last read-ahead still valid (ADR 217); dropped with the lock. */
+  private cache: ReadAheadAnswer | undefined;
+  /** Lock fds of the remote shell in use (ADR 216). */
+  private readonly lockFds = new Set<number>();
+  /** Store paths this connection packed itself (not from the run's pack cache). */
+  private packed = 0;
 
   private constructor(
     private readonly client: Client,
@@ -155,7 +180,7 @@ export class SshTransport implements Transport {
 
   /** The long-lived remote shell (through sudo when asked); started once. */
   private shell(): Promise<ShellSession> {
-    this.shellSession ??= ShellSession.open(this.client, this.marker, this.sudo).catch((e: unknown) => {
+    this.shellSession ??= ShellSession.open(this.client, this.marker, this.sudo, this.roundTrips).catch((e: unknown) => {
       this.shellSession = undefined;
       if (this.dropped !== undefined) throw this.droppedError("start of the remote shell", e);
       const why = e instanceof ShellGone ? e.why : reason(e);
@@ -170,11 +195,12 @@ export class SshTransport implements Transport {
     this.fileOps ??= (async (): Promise<FileOps> => {
       if (this.sudo || this.options.fileOps === "shell") return new ShellOps(await this.shell());
       try {
+        // Channel open, subsystem request, SFTP version exchange: three round trips (ADR 215).
         const raw = await Promise.race([
-          new Promise<import("ssh2").SFTPWrapper>((resolve, reject) => this.client.sftp((err, s) => (err ? reject(err) : resolve(s)))),
+          this.roundTrips.around(new Promise<import("ssh2").SFTPWrapper>((resolve, reject) => this.client.sftp((err, s) => (err ? reject(err) : resolve(s)))), 3),
           this.gone,
         ]);
-        return new SftpOps(new Sftp(raw));
+        return new SftpOps(new Sftp(raw, this.roundTrips));
       } catch (e) {
         if (this.dropped === undefined && NO_SUBSYSTEM.test(reason(e))) return new ShellOps(await this.shell());
         throw this.fail("cannot open an SFTP session", e);
@@ -208,7 +234,7 @@ export class SshTransport implements Transport {
 
   private exec(what: string, script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return this.guard(what, async () => {
-      const r = await execCommand(this.client, this.marker, script, opts);
+      const r = await execCommand(this.client, this.marker, script, { ...opts, rtt: this.roundTrips });
       // A channel cut by a dropped connection closes without an exit status.
       if (this.dropped !== undefined) throw new ShellGone(this.dropped);
       if (!r.started && opts.sudo) throw sudoRefusal(this.target, this.user, r.stderr.toString("utf8"));
@@ -234,7 +260,7 @@ export class SshTransport implements Transport {
    * trip, no new channel), else on an exec channel of its own.
    */
   private async script(what: string, script: string, stdin?: Buffer): Promise<Buffer> {
-    if ((await this.ops()).kind === "shell") {
+    {
       return this.guard(what, async () => {
         const r = await (await this.shell()).call(script, stdin);
         if (r.code !== 0) {
@@ -243,7 +269,6 @@ export class SshTransport implements Transport {
         return r.stdout;
       });
     }
-    return this.execOk(what, script, stdin === undefined ? {} : { stdin });
   }
 
   /**
@@ -252,10 +277,8 @@ export class SshTransport implements Transport {
    */
   home(): Promise<string> {
     this.homeDir ??= (async () => {
-      const b = this.sudo
-        ? await this.script("cannot read the home directory of root", `h=$(getent passwd "$(id -un)" | cut -d: -f6); printf '%s' "\${h:-$HOME}"`)
-        : await this.execOk("cannot read $HOME", `printf '%s' "$HOME"`);
-      const h = b.toString("utf8");
+      // The remote shell reports it as it starts (ADR 216): every host operation needs the shell.
+      const h = await this.guard(this.sudo ? "cannot read the home directory of root" : "cannot read $HOME", async () => (await this.shell()).home);
       if (!h.startsWith("/")) {
         throw new FleetError(fleetMessages.homeAbsolutePath(this.sudo ? "root" : this.user, this.target, h), { host: this.target });
       }
@@ -265,53 +288,143 @@ export class SshTransport implements Transport {
     return this.homeDir;
   }
 
+  /**
+   * Forget what is known about `path` and everything under it, and its parent's listing: a write
+   * of ours is about to change it (ADR 217).
+   */
+  private touch(path: string): void {
+    const under = (p: string): boolean => p === path || p.startsWith(`${path}/`);
+    for (const d of [...this.knownDirs]) if (under(d)) this.knownDirs.delete(d);
+    const c = this.cache;
+    if (c === undefined) return;
+    for (const m of [c.stats, c.files, c.links, c.dirs, c.digests, c.storePaths] as Map<string, unknown>[]) {
+      for (const k of [...m.keys()]) if (under(k)) m.delete(k);
+    }
+    c.dirs.delete(posix.dirname(path));
+  }
+
+  /** A command can change anything: forget it all. */
+  private forgetAll(): void {
+    this.cache = undefined;
+    this.knownDirs.clear();
+  }
+
+  private knowDir(path: string): void {
+    for (let d = path; d !== "/" && d !== "."; d = posix.dirname(d)) this.knownDirs.add(d);
+  }
+
   stat(path: string): Promise<FileStat | null> {
+    const c = this.cache?.stats;
+    if (c?.has(path)) return Promise.resolve(c.get(path)!);
     return this.op(`cannot stat ${path}`, (o) => o.lstat(path));
   }
 
   readFile(path: string): Promise<Buffer | null> {
+    const c = this.cache?.files;
+    if (c?.has(path)) return Promise.resolve(c.get(path)!);
     return this.op(`cannot read ${path}`, (o) => o.readFile(path));
   }
 
   readlink(path: string): Promise<string | null> {
+    const c = this.cache?.links;
+    if (c?.has(path)) return Promise.resolve(c.get(path)!);
     return this.op(`cannot read the link ${path}`, (o) => o.readlink(path));
   }
 
   async readdir(path: string): Promise<string[] | null> {
+    const c = this.cache?.dirs;
+    if (c?.has(path)) return c.get(path)?.slice() ?? null;
     const names = await this.op(`cannot list ${path}`, (o) => o.readdir(path));
     return names === null ? null : names.sort();
   }
 
-  mkdirp(path: string): Promise<void> {
-    return this.writeOp(`cannot create directory ${path}`, posix.dirname(path), 1, (o) => o.mkdirp(path));
+  async mkdirp(path: string): Promise<void> {
+    if (this.knownDirs.has(path)) return;
+    await this.writeOp(`cannot create directory ${path}`, posix.dirname(path), 1, (o) => o.mkdirp(path));
+    this.knowDir(path);
   }
 
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
     await this.mkdirp(posix.dirname(path));
+    this.touch(path);
     await this.writeOp(`cannot write ${path}`, posix.dirname(path), data.length, (o) => o.writeFileAtomic(path, tempName(path), data, mode));
   }
 
   async symlinkAtomic(path: string, target: string): Promise<void> {
     await this.mkdirp(posix.dirname(path));
+    this.touch(path);
     await this.op(`cannot point ${path} at ${target}`, (o) => o.symlinkAtomic(path, tempName(path), target));
   }
 
   rename(from: string, to: string): Promise<void> {
+    this.touch(from);
+    this.touch(to);
     return this.op(`cannot rename ${from} to ${to}`, (o) => o.rename(from, to));
   }
 
   remove(path: string): Promise<void> {
+    this.touch(path);
     return this.op(`cannot remove ${path}`, (o) => o.remove(path));
   }
 
   async removeTree(path: string): Promise<void> {
+    this.touch(path);
     // Store trees may hold read-only directories; a non-root owner must make them writable first.
     const q = shellQuote(path);
     await this.script(`cannot remove ${path}`, `if [ -d ${q} ] && [ ! -h ${q} ]; then chmod -R u+w -- ${q} 2>/dev/null; fi; rm -rf -- ${q}`);
   }
 
   rmdirIfEmpty(path: string): Promise<boolean> {
+    this.touch(path);
     return this.op(`cannot remove directory ${path}`, (o) => o.rmdirIfEmpty(path));
+  }
+
+  /**
+   * One request on the remote shell for every read named (ADR 217); later reads of those paths
+   * are answered from it until a write of this connection touches them or the lock is released.
+   * A read-ahead that goes wrong only means the reads happen one by one, as before.
+   */
+  async readAhead(reads: ReadAhead): Promise<void> {
+    const out = await this.script("cannot read the deployment state", readAheadScript(reads));
+    let a: ReadAheadAnswer;
+    try {
+      a = parseReadAhead(reads, out);
+    } catch {
+      return;
+    }
+    for (const [p, names] of a.dirs) if (names !== null) this.knowDir(p);
+    for (const [p, st] of a.stats) if (st?.type === "dir") this.knowDir(p);
+    const c = this.cache;
+    if (c === undefined) {
+      this.cache = a;
+      return;
+    }
+    for (const k of ["stats", "files", "links", "dirs", "digests", "storePaths"] as const) {
+      for (const [p, v] of a[k] as Map<string, unknown>) (c[k] as Map<string, unknown>).set(p, v);
+    }
+  }
+
+  /**
+   * The steps in order as one request on the remote shell (ADR 217); each is durable before the
+   * next starts and the first failure stops the rest, with the error that step alone would give.
+   */
+  async writeSequence(steps: readonly WriteStep[]): Promise<void> {
+    if (steps.length === 0) return;
+    const temps = steps.map((st) => (st.kind === "remove" ? "" : tempName(st.path)));
+    for (const st of steps) this.touch(st.path);
+    const { script, data } = writeSequenceScript(steps, temps);
+    const what = (i: number): string => {
+      const st = steps[i]!;
+      return st.kind === "write" ? `cannot write ${st.path}` : st.kind === "symlink" ? `cannot point ${st.path} at ${st.target}` : `cannot remove ${st.path}`;
+    };
+    const r = await this.guard(what(0), async () => (await this.shell()).call(script, data));
+    if (r.code !== 0) {
+      const i = Number(/^FAILED (\d+)$/m.exec(r.stdout.toString("utf8"))?.[1] ?? 0);
+      const last = r.stderr.trim().split("\n").at(-1) ?? "";
+      const why = last === "" ? `exit status ${r.code}` : shellReason(last);
+      throw new FleetError(fleetMessages.ioFailed(`${what(i)} on ${this.target}`, why), { host: this.target });
+    }
+    for (const st of steps) this.knowDir(posix.dirname(st.path));
   }
 
   /**
@@ -321,50 +434,20 @@ export class SshTransport implements Transport {
    */
   async digestFiles(paths: readonly string[]): Promise<(FileDigest | null)[]> {
     if (paths.length === 0) return [];
-    const batch = [
-      'for p do if [ -f "$p" ] && [ ! -h "$p" ]; then echo F; else echo N; fi; done',
-      "echo --",
-      `for p do if [ -f "$p" ] && [ ! -h "$p" ]; then printf '%s\\0' "$p"; fi; done | xargs -0 -r stat -c %a --`,
-      "echo --",
-      `for p do if [ -f "$p" ] && [ ! -h "$p" ]; then printf '%s\\0' "$p"; fi; done | xargs -0 -r sha256sum --`,
-      "echo ==",
-    ].join("\n");
-    const out = await this.script("cannot hash managed files", `xargs -0 -r sh -c ${shellQuote(batch)} sh`, nulJoin(paths));
-    const lines = out.toString("utf8").split("\n");
-    const result: (FileDigest | null)[] = [];
-    let i = 0;
-    const bad = (): FleetError =>
-      new FleetError(fleetMessages.hashingManagedFilesGave(this.target), { host: this.target });
-    while (result.length < paths.length) {
-      const markers: string[] = [];
-      while (i < lines.length && lines[i] !== "--") markers.push(lines[i++]!);
-      i++;
-      const modes: string[] = [];
-      while (i < lines.length && lines[i] !== "--") modes.push(lines[i++]!);
-      i++;
-      const hashes: string[] = [];
-      while (i < lines.length && lines[i] !== "==") hashes.push(lines[i++]!);
-      i++;
-      const files = markers.filter((m) => m === "F").length;
-      if (markers.length === 0 || modes.length !== files || hashes.length !== files) throw bad();
-      let f = 0;
-      for (const m of markers) {
-        if (m === "N") {
-          result.push(null);
-          continue;
-        }
-        const h = hashes[f]!.replace(/^\\/, "").slice(0, 64);
-        if (!/^[0-9a-f]{64}$/.test(h)) throw bad();
-        result.push({ sha256: h, mode: parseInt(modes[f]!, 8) });
-        f++;
-      }
+    const c = this.cache?.digests;
+    if (c !== undefined && paths.every((p) => c.has(p))) return paths.map((p) => c.get(p)!);
+    const out = await this.script("cannot hash managed files", DIGEST_SCRIPT, nulJoin(paths));
+    const result = parseDigests(out.toString("utf8"), paths.length);
+    if (result === null) {
+      throw new FleetError(fleetMessages.hashingManagedFilesGave(this.target), { host: this.target });
     }
-    if (result.length !== paths.length) throw bad();
     return result;
   }
 
   async storePathsPresent(paths: readonly string[]): Promise<boolean[]> {
     if (paths.length === 0) return [];
+    const c = this.cache?.storePaths;
+    if (c !== undefined && paths.every((p) => c.has(p))) return paths.map((p) => c.get(p)!);
     const script = `for p do if [ -f "$p/${BUILT_MARKER}" ]; then echo 1; else echo 0; fi; done`;
     const out = await this.script("cannot check store paths", `xargs -0 -r sh -c ${shellQuote(script)} sh`, nulJoin(paths));
     const lines = out.toString("utf8").split("\n").filter((l) => l !== "");
@@ -379,8 +462,10 @@ export class SshTransport implements Transport {
     const present = await this.storePathsPresent(items.map((i) => i.remotePath));
     const missing = items.filter((_, k) => !present[k]);
     let bytes = 0;
+    for (const m of missing) this.touch(m.remotePath);
     for (const [parent, group] of groupByRemoteParent(missing)) {
-      const pack = packStorePaths(group);
+      // Each store path is packed once per run, however many hosts receive it (ADR 218).
+      const pack = packedStream(group, () => (this.packed += 1));
       const counter = coalescer((n) => {
         bytes += n;
         this.sent += n;
@@ -392,6 +477,8 @@ export class SshTransport implements Transport {
         stdin: counter,
         sudo: this.sudo,
       });
+      this.knowDir(parent);
+      for (const g of group) this.cache?.storePaths.set(g.remotePath, true);
     }
     return { bytes };
   }
@@ -420,11 +507,76 @@ export class SshTransport implements Transport {
       backstop = options.timeoutMs + 5000;
     }
     const sudo = this.sudo && options.privileged === true;
+    this.forgetAll();
     const r = await this.exec(`cannot run '${shortCommand(command)}'`, line, { ...(backstop === undefined ? {} : { timeoutMs: backstop }), sudo });
     return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
   }
 
   async acquireLock(dir: string, holder: LockHolder): Promise<LockHandle> {
+    const fd = [9, 8, 7].find((f) => !this.lockFds.has(f));
+    if (fd !== undefined) return (await this.shellLock(dir, holder, fd, false))!;
+    return this.execLock(dir, holder);
+  }
+
+  async acquireLockIfPresent(dir: string, holder: LockHolder): Promise<LockHandle | null> {
+    const fd = [9, 8, 7].find((f) => !this.lockFds.has(f));
+    if (fd !== undefined) return this.shellLock(dir, holder, fd, true);
+    if ((await this.stat(dir)) === null) return null;
+    return this.execLock(dir, holder);
+  }
+
+  /** The lock held by the remote shell on one of its fds (ADR 216): one round trip, no channel. */
+  private async shellLock(dir: string, holder: LockHolder, fd: number, mustExist: boolean): Promise<LockHandle | null> {
+    this.lockFds.add(fd);
+    let r: Awaited<ReturnType<ShellSession["call"]>>;
+    try {
+      r = await this.guard(`cannot lock ${dir}`, async () => (await this.shell()).call(shellLockScript(dir, holder, fd, mustExist)));
+    } catch (e) {
+      this.lockFds.delete(fd);
+      throw e;
+    }
+    const out = r.stdout.toString("utf8");
+    const what = `${this.target}/${basename(dir)}`;
+    if (r.code !== 0 || !/^LOCKED$/m.test(out)) {
+      this.lockFds.delete(fd);
+      if (mustExist && r.code === SHELL_LOCK_ABSENT) return null;
+      if (r.code === SHELL_LOCK_BUSY) {
+        const info = /^BUSY (.*)$/m.exec(out)?.[1] ?? "";
+        const h = parseHolder(info);
+        const by = h ? `pid ${h.pid} on host ${h.host} since ${h.startedAt}` : "another fleet process";
+        throw new FleetError(fleetMessages.lockHeld(what, by), { host: this.target });
+      }
+      const msg = r.stderr.trim() || `exit status ${r.code}`;
+      throw new FleetError(fleetMessages.cannotLock(dir, this.target, msg), { host: this.target });
+    }
+    this.knowDir(dir);
+    const stale = /^STALE (.*)$/m.exec(out)?.[1];
+    const old = stale === undefined ? null : parseHolder(stale);
+    let released = false;
+    return {
+      ...(stale !== undefined
+        ? {
+            takeover: old
+              ? `took over the lock of ${what} left by pid ${old.pid} on host ${old.host} (started ${old.startedAt}), which is gone`
+              : `took over a stale lock of ${what}`,
+          }
+        : {}),
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.cache = undefined;
+        if (this.dropped !== undefined) return; // the shell died with the connection: lock is free
+        try {
+          await (await this.shell()).call(shellUnlockScript(dir, fd));
+        } catch {
+          /* a shell that is gone holds no lock */
+        }
+        this.lockFds.delete(fd);
+      },
+    };
+  }
+
+  private async execLock(dir: string, holder: LockHolder): Promise<LockHandle> {
     let channel: import("ssh2").ClientChannel | undefined;
     let out = "";
     let onLocked: (() => void) | undefined;
@@ -467,6 +619,7 @@ export class SshTransport implements Transport {
       release: async () => {
         if (released) return;
         released = true;
+        this.cache = undefined;
         if (this.dropped !== undefined) return; // the shell died with the connection: lock is free
         channel?.end();
         await session.catch(() => undefined);
@@ -477,6 +630,7 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     if (this.closing) return;
+    recordRoundTrips(this.target, this.roundTrips, { packed: this.packed });
     this.closing = true;
     if (this.dropped !== undefined) return;
     void this.shellSession?.then((s) => s.end(), () => undefined);

@@ -54,6 +54,32 @@ export interface StorePush {
   readonly remotePath: string;
 }
 
+/**
+ * Reads a host operation is about to make, asked for at once (ADR 217). A transport that can
+ * answers them in one round trip and serves the later reads from what it got, until a write of
+ * its own (or any command) touches the path; it forgets everything when the lock is released.
+ */
+export interface ReadAhead {
+  /** lstat and, for a regular file, its bytes (readFile, stat). */
+  readonly files?: readonly string[];
+  /** readlink; a link to a plain name also reads that file of the same directory. */
+  readonly links?: readonly string[];
+  /** readdir. */
+  readonly dirs?: readonly string[];
+  /** lstat. */
+  readonly stats?: readonly string[];
+  /** digestFiles. */
+  readonly digests?: readonly string[];
+  /** storePathsPresent. */
+  readonly storePaths?: readonly string[];
+}
+
+/** One step of an ordered write sequence (writeSequence). */
+export type WriteStep =
+  | { readonly kind: "write"; readonly path: string; readonly data: Buffer; readonly mode: number }
+  | { readonly kind: "symlink"; readonly path: string; readonly target: string }
+  | { readonly kind: "remove"; readonly path: string };
+
 export interface Transport {
   /** The target as written in the host record (for messages). */
   readonly target: string;
@@ -98,6 +124,15 @@ export interface Transport {
   /** Copy store directories so each appears atomically (temp dir + rename). Returns bytes sent. */
   pushStorePaths(items: readonly StorePush[]): Promise<{ bytes: number }>;
 
+  /** Optional (ADR 217): answer these reads in one round trip and keep the answers. */
+  readAhead?(reads: ReadAhead): Promise<void>;
+  /**
+   * Optional (ADR 217): the steps in order, each complete and durable (as writeFileAtomic,
+   * symlinkAtomic, remove) before the next starts; the first failure stops the rest. One round
+   * trip where the transport can.
+   */
+  writeSequence?(steps: readonly WriteStep[]): Promise<void>;
+
   /** Run a shell command on the target (`/bin/sh -c`). */
   run(command: string, options?: RunOptions): Promise<RunResult>;
 
@@ -106,6 +141,11 @@ export interface Transport {
    * holder when a live process holds it; takes over a dead holder's lock.
    */
   acquireLock(dir: string, holder: LockHolder): Promise<LockHandle>;
+  /**
+   * Optional (ADR 216): like acquireLock, but when `dir` does not exist it is not created and
+   * null is returned (rollback of a stack never deployed), in the same round trip.
+   */
+  acquireLockIfPresent?(dir: string, holder: LockHolder): Promise<LockHandle | null>;
 
   /** Bytes of store content sent so far (for benchmarks and the no-change check). */
   readonly bytesSent: number;

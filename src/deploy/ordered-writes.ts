@@ -1,0 +1,34 @@
+/**
+ * The writes of SPEC §4's ordering that follow one another with nothing in between (manifest then
+ * `pending`; the flip then removing `pending`) go to the target as one ordered sequence where the
+ * transport can (ADR 217): each step is durable before the next starts and the first failure
+ * stops the rest, so the order on the target is exactly the step-by-step one. The crash-test
+ * kill points stay where they were: a sequence is cut after the step the test dies at, so the
+ * target holds exactly what it held when the process was killed between single writes.
+ */
+import type { Transport, WriteStep } from "../transport/transport.js";
+import type { HostStep } from "./host-events.js";
+
+export interface OrderedWrite {
+  readonly write: WriteStep;
+  /** Kill points passed once this write is done, in order. */
+  readonly after: readonly HostStep[];
+}
+
+async function one(t: Transport, w: WriteStep): Promise<void> {
+  if (w.kind === "write") await t.writeFileAtomic(w.path, w.data, w.mode);
+  else if (w.kind === "symlink") await t.symlinkAtomic(w.path, w.target);
+  else await t.remove(w.path);
+}
+
+export async function writeInOrder(t: Transport, writes: readonly OrderedWrite[], step: (s: HostStep) => void, dieAt: string | undefined): Promise<void> {
+  let rest = writes;
+  while (rest.length > 0) {
+    const cut = rest.findIndex((w) => w.after.some((s) => s === dieAt));
+    const now = cut < 0 ? rest : rest.slice(0, cut + 1);
+    rest = cut < 0 ? [] : rest.slice(cut + 1);
+    if (t.writeSequence !== undefined) await t.writeSequence(now.map((w) => w.write));
+    else for (const w of now) await one(t, w.write);
+    for (const w of now) for (const s of w.after) step(s);
+  }
+}
