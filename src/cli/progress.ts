@@ -1,5 +1,5 @@
 /**
- * The live progress area on a terminal (ADR 227): a header with done/running/queued/failed
+ * The live progress area on a terminal (ADR 225): a header with done/running/queued/failed
  * counts, then one line per running host (machine or target, stack, elapsed time, phase in
  * words), redrawn in place below the report. Report lines are printed above the area, so the
  * scrollback reads exactly like the piped report. The area is never taller than the terminal

@@ -156,7 +156,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
   if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("apply:locked");
-    // Everything this apply reads, asked for in one round trip where the transport can (ADR 217).
+    // Everything this apply reads, asked for in one round trip where the transport can (ADR 215).
     await t.readAhead?.({
       files: [pendingPath(dir), ...(input.files.some((f) => f.secret) ? [hmacKeyPath(input.deploymentsRoot)] : [])],
       links: [currentPath(dir)],
@@ -246,7 +246,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       { write: { kind: "remove", path: pendingPath(dir) }, after: ["apply:pending-removed"] },
     ] as const;
     // Nothing to do between `pending` and the flip (a re-apply that changes no file): the four
-    // writes go as one ordered sequence, in SPEC §4's order (ADR 217).
+    // writes go as one ordered sequence, in SPEC §4's order (ADR 215).
     if (differ.length === 0 && stale.length === 0 && input.beforeStaleDeletion === undefined) {
       await writeInOrder(
         t,

@@ -95,7 +95,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 
 /**
  * The phase a host is in once `step` has completed, in words for the live progress, the interrupt
- * report and the run log (ADR 226). Counts are the generation's store paths and files; without
+ * report and the run log (ADR 225). Counts are the generation's store paths and files; without
  * `sizes` (rollback, recovery) the words name no count.
  */
 export function phaseAfter(step: HostStep, sizes?: PhaseSizes): string {

@@ -103,7 +103,7 @@ export async function writeAll(transport: Transport, writes: readonly LiveWrite[
   const [first, ...rest] = writes;
   if (first === undefined) return 0;
   // Small files go as ordered sequences where the transport can: one round trip for the first
-  // (the kill point), one for the rest (ADR 217).
+  // (the kill point), one for the rest (ADR 215).
   if (transport.writeSequence !== undefined && writes.reduce((n, w) => n + w.content.length, 0) <= SEQUENCE_BYTES) {
     await transport.writeSequence([{ kind: "write", path: first.path, data: first.content, mode: first.mode }]);
     afterFirst();
@@ -116,7 +116,7 @@ export async function writeAll(transport: Transport, writes: readonly LiveWrite[
   return writes.length;
 }
 
-/** Writes of at most this many bytes together go as one ordered sequence (ADR 217). */
+/** Writes of at most this many bytes together go as one ordered sequence (ADR 215). */
 export const SEQUENCE_BYTES = 4 * 1024 * 1024;
 
 /**

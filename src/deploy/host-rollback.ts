@@ -75,7 +75,7 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
 
   const never = (): FleetError => new FleetError(fleetMessages.neverDeployed(input.stack, input.target));
   // Never deployed: refuse without creating the stack's directory (the lock would create it);
-  // where the transport can, the lock itself checks, in the same round trip (ADR 216).
+  // where the transport can, the lock itself checks, in the same round trip (ADR 215).
   let lock: LockHandle;
   if (input.heldLock !== undefined) lock = input.heldLock;
   else if (t.acquireLockIfPresent !== undefined) {
@@ -118,7 +118,7 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
     }
     await t.readAhead?.({ files: [generationPath(dir, current.previous)] });
     const prev = await readGeneration(t, dir, current.previous);
-    // What the rest reads, in one round trip (ADR 217): the live files' digests, the pinned store
+    // What the rest reads, in one round trip (ADR 215): the live files' digests, the pinned store
     // paths, what deletion looks at, and the stored copies of the files that differ between the two.
     const now = new Map(current.files.map((f) => [f.path, f.sha256]));
     const prevPaths = new Set(prev.files.map((f) => f.path));

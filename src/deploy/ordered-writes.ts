@@ -1,7 +1,7 @@
 /**
  * The writes of SPEC §4's ordering that follow one another with nothing in between (manifest then
  * `pending`; the flip then removing `pending`) go to the target as one ordered sequence where the
- * transport can (ADR 217): each step is durable before the next starts and the first failure
+ * transport can (ADR 215): each step is durable before the next starts and the first failure
  * stops the rest, so the order on the target is exactly the step-by-step one. The crash-test
  * kill points stay where they were: a sequence is cut after the step the test dies at, so the
  * target holds exactly what it held when the process was killed between single writes.

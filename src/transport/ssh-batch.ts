@@ -1,6 +1,6 @@
 /**
- * Batched requests for the remote shell (ADR 217): many reads in one script, an ordered write
- * sequence in one script, and the lock held by the shell itself (ADR 216). Each is one round trip.
+ * Batched requests for the remote shell (ADR 215): many reads in one script, an ordered write
+ * sequence in one script, and the lock held by the shell itself (ADR 215). Each is one round trip.
  */
 import { shellQuote } from "./ssh-exec.js";
 import { fileType } from "./ssh-file-ops.js";
@@ -233,7 +233,7 @@ export const SHELL_LOCK_BUSY = 75;
 export const SHELL_LOCK_ABSENT = 3;
 
 /**
- * The lock of ADR 052 held by the remote shell itself (ADR 216): flock on an fd of the server
+ * The lock of ADR 052 held by the remote shell itself (ADR 215): flock on an fd of the server
  * shell (`fd`, one of 7–9), so it lives as long as the connection and takes no channel of its own.
  * Same protocol as lockScript: `BUSY <json>` + 75, or [`STALE <json>`] `LOCKED`.
  */

@@ -144,7 +144,7 @@ function packOne(item: StorePush): Readable {
   return pack.pipe(strip);
 }
 
-/** A store path is kept packed in memory for the run when at most this big (ADR 218). */
+/** A store path is kept packed in memory for the run when at most this big (ADR 215). */
 const SEGMENT_LIMIT = 64 * 1024 * 1024;
 /** And while every kept pack together stays under this. */
 const TOTAL_LIMIT = 512 * 1024 * 1024;
@@ -184,7 +184,7 @@ function segment(item: StorePush, onPack: () => void): Promise<Buffer | null> {
 }
 
 /**
- * One tar stream of `items` for one host, from the run's packs (ADR 218): a store path sent to
+ * One tar stream of `items` for one host, from the run's packs (ADR 215): a store path sent to
  * many hosts is read and packed once. `onPack` is called for each item this call packs itself
  * (a kept pack, or a path too big to keep, packed again for every host).
  */

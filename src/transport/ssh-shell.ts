@@ -42,7 +42,7 @@ function serverScript(marker: string, sudo: boolean): string {
     "umask 022",
     // The home fleet acts in (root's under sudo, ADR 107) comes with READY: no round trip of its own.
     sudo ? 'h=$(getent passwd "$(id -un)" | cut -d: -f6); H=${h:-$HOME}' : 'H=$HOME',
-    // Lock files this shell holds on fds 7-9 (ADR 216): removed when it ends, as the lock session did.
+    // Lock files this shell holds on fds 7-9 (ADR 215): removed when it ends, as the lock session did.
     "L7=; L8=; L9=",
     // Private: request data (secret files too) passes through it.
     't=$(mktemp -d "${TMPDIR:-/tmp}/fleet-ops.XXXXXX") || exit 1',

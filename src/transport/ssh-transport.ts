@@ -92,11 +92,11 @@ export class SshTransport implements Transport {
   private readonly marker = newMarker();
   /** Sequential round trips since authentication (ADR 215). */
   readonly roundTrips = new RoundTrips();
-  /** Directories known to exist: made or seen by this connection (ADR 217). */
+  /** Directories known to exist: made or seen by this connection (ADR 215). */
   private readonly knownDirs = new Set<string>();
-  /** Answers of the last read-ahead still valid (ADR 217); dropped with the lock. */
+  /** Answers of the last read-ahead still valid (ADR 215); dropped with the lock. */
   private cache: ReadAheadAnswer | undefined;
-  /** Lock fds of the remote shell in use (ADR 216). */
+  /** Lock fds of the remote shell in use (ADR 215). */
   private readonly lockFds = new Set<number>();
   /** Store paths this connection packed itself (not from the run's pack cache). */
   private packed = 0;
@@ -277,7 +277,7 @@ export class SshTransport implements Transport {
    */
   home(): Promise<string> {
     this.homeDir ??= (async () => {
-      // The remote shell reports it as it starts (ADR 216): every host operation needs the shell.
+      // The remote shell reports it as it starts (ADR 215): every host operation needs the shell.
       const h = await this.guard(this.sudo ? "cannot read the home directory of root" : "cannot read $HOME", async () => (await this.shell()).home);
       if (!h.startsWith("/")) {
         throw new FleetError(fleetMessages.homeAbsolutePath(this.sudo ? "root" : this.user, this.target, h), { host: this.target });
@@ -290,7 +290,7 @@ export class SshTransport implements Transport {
 
   /**
    * Forget what is known about `path` and everything under it, and its parent's listing: a write
-   * of ours is about to change it (ADR 217).
+   * of ours is about to change it (ADR 215).
    */
   private touch(path: string): void {
     const under = (p: string): boolean => p === path || p.startsWith(`${path}/`);
@@ -380,7 +380,7 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * One request on the remote shell for every read named (ADR 217); later reads of those paths
+   * One request on the remote shell for every read named (ADR 215); later reads of those paths
    * are answered from it until a write of this connection touches them or the lock is released.
    * A read-ahead that goes wrong only means the reads happen one by one, as before.
    */
@@ -405,7 +405,7 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * The steps in order as one request on the remote shell (ADR 217); each is durable before the
+   * The steps in order as one request on the remote shell (ADR 215); each is durable before the
    * next starts and the first failure stops the rest, with the error that step alone would give.
    */
   async writeSequence(steps: readonly WriteStep[]): Promise<void> {
@@ -464,7 +464,7 @@ export class SshTransport implements Transport {
     let bytes = 0;
     for (const m of missing) this.touch(m.remotePath);
     for (const [parent, group] of groupByRemoteParent(missing)) {
-      // Each store path is packed once per run, however many hosts receive it (ADR 218).
+      // Each store path is packed once per run, however many hosts receive it (ADR 215).
       const pack = packedStream(group, () => (this.packed += 1));
       const counter = coalescer((n) => {
         bytes += n;
@@ -525,7 +525,7 @@ export class SshTransport implements Transport {
     return this.execLock(dir, holder);
   }
 
-  /** The lock held by the remote shell on one of its fds (ADR 216): one round trip, no channel. */
+  /** The lock held by the remote shell on one of its fds (ADR 215): one round trip, no channel. */
   private async shellLock(dir: string, holder: LockHolder, fd: number, mustExist: boolean): Promise<LockHandle | null> {
     this.lockFds.add(fd);
     let r: Awaited<ReturnType<ShellSession["call"]>>;

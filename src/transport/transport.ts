@@ -55,7 +55,7 @@ export interface StorePush {
 }
 
 /**
- * Reads a host operation is about to make, asked for at once (ADR 217). A transport that can
+ * Reads a host operation is about to make, asked for at once (ADR 215). A transport that can
  * answers them in one round trip and serves the later reads from what it got, until a write of
  * its own (or any command) touches the path; it forgets everything when the lock is released.
  */
@@ -124,10 +124,10 @@ export interface Transport {
   /** Copy store directories so each appears atomically (temp dir + rename). Returns bytes sent. */
   pushStorePaths(items: readonly StorePush[]): Promise<{ bytes: number }>;
 
-  /** Optional (ADR 217): answer these reads in one round trip and keep the answers. */
+  /** Optional (ADR 215): answer these reads in one round trip and keep the answers. */
   readAhead?(reads: ReadAhead): Promise<void>;
   /**
-   * Optional (ADR 217): the steps in order, each complete and durable (as writeFileAtomic,
+   * Optional (ADR 215): the steps in order, each complete and durable (as writeFileAtomic,
    * symlinkAtomic, remove) before the next starts; the first failure stops the rest. One round
    * trip where the transport can.
    */
@@ -142,7 +142,7 @@ export interface Transport {
    */
   acquireLock(dir: string, holder: LockHolder): Promise<LockHandle>;
   /**
-   * Optional (ADR 216): like acquireLock, but when `dir` does not exist it is not created and
+   * Optional (ADR 215): like acquireLock, but when `dir` does not exist it is not created and
    * null is returned (rollback of a stack never deployed), in the same round trip.
    */
   acquireLockIfPresent?(dir: string, holder: LockHolder): Promise<LockHandle | null>;

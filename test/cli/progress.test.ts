@@ -1,5 +1,5 @@
 /**
- * The live progress area (ADR 227) against a small terminal model: what is on the screen and in
+ * The live progress area (ADR 225) against a small terminal model: what is on the screen and in
  * the scrollback after each redraw, for a terminal of a given size. The real terminal (tmux) is
  * exercised end to end in test/e2e/tmux-progress.test.ts.
  */
