@@ -46,7 +46,7 @@ export function checkFleet(fleetFile: string, scenarios: readonly string[]): Fle
     return { sources: e.sources, diagnostics: e.diagnostics, errors: e.errors.map((x) => x.headline), scenarios: new Set(), reached: new Set() };
   }
   const { fleetDir, source, program, model } = loaded;
-  const hosts = model.hosts.map((h) => loadHost(fleetDir, model, h, scenarios, prefix));
+  const hosts = model.hosts.map((h) => loadHost(fleetDir, model, h, scenarios, prefix, source));
   const diagnostics: Diagnostic[] = [];
   const errors: string[] = [];
   // The targets `apply` would refuse, whichever transport it would use (ADR 133).

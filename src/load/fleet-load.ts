@@ -13,6 +13,7 @@ import { fleetMessages } from "../fleet-messages.js";
 import { buildArtifactGraph, type ArtifactGraph, type HostArtifacts } from "../plan/artifact-graph.js";
 import { injectedFleetModule, readFleet, type FleetModel, type HostRecord } from "../plan/fleet-model.js";
 import { composeStack } from "../stack/compose.js";
+import { missingHostFile, unknownStackModule } from "./host-record-diagnostics.js";
 import type { ComposedStack } from "../stack/types.js";
 
 export interface LoadedHost {
@@ -117,7 +118,16 @@ function hashSources(sources: readonly SourceFile[], extra: unknown): string {
 }
 
 /** Evaluate and compose one host with its injected Fleet module. */
-export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord, scenarios: readonly string[], namePrefix = ""): LoadedHost {
+export function loadHost(
+  fleetDir: string,
+  model: FleetModel,
+  record: HostRecord,
+  scenarios: readonly string[],
+  namePrefix = "",
+  fleetSource?: SourceFile,
+): LoadedHost {
+  // Where the record's fields are in the fleet file, to locate a missing file or stack there.
+  const at = fleetSource !== undefined ? model.hostSpans?.get(record.index) : undefined;
   const resolved = resolveHostFile(fleetDir, record.file);
   if ("error" in resolved) {
     return { record, sources: [], failure: { message: resolved.error, diagnostics: [] }, sourceHash: "" };
@@ -125,7 +135,10 @@ export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord
   let source: SourceFile;
   try {
     source = readSource(resolved.abs, namePrefix + resolved.display);
-  } catch {
+  } catch (e) {
+    if (at !== undefined && fleetSource !== undefined && (e as NodeJS.ErrnoException).code === "ENOENT") {
+      return { record, sources: [fleetSource], failure: { message: "", diagnostics: [missingHostFile(fleetDir, record.file, at.file)] }, sourceHash: "" };
+    }
     return {
       record,
       sources: [],
@@ -141,6 +154,8 @@ export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord
   if (program.diagnostics.length > 0) {
     return { ...base, failure: { message: "", diagnostics: program.diagnostics } };
   }
+  const unknown = at !== undefined && fleetSource !== undefined ? unknownStackModule(program.modules, record.stack, source.path, at.stack) : undefined;
+  if (unknown !== undefined) return { ...base, sources: [...sources, fleetSource!], failure: { message: "", diagnostics: [unknown] } };
   const { stack, errors, diagnostics } = composeStack(program.modules, record.stack, program.moduleSpans.get(record.stack));
   if (diagnostics !== undefined && diagnostics.length > 0) {
     return { ...base, failure: { message: "", diagnostics } };
@@ -154,7 +169,7 @@ export function loadHost(fleetDir: string, model: FleetModel, record: HostRecord
 /** Compose every host, then build the graph; refuse the run on the errors SPEC §6 lists. */
 export function loadFleet(fleetFile: string, scenarios: readonly string[]): LoadedFleet {
   const { fleetDir, source, program, model } = loadFleetFile(fleetFile, scenarios);
-  const hosts = model.hosts.map((h) => loadHost(fleetDir, model, h, scenarios));
+  const hosts = model.hosts.map((h) => loadHost(fleetDir, model, h, scenarios, "", source));
   // SPEC §1.4: a scenario no evaluated file defines is a usage error.
   const defined = new Set([...program.scenarios, ...hosts.flatMap((h) => [...(h.program?.scenarios ?? [])])]);
   for (const s of scenarios) {

@@ -2,7 +2,7 @@
  * The Fleet module as data (SPEC §6): host records, the machines/globals data model, and the
  * module injected into every host file. Pure.
  */
-import { type Diagnostic, type InjectedModule, isRecordValue, type RecordValue, type Span, type Value } from "../lang/index.js";
+import { type Diagnostic, fieldValueSpan, type InjectedModule, isRecordValue, type RecordValue, type Span, type Value } from "../lang/index.js";
 import { readFlows, type Flow } from "./flows.js";
 import { parseHostCount, type FleetRollout, type HostCount } from "./rollout.js";
 
@@ -36,6 +36,11 @@ export interface HookPair {
 export const HOOK_OPERATIONS = ["apply", "rollback", "build", "diff", "exec", "reboot"] as const;
 export type HookOperation = (typeof HOOK_OPERATIONS)[number];
 
+export interface HostRecordSpans {
+  readonly file: Span;
+  readonly stack: Span;
+}
+
 export interface FleetModel {
   readonly hosts: readonly HostRecord[];
   readonly machines: ReadonlyMap<string, RecordValue>;
@@ -44,6 +49,8 @@ export interface FleetModel {
   readonly hooks: Readonly<Record<HookOperation, HookPair>>;
   /** `flows` (ADR 230), in name order. */
   readonly flows: readonly Flow[];
+  /** Where each host record's `file` and `stack` values are, by record index: what locates a missing host file or stack module. */
+  readonly hostSpans?: ReadonlyMap<number, HostRecordSpans>;
   /** The `rollout` record (ADR 160), when the Fleet module has one. */
   readonly rollout?: FleetRollout;
 }
@@ -67,9 +74,11 @@ function hookPair(v: Value | undefined): HookPair {
 export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; diagnostics: Diagnostic[] } {
   const hostsValue = fleet["hosts"];
   const hosts: HostRecord[] = [];
+  const hostSpans = new Map<number, HostRecordSpans>();
   if (Array.isArray(hostsValue)) {
     (hostsValue as readonly Value[]).forEach((h, index) => {
       if (!isRecordValue(h)) return;
+      hostSpans.set(index, { file: fieldValueSpan(h, "file", span), stack: fieldValueSpan(h, "stack", span) });
       const tags = Array.isArray(h["tags"]) ? (h["tags"] as readonly Value[]).filter((t): t is string => typeof t === "string") : [];
       hosts.push({
         index,
@@ -99,7 +108,7 @@ export function readFleet(fleet: RecordValue, span: Span): { model: FleetModel; 
   const hooks = Object.fromEntries(HOOK_OPERATIONS.map((op) => [op, hookPair(isRecordValue(hv) ? hv[op] : undefined)])) as Record<HookOperation, HookPair>;
   const rollout = readRollout(fleet["rollout"]);
   const flows = readFlows(fleet["flows"]);
-  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks, flows, ...(rollout ? { rollout } : {}) };
+  const model: FleetModel = { hosts, machines, globals, uniqueFields, hooks, flows, hostSpans, ...(rollout ? { rollout } : {}) };
   return { model, diagnostics: uniqueFieldViolations(model, span) };
 }
 
@@ -122,21 +131,25 @@ function readRollout(v: Value | undefined): FleetRollout | undefined {
 function uniqueFieldViolations(model: FleetModel, span: Span): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const field of model.uniqueFields) {
-    const seen = new Map<string, string>();
-    for (const [name, machine] of model.machines) {
-      const v = machine[field];
-      if (v === undefined) continue;
+    const seen = new Map<string, { name: string; at: Span }>();
+    // In the order the values are written, so "second" is the second in the fleet file.
+    const holders = [...model.machines]
+      .filter(([, m]) => m[field] !== undefined)
+      .map(([name, m]) => ({ name, v: m[field]!, at: fieldValueSpan(m, field, span) }))
+      .sort((a, b) => (a.at.file === b.at.file ? a.at.offset - b.at.offset : a.at.file < b.at.file ? -1 : 1));
+    for (const { name, v, at } of holders) {
       const key = JSON.stringify(v);
       const first = seen.get(key);
+      // Located at the second machine's value of the field, with the first one's as a note.
       if (first !== undefined) {
         out.push({
           code: "E13",
-          message: `machines '${first}' and '${name}' share ${field} = ${key}, but '${field}' is listed in uniqueFields`,
-          span,
-          labels: [],
+          message: `machines '${first.name}' and '${name}' share ${field} = ${key}, but '${field}' is listed in uniqueFields`,
+          span: at,
+          labels: [{ span: first.at, message: `'${first.name}' has the same ${field} here` }],
           hint: `give '${name}' a different ${field}`,
         });
-      } else seen.set(key, name);
+      } else seen.set(key, { name, at });
     }
   }
   return out;
