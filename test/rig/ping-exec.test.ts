@@ -191,8 +191,8 @@ describe.skipIf(rigSkipReason)("fleet ping / exec on rig machines", () => {
     expect(r.stderr).toBe(
       "  exec post hook exited 1; last lines of stderr:\n    post failed\n" +
         `⚠ web (${rig.get("web").target}): exec post hook failed (exit 1: post failed)\n` +
-        "  exec pre hook exited 5; last lines of stderr:\n    not on db\n" +
-        `✗ db (${rig.get("db").target}): exec pre hook failed (exit 5: not on db)\n`,
+        `✗ db (${rig.get("db").target}): exec pre hook failed (exit 5: not on db)\n` +
+        "  exec pre hook exited 5; last lines of stderr:\n    not on db\n",
     );
     expect(readFileSync(log, "utf8")).toBe("pre web deploy\npre db deploy\n");
   });

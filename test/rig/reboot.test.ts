@@ -3,6 +3,8 @@
  * reboots itself, the rig boots it again, and fleet reports the new boot id once sshd answers.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT, type CliResult } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
@@ -67,4 +69,26 @@ describe.skipIf(rigSkipReason)("fleet reboot on a rig machine", () => {
     expect(all.stderr).toContain("only with --all");
     expect((await runFleetAsync(["reboot", fleet(), "--transport-root", tempDir(), "--only", "box"])).code).toBe(2);
   });
+  it("reboot hooks: a failing pre hook leaves the machine running; pre and post run around a reboot (ADR 234)", async () => {
+    const box = rig.get("box");
+    const log = join(tempDir(), "hooks.log");
+    const withHooks = (pre: string): string =>
+      writeFleet(
+        tempDir(),
+        [{ stack: "BoxStack", target: box.target, machine: "box", files: { "/etc/b": "b" } }],
+        `  hooks = { reboot = { pre = "${pre}" post = "echo post $FLEET_NODE $FLEET_USER >> ${log}" } }`,
+      );
+    const before = await box.bootId();
+    const refused = await runFleetAsync(["reboot", withHooks(`echo pre $FLEET_NODE >> ${log}; echo not now >&2; exit 5`), ...ssh(), "--only", "box", "--no-wait"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^✗ box \(ssh:\/\/deploy@127\.0\.0\.1:\d+\): reboot pre hook failed \(exit 5: not now\)\n/);
+    expect(await box.bootId()).toBe(before);
+    expect(readFileSync(log, "utf8")).toBe("pre box\n");
+
+    const r = await runFleetAsync(["reboot", withHooks(`echo pre $FLEET_NODE >> ${log}`), ...ssh(), "--only", "box", "--wait-timeout", "120"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(log, "utf8")).toBe("pre box\npre box\npost box deploy\n");
+    const after = await box.waitForBoot(before);
+    expect(after).not.toBe(before);
+  }, 180_000);
 });

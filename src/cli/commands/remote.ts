@@ -81,7 +81,7 @@ export function registerPing(program: Command): void {
   );
 }
 
-/** A host's failed hook output (its last lines) and a failed post hook's ⚠ line (ADR 234). */
+/** Under a host's line: its failed hooks' last lines and a failed post hook's ⚠ line (ADR 234). */
 function hookLines(out: Output, name: string, warning: string | undefined, output: readonly CapturedOutput[] | undefined): void {
   for (const c of output ?? []) if (c.failed) for (const l of outputTail(c)) out.err(l);
   if (warning !== undefined) out.err(`${out.yellow("⚠")} ${name}: ${warning}`);
@@ -133,9 +133,9 @@ export function registerExec(program: Command): void {
       } else {
         for (const r of results) {
           const node = hostNode(r.host);
-          hookLines(out, label(r), r.warning, r.hookOutput);
           if (r.error) {
             out.err(`${out.red("✗")} ${label(r)}: ${r.error.message}`);
+            hookLines(out, label(r), r.warning, r.hookOutput);
             continue;
           }
           if (flags.prefix) {
@@ -148,6 +148,7 @@ export function registerExec(program: Command): void {
             for (const l of lines(r.stdout)) out.out(`  ${l}`);
             for (const l of lines(r.stderr)) out.err(`  ${node}: ${l}`);
           }
+          hookLines(out, label(r), r.warning, r.hookOutput);
         }
         out.out(`fleet: ${results.filter(ok).length}/${results.length} host(s) succeeded`);
       }
@@ -199,10 +200,11 @@ export function registerReboot(program: Command): void {
       } else {
         for (const r of results) {
           const name = `${hostNode(r.host)} (${r.host.target})`;
-          hookLines(out, name, r.warning, r.hookOutput);
           if (!r.ok) out.err(`${out.red("✗")} ${name}: ${r.error}`);
           else if (r.bootId === undefined) out.out(`${out.green("✓")} ${name}: reboot requested`);
           else out.out(`${out.green("✓")} ${name}: back in ${Math.round(r.durationMs / 1000)} s, boot id ${r.bootId}`);
+          // A failed hook's last lines under the host's line, as apply shows them (ADR 143, ADR 234).
+          hookLines(out, name, r.warning, r.hookOutput);
         }
         out.out(`fleet: ${results.filter((r) => r.ok).length}/${results.length} host(s) ${flags.wait ? "rebooted" : "asked to reboot"}`);
       }
