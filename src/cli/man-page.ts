@@ -24,7 +24,11 @@ const EXIT_CODES: readonly [string, string][] = [
 const ENVIRONMENT: readonly [string, string][] = [
   ["FLEET_STORE_DIR", "The local store, when --store-root is not given (default ~/.fleet/store)."],
   ["FLEET_DEPLOYMENTS_DIR", "Where each host's gen-NNN.json manifests live, when --deployments-root is not given (default ~/.fleet/deployments)."],
-  ["NO_COLOR", "When set to a non-empty value, output is never coloured (colour is only ever used on a terminal)."],
+  ["NO_COLOR", "When set to a non-empty value, no escape code is written: no colour and no live progress area (--color always still colours)."],
+  ["FORCE_COLOR", "Colour the markers even off a terminal (0 or false turn colour off); the live progress area is still drawn only on a terminal."],
+  ["CLICOLOR_FORCE", "Like FORCE_COLOR when set to a non-empty value other than 0."],
+  ["TERM", "dumb: no escape codes at all (no colour, no live progress area)."],
+  ["FLEET_DEPLOYER", "Who is recorded as having deployed or rolled back a generation (default user@hostname), shown by fleet status."],
 ];
 
 export function manPage(spec: ProgramSpec, version: string): string {
