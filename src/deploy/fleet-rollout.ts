@@ -12,7 +12,8 @@ import type { RunContext } from "./fleet-apply-host.js";
 import type { LoadedFleet } from "../load/fleet-load.js";
 import { hostEventSink } from "./host-event-sink.js";
 import { rollbackHost } from "./host-rollback.js";
-import { genName, type HostOutcome } from "./outcome.js";
+import { genName, outputChunks, type HostOutcome } from "./outcome.js";
+import { redactOutput, redactor } from "../captured-output.js";
 import type { RolloutEvent, RolloutHalt } from "./rollout-events.js";
 import { Activation } from "./post-deploy.js";
 import { runScheduled, type SchedulerHooks } from "./scheduler.js";
@@ -167,8 +168,14 @@ async function rollbackOnHalt(run: RolloutRun, order: readonly number[], results
           onEvent: hostEventSink(warnings, (stage) => options.onProgress?.({ host, stage })),
           record: { reason: `rollout halted after wave ${halt.afterWave}` },
         });
+        // The re-activation's own output and lists replace the wave's (ADR 239).
+        const redact = redactor(ctx.secretValues);
+        const reactivated = activating ? back.output.map((c) => redactOutput(c, redact)) : [];
+        for (const c of reactivated) for (const chunk of outputChunks(host, c)) options.onOutput?.(chunk);
         const done: HostOutcome = {
           ...o,
+          ...(activating ? { activation: back.summary() } : {}),
+          ...(reactivated.length > 0 ? { output: [...(o.output ?? []), ...reactivated] } : {}),
           status: "rolled-back",
           reason: `rolled back to ${genName(rb.generation)} (rollout halted after wave ${halt.afterWave})`,
           warnings,
