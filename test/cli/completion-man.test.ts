@@ -4,8 +4,7 @@
  * is parsed by zsh; `man/fleet.1` is what regenerating from the program gives.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { programSpec } from "../../src/cli/command-spec.js";
@@ -13,13 +12,14 @@ import { manPage } from "../../src/cli/man-page.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { VERSION } from "../../src/cli/version.js";
 import { FLEET_BIN, REPO_ROOT, runFleet } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const spec = programSpec(buildProgram());
 let binDir: string;
 
 beforeAll(() => {
   // A `fleet` on PATH, as an installed one would be, for the scripts' `fleet __only-names` calls.
-  binDir = mkdtempSync(join(tmpdir(), "fleet-completion-"));
+  binDir = tempDir("fleet-completion-");
   writeFileSync(join(binDir, "fleet"), `#!/bin/sh\nexec "${process.execPath}" "${FLEET_BIN}" "$@"\n`);
   chmodSync(join(binDir, "fleet"), 0o755);
 });

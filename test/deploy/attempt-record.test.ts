@@ -1,16 +1,14 @@
 import { fleetMessages } from "../../src/fleet-messages.js";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recordFailedApply } from "../../src/deploy/attempt-record.js";
 import { FleetError } from "../../src/fleet-error.js";
 import { writePending } from "../../src/manifest/pending.js";
 import { readRecord } from "../../src/manifest/records.js";
 import { LocalTransport } from "../../src/transport/local.js";
+import { tempDir } from "../support/temp-dir.js";
 
 describe("the record of an apply that failed after writing its generation (ADR 220)", () => {
-  const transport = () => new LocalTransport({ root: mkdtempSync(join(tmpdir(), "fleet-att-")), target: "t", user: "root" });
+  const transport = () => new LocalTransport({ root: tempDir("fleet-att-"), target: "t", user: "root" });
 
   it("names the pending generation, the redacted reason and who", async () => {
     const t = transport();

@@ -1,6 +1,6 @@
 /** A hermetic target and hand-made generations for per-host pipeline tests. */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { HostApplyInput } from "../../src/deploy/host-apply.js";
 import type { HostEvent } from "../../src/deploy/host-events.js";
@@ -8,6 +8,7 @@ import type { RenderedFile } from "../../src/stack/types.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import type { StorePush } from "../../src/transport/transport.js";
 import { treeHash, treeListing } from "../support/tree-hash.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export const DEPLOYMENTS = "/var/lib/fleet/deployments";
 export const STORE = "/var/lib/fleet/store";
@@ -44,7 +45,7 @@ export interface Host {
 }
 
 export function makeHost(root?: string): Host {
-  const outer = mkdtempSync(join(tmpdir(), "fleet-host-"));
+  const outer = tempDir("fleet-host-");
   const hostRoot = root ?? join(outer, "target");
   mkdirSync(hostRoot, { recursive: true });
   const transport = new LocalTransport({ root: hostRoot, target: TARGET, user: "ops" });

@@ -5,7 +5,6 @@
  * per-unit sequences are pinned over the local transport in activation.test.ts.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
@@ -14,6 +13,7 @@ import { installFakeSystemctl, type FakeSystemctl } from "../support/fake-system
 import { writeTree } from "../support/fleet-fixture.js";
 import { startSshd, type Sshd } from "../support/sshd.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "../ssh/sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -31,7 +31,7 @@ describe.skipIf(!HAVE_SSHD)("activation over SSH", () => {
       [a, ok],
       [b, failing],
     ];
-    work = mkdtempSync(join(tmpdir(), "fleet-activation-ssh-"));
+    work = tempDir("fleet-activation-ssh-");
   });
   afterAll(async () => {
     await Promise.all(hosts.map(([s]) => s.stop()));

@@ -4,8 +4,7 @@
  * the fake `systemctl` is first on the session's PATH (sshd `SetEnv`), as in
  * activation-ssh.test.ts; the stacks have no services, so each activation is one daemon-reload.
  */
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
@@ -15,6 +14,7 @@ import { writeTree } from "../support/fleet-fixture.js";
 import { startSshd, type Sshd } from "../support/sshd.js";
 import { treeHash } from "../support/tree-hash.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "../ssh/sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -26,7 +26,7 @@ describe.skipIf(!HAVE_SSHD)("staged rollout over SSH", () => {
 
   beforeAll(async () => {
     sshd = await startSshd({ extraConfig: [`SetEnv PATH=${fake.binDir}:/usr/local/bin:/usr/bin:/bin`] });
-    work = mkdtempSync(join(tmpdir(), "fleet-rollout-ssh-"));
+    work = tempDir("fleet-rollout-ssh-");
   });
   afterAll(async () => {
     await sshd?.stop();

@@ -2,15 +2,15 @@
  * `fleet status` / `fleet verify` over real SSH (one sshd host, the non-root test user): digests
  * through SshTransport, secret files compared by HMAC over SFTP, pinned store paths checked.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
 import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "../ssh/sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -24,9 +24,9 @@ describe.skipIf(!HAVE_SSHD)("fleet status and verify over SSH", () => {
 
   beforeAll(async () => {
     host = await startSshd({ user: TEST_USER });
-    work = mkdtempSync(join(tmpdir(), "fleet-verify-ssh-"));
+    work = tempDir("fleet-verify-ssh-");
     // Managed files live where the non-root user may write (never the real /etc).
-    managed = mkdtempSync(join(tmpdir(), "fleet-verify-managed-"));
+    managed = tempDir("fleet-verify-managed-");
     chmodSync(managed, 0o755);
     const uid = Number(execFileSync("id", ["-u", TEST_USER]).toString());
     const gid = Number(execFileSync("id", ["-g", TEST_USER]).toString());

@@ -1,15 +1,15 @@
 /** `fleet fmt` through the built CLI (issue 16): in place, --check, --diff, refusals. */
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const UGLY = 'module A { x = 1 ; y = [ 1,2 ] }\n';
 const PRETTY = "module A {\n  x = 1\n  y = [1, 2]\n}\n";
 
 function tmp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "fleet-fmt-"));
+  const dir = tempDir("fleet-fmt-");
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

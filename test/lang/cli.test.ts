@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 describe("fleet check / eval / why", () => {
   it("accepts the scenarios example", () => {
@@ -37,7 +37,7 @@ describe("fleet check / eval / why", () => {
   });
 
   it("reports every diagnostic of a directory program on stderr, exit 1", () => {
-    const dir = mkdtempSync(join(tmpdir(), "fleet-check-"));
+    const dir = tempDir("fleet-check-");
     writeFileSync(join(dir, "a.pcl"), "module A { x = B.y }\n");
     writeFileSync(join(dir, "b.pcl"), "module B { z = 1 }\nmodule C { w = [1, \"a\"] }\n");
     const r = runFleet(["check", dir]);

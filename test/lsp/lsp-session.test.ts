@@ -4,14 +4,14 @@
  * hover, definition, completion and formatting, and reads publishDiagnostics.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import { FLEET_BIN } from "../support/cli.js";
 import { REPO_ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Diag {
   range: { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -45,7 +45,7 @@ function open(rel: string, text = readFileSync(join(dir, rel), "utf8")): void {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "fleet-lsp-"));
+  dir = tempDir("fleet-lsp-");
   cpSync(join(REPO_ROOT, "examples"), dir, { recursive: true });
   child = spawn(process.execPath, [FLEET_BIN, "lsp", "--stdio"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
   conn = createMessageConnection(new StreamMessageReader(child.stdout as NonNullable<ChildProcess["stdout"]>), new StreamMessageWriter(child.stdin as NonNullable<ChildProcess["stdin"]>));

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FleetError } from "../../src/fleet-error.js";
@@ -10,6 +9,7 @@ import { manifestBytes, modeString, parseManifest, type Manifest } from "../../s
 import { readPending, writePending } from "../../src/manifest/pending.js";
 import { readRecord, updateRecord } from "../../src/manifest/records.js";
 import { LocalTransport } from "../../src/transport/local.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const sample: Manifest = {
   previous: 1,
@@ -119,7 +119,7 @@ describe("generation numbers", () => {
   });
 
   it("the next number is max(existing) + 1, whatever is current and whatever else lies there", async () => {
-    const root = mkdtempSync(join(tmpdir(), "fleet-gen-"));
+    const root = tempDir("fleet-gen-");
     const t = new LocalTransport({ root, target: "t", user: "root" });
     expect(await nextGeneration(t, "/d/S")).toBe(1);
     mkdirSync(join(root, "d/S/files"), { recursive: true });
@@ -131,7 +131,7 @@ describe("generation numbers", () => {
   });
 
   it("flips current with a relative symlink and reads it back", async () => {
-    const root = mkdtempSync(join(tmpdir(), "fleet-gen-"));
+    const root = tempDir("fleet-gen-");
     const t = new LocalTransport({ root, target: "t", user: "root" });
     expect(await readCurrent(t, "/d/S")).toBeNull();
     await t.writeFileAtomic("/d/S/gen-002.json", manifestBytes(sample), 0o644);
@@ -145,7 +145,7 @@ describe("generation numbers", () => {
 
 describe("pending marker", () => {
   it("names the operation and both generations, and refuses a corrupt marker", async () => {
-    const root = mkdtempSync(join(tmpdir(), "fleet-gen-"));
+    const root = tempDir("fleet-gen-");
     const t = new LocalTransport({ root, target: "t", user: "root" });
     expect(await readPending(t, "/d/S")).toBeNull();
     await writePending(t, "/d/S", { operation: "apply", to: 3, from: null });
@@ -167,7 +167,7 @@ describe("deployed_by (ADR 221)", () => {
 
 describe("generation records (ADR 220)", () => {
   it("merge health and outcome, and read a missing, corrupt or foreign record as absent", async () => {
-    const root = mkdtempSync(join(tmpdir(), "fleet-rec-"));
+    const root = tempDir("fleet-rec-");
     const t = new LocalTransport({ root, target: "t", user: "root" });
     expect(await readRecord(t, "/d/S", 2)).toBeNull();
     const health = { ok: false, at: "2026-12-02T08:00:00.000Z", checks: 1, failed_check: "x", detail: "failed after 3 attempts: exit 7" };

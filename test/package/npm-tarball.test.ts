@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 let work: string;
@@ -17,7 +17,7 @@ let fleetBin: string;
 let packedFiles: string[];
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "fleet-npm-"));
+  work = tempDir("fleet-npm-");
   const packed = JSON.parse(
     execFileSync(npm, ["pack", "--json", "--pack-destination", work], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
   ) as { filename: string; files: { path: string }[] }[];

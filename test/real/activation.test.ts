@@ -5,18 +5,18 @@
  * run reports the same activation lists as the real one for the same change. Two machines booted
  * once for the file, deployed as `deploy` through sudo.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFleet, type CliResult } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
 import { rigSkipReason, useSystemdRig, type RigMachine } from "../support/systemd-rig.js";
 import { writeTree } from "../support/fleet-fixture.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const rig = useSystemdRig([{ name: "two" }, { name: "rel" }]);
 
-const work = mkdtempSync(join(tmpdir(), "fleet-real-act-"));
+const work = tempDir("fleet-real-act-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function fleet(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {

@@ -11,14 +11,14 @@
  * units, and the default store and deployments under /var/lib/fleet.
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runFleet, type CliResult } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
 import { rigSkipReason, useSystemdRig, type RigMachine } from "../support/systemd-rig.js";
 import { treeHash } from "../support/tree-hash.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const rig = useSystemdRig([
   { name: "web" },
@@ -29,7 +29,7 @@ const rig = useSystemdRig([
   { name: "sudopw", sudoPassword: true },
 ]);
 
-const work = mkdtempSync(join(tmpdir(), "fleet-real-qs-"));
+const work = tempDir("fleet-real-qs-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Paths fleet manages on each quickstart host (live files and units). */

@@ -3,8 +3,7 @@
  * one per variant, checked from the outside with the OpenSSH client as a user would.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -17,6 +16,7 @@ import {
   type RigMachine,
 } from "../support/systemd-rig.js";
 import { mountsUnder, ownerFile, runCgroupDirs, sweepStaleRuns } from "../support/systemd-rig-host.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const rig = useSystemdRig([
   { name: "web" },
@@ -28,7 +28,7 @@ const rig = useSystemdRig([
   { name: "inner", behindBastion: "bastion" },
 ]);
 
-const work = mkdtempSync(join(tmpdir(), "fleet-rig-test-"));
+const work = tempDir("fleet-rig-test-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A private ssh_config: the rig's key and known_hosts, strict host key checking, no prompts. */

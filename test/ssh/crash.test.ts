@@ -6,8 +6,7 @@
  * generation, byte for byte.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_STEPS } from "../../src/deploy/host-events.js";
@@ -18,6 +17,7 @@ import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir, type HostDef } from "./pcl.js";
 import { HOME, makeRig, startHosts, useOneSshHost, type Hosts, type Rig } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -91,8 +91,8 @@ describe.skipIf(!HAVE_SSHD)("fleet killed mid-operation over SSH", () => {
   beforeAll(async () => {
     hosts = await startHosts(1);
     rig = makeRig("ssh", hosts, tag);
-    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-crash-"));
-    snapshots = mkdtempSync(join(tmpdir(), "fleet-ssh-crash-snap-"));
+    dir = tempDir("fleet-ssh-crash-");
+    snapshots = tempDir("fleet-ssh-crash-snap-");
     writeFleetDir(dir, crashHost(rig, 1));
     const a = fleet("apply");
     expect(a.stderr).toBe("");

@@ -9,7 +9,6 @@
 import { execFileSync } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFleet, type CliResult } from "../support/cli.js";
@@ -17,13 +16,14 @@ import { sshFlags } from "../support/ssh-flags.js";
 import { treeListing } from "../support/tree-hash.js";
 import { useOneSshHost } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
 const TAG = `fleet-diskfull-${process.pid}`;
 
 function tmpfs(size: string, uid: number, gid: number): string {
-  const dir = mkdtempSync(join(tmpdir(), "fleet-tmpfs-"));
+  const dir = tempDir("fleet-tmpfs-");
   execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0755`, "tmpfs", dir]);
   chownSync(dir, uid, gid);
   return dir;
@@ -124,7 +124,7 @@ describe.skipIf(!HAVE_SSHD)("a target disk that fills up, over SSH", () => {
   });
 
   it("full under the deployments root: ✗ before anything is live, recovery once space is freed", () => {
-    const managed = mkdtempSync(join(tmpdir(), "fleet-diskfull-managed-"));
+    const managed = tempDir("fleet-diskfull-managed-");
     chownSync(managed, one.rig.uid, one.rig.gid);
     const depl = tmpfs("128k", one.rig.uid, one.rig.gid);
     mounts.push(depl);

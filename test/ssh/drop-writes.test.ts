@@ -6,8 +6,7 @@
  * host so that every managed file is byte-identical to one generation.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLEET_BIN, REPO_ROOT } from "../support/cli.js";
@@ -15,6 +14,7 @@ import { sshFlags } from "../support/ssh-flags.js";
 import { treeHash } from "../support/tree-hash.js";
 import { HOME, makeRig, startHosts, type Hosts, type Rig } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_SSHD)("a connection lost while 1,500 live files are writte
   beforeAll(async () => {
     hosts = await startHosts(1);
     rig = makeRig("ssh", hosts, tag);
-    dir = mkdtempSync(join(tmpdir(), "fleet-ssh-dropw-"));
+    dir = tempDir("fleet-ssh-dropw-");
   });
   afterAll(async () => {
     await rig?.stop();

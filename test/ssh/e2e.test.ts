@@ -3,9 +3,8 @@
  * as the non-root test user (so the store is really pushed: `~` differs on both sides), checking
  * the managed tree byte for byte through the local file system both hosts share.
  */
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from "node:fs";
+import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
@@ -13,6 +12,7 @@ import { sshFlags } from "../support/ssh-flags.js";
 import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
 import { treeHash, treeListing } from "../support/tree-hash.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -45,10 +45,10 @@ describe.skipIf(!HAVE_SSHD)("fleet apply/rollback over SSH (two sshd hosts)", ()
     [a, b] = await Promise.all([startSshd({ user: TEST_USER }), startSshd({ user: TEST_USER })]);
     // One key and one known_hosts for both hosts, as an operator would have.
     appendFileSync(join(b.dir, "authorized_keys"), readFileSync(`${a.clientKeyPath}.pub`));
-    work = mkdtempSync(join(tmpdir(), "fleet-ssh-e2e-"));
+    work = tempDir("fleet-ssh-e2e-");
     writeFileSync(join(work, "known_hosts"), readFileSync(a.knownHostsPath, "utf8") + readFileSync(b.knownHostsPath, "utf8"));
     // The managed files live where the non-root user may write (never the real /etc).
-    managed = mkdtempSync(join(tmpdir(), "fleet-ssh-managed-"));
+    managed = tempDir("fleet-ssh-managed-");
     execFileSync("/bin/chmod", ["0755", managed]);
     for (const h of ["a", "b"]) {
       mkdirSync(join(managed, h));

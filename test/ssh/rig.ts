@@ -7,12 +7,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll } from "vitest";
-import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, chownSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runFleet, type CliResult } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
 import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export type TransportKind = "local" | "ssh";
 
@@ -85,7 +85,7 @@ export async function startHosts(count = 3): Promise<Hosts> {
   const first = sshds[0]!;
   // One key and one known_hosts for every host, as an operator would have.
   for (const s of sshds.slice(1)) appendFileSync(join(s.dir, "authorized_keys"), readFileSync(`${first.clientKeyPath}.pub`));
-  const work = mkdtempSync(join(tmpdir(), "fleet-ssh-rig-"));
+  const work = tempDir("fleet-ssh-rig-");
   const knownHosts = join(work, "known_hosts");
   writeFileSync(knownHosts, sshds.map((s) => readFileSync(s.knownHostsPath, "utf8")).join(""));
   return {
@@ -110,10 +110,10 @@ export function makeRig(kind: TransportKind, hosts: Hosts, tag: string): Rig {
   const targets = hosts.sshds.map((s) => s.target);
   // Owned by the target user so SFTP can create the managed tree; the same path string serves the
   // hermetic rig, where it lands under each host's --transport-root directory.
-  const managed = mkdtempSync(join(tmpdir(), `fleet-ssh-managed-${kind}-`));
+  const managed = tempDir(`fleet-ssh-managed-${kind}-`);
   execFileSync("/bin/chmod", ["0755", managed]);
   chownSync(managed, uid, gid);
-  const root = mkdtempSync(join(tmpdir(), `fleet-ssh-root-${kind}-`));
+  const root = tempDir(`fleet-ssh-root-${kind}-`);
   const hostDir = (i: number): string => join(root, targets[i]!.replace(/^ssh:\/\//, "").replace(/[^A-Za-z0-9._@-]/g, "_"));
   const onHost = (i: number, p: string): string => (kind === "ssh" ? p : join(hostDir(i), p));
   const localStore = `/root/.${tag}`;
@@ -150,7 +150,7 @@ export function useOneSshHost(tag: string, dirPrefix: string): OneHost {
   beforeAll(async () => {
     ctx.hosts = await startHosts(1);
     ctx.rig = makeRig("ssh", ctx.hosts, tag);
-    ctx.dir = mkdtempSync(join(tmpdir(), dirPrefix));
+    ctx.dir = tempDir(dirPrefix);
   });
   afterAll(async () => {
     await ctx.rig?.stop();

@@ -4,14 +4,14 @@
  * target strings and target paths, and the same expected output. Both runs must also leave
  * byte-identical trees, so the SSH transport is held to the local one and not only to itself.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHash, treeListing } from "../support/tree-hash.js";
 import { writeFleetDir, type HostDef } from "./pcl.js";
 import { makeRig, startHosts, type Hosts, type Rig, type TransportKind } from "./rig.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -91,7 +91,7 @@ function happyFleet(rig: Rig, state: string, endpoint = "10.0.0.7"): HostDef[] {
 describe.skipIf(!HAVE_SSHD)("core scenarios over both transports", () => {
   let hosts: Hosts;
   const rigs = new Map<TransportKind, Rig>();
-  const fleetDir = (): string => mkdtempSync(join(tmpdir(), "fleet-scn-"));
+  const fleetDir = (): string => tempDir("fleet-scn-");
 
   beforeAll(async () => {
     hosts = await startHosts(3);

@@ -3,14 +3,14 @@
  * network namespace, so only `gw` can reach it. fleet deploys to `ssh://deploy@app` from an
  * operator's ~/.ssh/config, and checks the host keys of both machines.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet, type CliResult } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
 import { rigSkipReason, useSystemdRig } from "../support/systemd-rig.js";
 import { writeFleetDir } from "./pcl.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const rig = useSystemdRig([
   { name: "gw", bastion: true },
@@ -52,8 +52,8 @@ describe.skipIf(rigSkipReason)("ProxyJump through a real bastion machine", () =>
     });
 
   beforeAll(() => {
-    home = mkdtempSync(join(tmpdir(), "fleet-sshcfg-rig-home-"));
-    work = mkdtempSync(join(tmpdir(), "fleet-sshcfg-rig-"));
+    home = tempDir("fleet-sshcfg-rig-home-");
+    work = tempDir("fleet-sshcfg-rig-");
     mkdirSync(join(home, ".ssh"));
     writeFileSync(join(home, ".ssh", "config"), config(rig.knownHostsPath));
     writeFleetDir(join(work, "jump"), [{ stack: "App", target: "ssh://deploy@app", pkg: { version: "1" }, files: [{ path: conf, content: "through gw\\n" }] }]);

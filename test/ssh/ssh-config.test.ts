@@ -5,9 +5,8 @@
  * and faults of a hop as per-host ✗ lines naming the hop, a malformed -F file as exit 2.
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBastionTopology, type BastionTopology } from "../support/bastion.js";
@@ -16,6 +15,7 @@ import { TEST_USER } from "../support/sshd.js";
 import { treeHash } from "../support/tree-hash.js";
 import { writeFleetDir } from "./pcl.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
+import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
@@ -80,9 +80,9 @@ describe.skipIf(!HAVE_SSHD)("ssh_config and ssh-agent through the CLI (bastion i
 
   beforeAll(async () => {
     topo = await startBastionTopology({ user: TEST_USER });
-    home = mkdtempSync(join(tmpdir(), "fleet-sshcfg-home-"));
-    work = mkdtempSync(join(tmpdir(), "fleet-sshcfg-work-"));
-    managed = mkdtempSync(join(tmpdir(), "fleet-sshcfg-managed-"));
+    home = tempDir("fleet-sshcfg-home-");
+    work = tempDir("fleet-sshcfg-work-");
+    managed = tempDir("fleet-sshcfg-managed-");
     execFileSync("/bin/chmod", ["0755", managed]);
     chownSync(managed, Number(execFileSync("id", ["-u", TEST_USER]).toString()), Number(execFileSync("id", ["-g", TEST_USER]).toString()));
     knownHosts = join(work, "known_hosts");

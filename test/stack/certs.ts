@@ -1,8 +1,8 @@
 /** Test certificates made with the local openssl (no network); tests that need them fail without it. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../support/temp-dir.js";
 
 export interface TestCert {
   readonly pem: string;
@@ -16,7 +16,7 @@ export function hasOpenssl(): boolean {
 }
 
 export function makeCert(cn: string): TestCert {
-  const dir = mkdtempSync(join(tmpdir(), "fleet-cert-"));
+  const dir = tempDir("fleet-cert-");
   const openssl = (args: string[], input?: string | Buffer): Buffer =>
     execFileSync("openssl", args, { cwd: dir, input, stdio: ["pipe", "pipe", "pipe"] });
   try {

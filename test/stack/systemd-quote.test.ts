@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { composeStack } from "../../src/stack/compose.js";
 import { renderSystemd } from "../../src/stack/render-systemd.js";
 import { envFileLine, environmentAssignment, quoteExecArg } from "../../src/stack/systemd-quote.js";
 import { pkg, secret, webModules } from "./fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
 describe("quoteExecArg", () => {
   it("leaves safe words bare", () => {
@@ -58,7 +58,7 @@ describe("rendered units parse cleanly with systemd-analyze verify", () => {
   }
 
   it.skipIf(!hasAnalyzer)("accepts units with awkward args, env values and dependencies", () => {
-    const dir = mkdtempSync(join(tmpdir(), "fleet-units-"));
+    const dir = tempDir("fleet-units-");
     try {
       const store = join(dir, "store");
       for (const m of ["api", "db"]) {

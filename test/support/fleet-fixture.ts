@@ -1,12 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync, cpSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync, cpSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "./cli.js";
 
-/** A fresh temporary directory for one test. */
-export function tempDir(prefix = "fleet-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir } from "./temp-dir.js";
+import { tempDir } from "./temp-dir.js";
 
 /** Write files (relative path → text) under dir; returns dir. */
 export function writeTree(dir: string, files: Readonly<Record<string, string>>): string {

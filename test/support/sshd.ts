@@ -4,10 +4,10 @@
  * as two separate hosts.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
 import { createServer, connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir } from "./temp-dir.js";
 
 export const SSHD_BIN = "/usr/sbin/sshd";
 /** The non-root account the rig creates (unlocked, no password) for permission tests. */
@@ -206,7 +206,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   if (user !== "root") ensureTestUser(user, options.loginShell);
   if (options.greeting !== undefined) writeGreeting(user, options.greeting);
   const sudoRule = options.sudo ? writeSudoRule(user, options.sudo) : undefined;
-  const dir = mkdtempSync(join(tmpdir(), "fleet-sshd-"));
+  const dir = tempDir("fleet-sshd-");
   // sshd reads AuthorizedKeysFile as the login user, so the directory must be traversable.
   chmodSync(dir, 0o755);
   const hostKeyPath = join(dir, "host_ed25519");

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { LocalTransport } from "../../src/transport/local.js";
 import { transportConformance } from "./conformance.js";
+import { tempDir } from "../support/temp-dir.js";
 
 transportConformance("LocalTransport", async () => {
-  const root = mkdtempSync(join(tmpdir(), "fleet-conf-local-"));
+  const root = tempDir("fleet-conf-local-");
   const make = (): LocalTransport => new LocalTransport({ root, target: "ssh://ops@local.test", user: "ops" });
   return {
     transport: make(),

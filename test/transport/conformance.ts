@@ -3,12 +3,12 @@
  * and SshTransport (against a real sshd), so the deploy pipeline can rely on either.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetError } from "../../src/fleet-error.js";
 import type { Transport } from "../../src/transport/transport.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export interface ConformanceSubject {
   readonly transport: Transport;
@@ -46,7 +46,7 @@ export function transportConformance(name: string, factory: () => Promise<Confor
       s = await factory();
       t = s.transport;
       b = s.base;
-      localStore = mkdtempSync(join(tmpdir(), "fleet-conf-store-"));
+      localStore = tempDir("fleet-conf-store-");
     });
     afterAll(async () => {
       await s?.cleanup();

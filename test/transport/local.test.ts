@@ -1,18 +1,19 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FleetError } from "../../src/fleet-error.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import { treeListing } from "../support/tree-hash.js";
+import { tempDir } from "../support/temp-dir.js";
 
 let outer: string;
 let root: string;
 let t: LocalTransport;
 
 beforeEach(() => {
-  outer = mkdtempSync(join(tmpdir(), "fleet-local-"));
+  outer = tempDir("fleet-local-");
   root = join(outer, "host");
   mkdirSync(root);
   t = new LocalTransport({ root, target: "ssh://ops@web", user: "ops" });

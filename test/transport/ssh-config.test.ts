@@ -1,11 +1,11 @@
 /** OpenSSH client configuration: parsing with locations, Host matching, and the hops of a route. */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FleetError, UsageError } from "../../src/fleet-error.js";
 import { hostPatternsMatch, loadSshConfig, parseSshConfig, resolveHostConfig, type SshConfig } from "../../src/transport/ssh-config.js";
 import { resolveRoute, type RouteFlags } from "../../src/transport/ssh-route.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const F = "/cfg/ssh_config";
 const cfg = (text: string): SshConfig => ({ path: F, blocks: parseSshConfig(text, F) });
@@ -35,7 +35,7 @@ let home: string;
 let savedHome: string | undefined;
 beforeEach(() => {
   savedHome = process.env.HOME;
-  home = mkdtempSync(join(tmpdir(), "fleet-sshcfg-home-"));
+  home = tempDir("fleet-sshcfg-home-");
   process.env.HOME = home;
 });
 afterEach(() => {

@@ -1,6 +1,5 @@
 import { createHash, createHmac, generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,6 +12,7 @@ import {
   keyTypeOf,
   parseKnownHosts,
 } from "../../src/transport/known-hosts.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** An ssh-ed25519 public key blob: string "ssh-ed25519", string <32 bytes>. */
 function edBlob(seed: number): Buffer {
@@ -124,7 +124,7 @@ describe("fingerprints and trust on first use", () => {
 
   it("fingerprint agrees with ssh-keygen for a real key", async () => {
     const { execFileSync } = await import("node:child_process");
-    const dir = mkdtempSync(join(tmpdir(), "fleet-kh-"));
+    const dir = tempDir("fleet-kh-");
     const { publicKey } = generateKeyPairSync("ed25519");
     const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
     const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), raw]);
@@ -134,7 +134,7 @@ describe("fingerprints and trust on first use", () => {
   });
 
   it("appendKnownHost adds a line that then matches, fixing a missing final newline", () => {
-    const dir = mkdtempSync(join(tmpdir(), "fleet-kh-"));
+    const dir = tempDir("fleet-kh-");
     const p = join(dir, "sub", "known_hosts");
     appendKnownHost(p, "127.0.0.1", 2222, A);
     writeFileSync(p, readFileSync(p, "utf8").trimEnd());

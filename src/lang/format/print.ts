@@ -22,6 +22,13 @@ function leading(t: TriviaToken): Doc {
 function trailing(t: TriviaToken): Doc {
   return t.trailing.map((c) => ({ t: "suffix", text: c.text }) as Doc);
 }
+/**
+ * A keyword and the space after it; when a comment trails the keyword, what follows starts on the
+ * next line, so the comment stays on the keyword's line and a second pass finds it there again.
+ */
+function keyword(t: TriviaToken): Doc {
+  return t.trailing.length > 0 ? [tok(t), indent(line)] : [tok(t), " "];
+}
 /** The token's text and trailing comments, without its leading ones (printed elsewhere). */
 function bare(t: TriviaToken): Doc {
   return [t.text, trailing(t)];
@@ -119,8 +126,8 @@ export function node(n: Node): Doc {
       return block(n.block, false);
     case "if":
       return group([
-        tok(n.ifTok), " ", node(n.cond),
-        indent([line, tok(n.thenTok), " ", node(n.then), line, tok(n.elseTok), " ", node(n.else)]),
+        keyword(n.ifTok), node(n.cond),
+        indent([line, keyword(n.thenTok), node(n.then), line, keyword(n.elseTok), node(n.else)]),
       ]);
     case "setting":
       return [
