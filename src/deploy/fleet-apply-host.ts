@@ -10,7 +10,7 @@ import type { ApplyOptions } from "./run-options.js";
 import type { LoadedFleet, LoadedHost } from "../load/fleet-load.js";
 import { consumedValues } from "../plan/artifact-values.js";
 import type { Roots } from "./fleet-prepare.js";
-import { applyHost, validateInput, type HostApplyInput } from "./host-apply.js";
+import { applyHost, applyReads, validateInput, type HostApplyInput } from "./host-apply.js";
 import { hostEventSink } from "./host-event-sink.js";
 import { failureFromError, isFailure, loadFailure, prepareMaterial, renderTargetFiles, type HostMaterial } from "./host-material.js";
 import { healthGate } from "./health-gate.js";
@@ -170,14 +170,19 @@ async function deployOnTransport(
   validateInput(input); // before the lock: input no generation could hold leaves the host untouched
   // One lock for the whole host operation, so no other fleet process can slip in between the
   // flip, the health checks and an automatic rollback.
-  const lock = await transport.acquireLock(stackDir(deploymentsRoot, stack.name), ctx.lockHolder);
+  const lock = await transport.acquireLock(stackDir(deploymentsRoot, stack.name), ctx.lockHolder, applyReads(input));
   if (lock.takeover !== undefined) warnings.push(lock.takeover);
   try {
     const activating = !options.dryRun && (options.activate || options.enable);
     const flags = { activate: options.activate, enable: options.enable };
     const act = new Activation(transport, flags);
     const redact = redactor([...ctx.secretValues, ...material.secrets.values()]);
-    const result = await applyHost({ ...input, heldLock: lock, ...(activating ? { beforeStaleDeletion: act.beforeStaleDeletion } : {}) }).catch(
+    const result = await applyHost({
+      ...input,
+      heldLock: lock,
+      readAheadWithLock: lock.readAhead === true,
+      releaseWithFlip: !activating && stack.healthChecks.length === 0,
+      ...(activating ? { beforeStaleDeletion: act.beforeStaleDeletion } : {}) }).catch(
       async (e: unknown) => {
         // The generation this run wrote stays pending; say why for `fleet status` (ADR 220).
         await recordFailedApply(transport, stackDir(deploymentsRoot, stack.name), e, redact);

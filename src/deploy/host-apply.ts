@@ -23,7 +23,7 @@ import { manifestBytes, modeString, type Manifest, type ManifestFile, type Manif
 import { pendingBytes } from "../manifest/pending.js";
 import { nestedPaths, pathLengthProblem } from "../stack/target-path.js";
 import type { RenderedFile } from "../stack/types.js";
-import type { LockHandle, LockHolder, StorePush, Transport } from "../transport/transport.js";
+import type { LockHandle, LockHolder, ReadAhead, StorePush, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
 import {
   deleteAndPrune,
@@ -76,6 +76,10 @@ export interface HostApplyInput {
   readonly holder: LockHolder;
   /** The host's lock, already taken by the caller (who releases it); default: taken and released here. */
   readonly heldLock?: LockHandle;
+  /** The caller took heldLock with `applyReads(input)` and it says they were read ahead with it. */
+  readonly readAheadWithLock?: boolean;
+  /** The caller does nothing more on the host under heldLock: it may be released with the flip. */
+  readonly releaseWithFlip?: boolean;
   readonly onEvent?: (e: HostEvent) => void;
   /** Crash-test hook: SIGKILL this process at the step of that name (see APPLY_STEPS). */
   readonly dieAt?: string;
@@ -143,6 +147,22 @@ export function validateInput(input: HostApplyInput): void {
   for (const p of input.storePaths) checkPath(p, "store path");
 }
 
+/**
+ * Everything an apply reads, asked for in one round trip where the transport can, with the lock
+ * when the transport can take both together (ADR 215).
+ */
+export function applyReads(input: HostApplyInput): ReadAhead {
+  const dir = stackDir(input.deploymentsRoot, input.stack);
+  return {
+    files: [pendingPath(dir), ...(input.files.some((f) => f.secret) ? [hmacKeyPath(input.deploymentsRoot)] : [])],
+    links: [currentPath(dir)],
+    dirs: [dir, filesDir(dir)],
+    stats: [...input.files.map((f) => f.path), ...ancestors(input.files.map((f) => f.path))],
+    digests: input.files.map((f) => f.path),
+    storePaths: input.dryRun ? [] : input.storePushes.map((p) => p.remotePath),
+  };
+}
+
 export async function applyHost(input: HostApplyInput): Promise<HostApplyResult> {
   validateInput(input);
   const t = input.transport;
@@ -152,19 +172,15 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
 
   // A caller that must keep the host locked across several operations (apply, health checks,
   // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
-  const lock = input.heldLock ?? (await t.acquireLock(dir, input.holder));
+  const reads = applyReads(input);
+  const lock = input.heldLock ?? (await t.acquireLock(dir, input.holder, reads));
   if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("apply:locked");
-    // Everything this apply reads, asked for in one round trip where the transport can (ADR 215).
-    await t.readAhead?.({
-      files: [pendingPath(dir), ...(input.files.some((f) => f.secret) ? [hmacKeyPath(input.deploymentsRoot)] : [])],
-      links: [currentPath(dir)],
-      dirs: [dir, filesDir(dir)],
-      stats: [...input.files.map((f) => f.path), ...ancestors(input.files.map((f) => f.path))],
-      digests: input.files.map((f) => f.path),
-      storePaths: input.dryRun ? [] : input.storePushes.map((p) => p.remotePath),
-    });
+    // The lock goes with the flip's request when nothing follows it under the lock (ADR 215).
+    const releaseWith = input.heldLock === undefined || input.releaseWithFlip === true ? lock : undefined;
+    const readWithLock = input.heldLock !== undefined ? input.readAheadWithLock === true : lock.readAhead === true;
+    if (!readWithLock) await t.readAhead?.(reads);
     const recovery = await recoverPending({
       transport: t,
       dir,
@@ -257,6 +273,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
         ],
         step,
         input.dieAt,
+        releaseWith,
       );
       return { generation, previous, manifest, written: 0, removed: 0, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
     }
@@ -291,7 +308,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     const removed = await deleteAndPrune(t, stale, protect, () => step("apply:first-stale-file-deleted"));
     step("apply:stale-files-deleted");
 
-    await writeInOrder(t, flipWrites, step, input.dieAt);
+    await writeInOrder(t, flipWrites, step, input.dieAt, releaseWith);
 
     return { generation, previous, manifest, written, removed, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
   } finally {

@@ -21,7 +21,7 @@ import { pendingBytes } from "../manifest/pending.js";
 import { fleetMessages } from "../fleet-messages.js";
 import { tryUpdateRecord, type HealthRecord } from "../manifest/records.js";
 import { deployerName } from "./deployer.js";
-import type { LockHandle, LockHolder, Transport } from "../transport/transport.js";
+import type { LockHandle, LockHolder, ReadAhead, Transport } from "../transport/transport.js";
 import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
 import { deleteAndPrune, ProtectedDirs, restoreFromBlobs } from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
@@ -76,22 +76,23 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
   const never = (): FleetError => new FleetError(fleetMessages.neverDeployed(input.stack, input.target));
   // Never deployed: refuse without creating the stack's directory (the lock would create it);
   // where the transport can, the lock itself checks, in the same round trip (ADR 215).
+  const reads: ReadAhead = { files: [pendingPath(dir)], links: [currentPath(dir)], dirs: [dir, filesDir(dir)] };
   let lock: LockHandle;
   if (input.heldLock !== undefined) lock = input.heldLock;
   else if (t.acquireLockIfPresent !== undefined) {
-    const l = await t.acquireLockIfPresent(dir, input.holder);
+    const l = await t.acquireLockIfPresent(dir, input.holder, reads);
     if (l === null) throw never();
     lock = l;
   } else {
     if ((await t.stat(dir)) === null) throw never();
     // A caller that must keep the host locked across several operations (apply, health checks,
     // automatic rollback) takes the lock itself and passes it in; it is then the caller's to release.
-    lock = await t.acquireLock(dir, input.holder);
+    lock = await t.acquireLock(dir, input.holder, reads);
   }
   if (input.heldLock === undefined && lock.takeover !== undefined) emit({ kind: "warning", message: lock.takeover });
   try {
     step("rollback:locked");
-    await t.readAhead?.({ files: [pendingPath(dir)], links: [currentPath(dir)], dirs: [dir, filesDir(dir)] });
+    if (input.heldLock !== undefined || lock.readAhead !== true) await t.readAhead?.(reads);
     const recovery = await recoverPending({ transport: t, dir, deploymentsRoot: input.deploymentsRoot, emit, step });
     step("rollback:recovered");
     const lockTakeover = lock.takeover ?? null;
@@ -171,6 +172,8 @@ export async function rollbackHost(input: HostRollbackInput): Promise<HostRollba
       ],
       step,
       input.dieAt,
+      // The lock goes with the flip's request when this call holds it and nothing follows (ADR 215).
+      input.heldLock === undefined && input.afterFlip === undefined ? lock : undefined,
     );
     if (input.afterFlip !== undefined) await input.afterFlip();
 

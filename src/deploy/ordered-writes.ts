@@ -6,7 +6,7 @@
  * kill points stay where they were: a sequence is cut after the step the test dies at, so the
  * target holds exactly what it held when the process was killed between single writes.
  */
-import type { Transport, WriteStep } from "../transport/transport.js";
+import type { LockHandle, Transport, WriteStep } from "../transport/transport.js";
 import type { HostStep } from "./host-events.js";
 
 export interface OrderedWrite {
@@ -21,12 +21,24 @@ async function one(t: Transport, w: WriteStep): Promise<void> {
   else await t.remove(w.path);
 }
 
-export async function writeInOrder(t: Transport, writes: readonly OrderedWrite[], step: (s: HostStep) => void, dieAt: string | undefined): Promise<void> {
+/**
+ * `release`, when given, is the host's lock, released with the last of these writes in the same
+ * request where the transport can (ADR 215). Never under a crash-test kill point: a kill there
+ * must leave the lock held by the dead process, as before.
+ */
+export async function writeInOrder(
+  t: Transport,
+  writes: readonly OrderedWrite[],
+  step: (s: HostStep) => void,
+  dieAt: string | undefined,
+  release?: LockHandle,
+): Promise<void> {
   let rest = writes;
   while (rest.length > 0) {
     const cut = rest.findIndex((w) => w.after.some((s) => s === dieAt));
     const now = cut < 0 ? rest : rest.slice(0, cut + 1);
     rest = cut < 0 ? [] : rest.slice(cut + 1);
+    if (t.writeSequence !== undefined && release !== undefined && dieAt === undefined && rest.length === 0) release.releaseWithNextWrite?.();
     if (t.writeSequence !== undefined) await t.writeSequence(now.map((w) => w.write));
     else for (const w of now) await one(t, w.write);
     for (const w of now) for (const s of w.after) step(s);

@@ -7,7 +7,7 @@ import type { HostRecord } from "../plan/fleet-model.js";
 import { LocalTransport } from "./local.js";
 import { loadSshConfig } from "./ssh-config.js";
 import { parseTarget, sanitiseTarget, targetUser } from "./target.js";
-import type { LockHandle, LockHolder, Transport } from "./transport.js";
+import type { LockHandle, LockHolder, ReadAhead, Transport } from "./transport.js";
 import { expandRoot, type ChosenRoot } from "../store/roots.js";
 
 /** Where the default roots live on a host deployed through sudo: root's, not the user's (ADR 107). */
@@ -121,10 +121,12 @@ export async function releaseHeldLocks(): Promise<number> {
 
 function trackLocks(t: Transport): Transport {
   const acquire = t.acquireLock.bind(t);
-  t.acquireLock = async (dir: string, holder: LockHolder): Promise<LockHandle> => {
-    const lock = await acquire(dir, holder);
+  t.acquireLock = async (dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle> => {
+    const lock = await acquire(dir, holder, reads);
     const tracked: LockHandle = {
       ...(lock.takeover !== undefined ? { takeover: lock.takeover } : {}),
+      ...(lock.readAhead === true ? { readAhead: true } : {}),
+      ...(lock.releaseWithNextWrite !== undefined ? { releaseWithNextWrite: () => lock.releaseWithNextWrite!() } : {}),
       release: async () => {
         heldLocks.delete(tracked);
         await lock.release();

@@ -264,6 +264,15 @@ export function shellLockScript(dir: string, holder: LockHolder, fd: number, mus
   ].join("\n");
 }
 
+/**
+ * A write sequence that releases the lock on `fd` after its last step, in the same request: the
+ * steps run in a subshell as usual, the release in the server shell, only when every step
+ * succeeded (ADR 215).
+ */
+export function writeSequenceThenUnlockScript(sequence: string, dir: string, fd: number): string {
+  return [IN_SERVER, "(", sequence, `) && { rm -f -- ${shellQuote(`${dir}/lock`)}; L${fd}=; exec ${fd}>&-; }`].join("\n");
+}
+
 /** Release: remove the lock file (as the lock session did) and close the fd, which frees the flock. */
 export function shellUnlockScript(dir: string, fd: number): string {
   return [IN_SERVER, `rm -f -- ${shellQuote(`${dir}/lock`)}`, `L${fd}=`, `exec ${fd}>&-`].join("\n");

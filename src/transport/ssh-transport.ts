@@ -26,6 +26,7 @@ import {
   SHELL_LOCK_ABSENT,
   SHELL_LOCK_BUSY,
   shellLockScript,
+  writeSequenceThenUnlockScript,
   shellUnlockScript,
   writeSequenceScript,
   type ReadAheadAnswer,
@@ -33,7 +34,7 @@ import {
 import { recordRoundTrips, RoundTrips } from "./ssh-round-trips.js";
 import { Sftp, SFTP_FAILURE, sftpCode } from "./ssh-sftp.js";
 import { parseFailureProbe, SFTP_FAILURE_PROBE, sftpReason, shellReason } from "./io-error-message.js";
-import { ShellGone, ShellSession } from "./ssh-shell.js";
+import { ShellGone, ShellSession, type ShellAnswer } from "./ssh-shell.js";
 import { sudoRefusal } from "./ssh-sudo.js";
 import { lastLines, newMarker } from "./ssh-wrap.js";
 import type {
@@ -96,6 +97,11 @@ export class SshTransport implements Transport {
   private readonly knownDirs = new Set<string>();
   /** Answers of the last read-ahead still valid (ADR 215); dropped with the lock. */
   private cache: ReadAheadAnswer | undefined;
+  /**
+   * Shell locks to release with the next write sequence in their directory, by directory
+   * (LockHandle.releaseWithNextWrite): several stacks of one host may be locked at once.
+   */
+  private readonly unlockWithWrite = new Map<string, { readonly fd: number; released(): void }>();
   /** Lock fds of the remote shell in use (ADR 215). */
   private readonly lockFds = new Set<number>();
   /** Store paths this connection packed itself (not from the run's pack cache). */
@@ -385,7 +391,11 @@ export class SshTransport implements Transport {
    * A read-ahead that goes wrong only means the reads happen one by one, as before.
    */
   async readAhead(reads: ReadAhead): Promise<void> {
-    const out = await this.script("cannot read the deployment state", readAheadScript(reads));
+    this.absorb(reads, await this.script("cannot read the deployment state", readAheadScript(reads)));
+  }
+
+  /** Take a read-ahead's answer into the cache; one that does not parse is dropped. */
+  private absorb(reads: ReadAhead, out: Buffer): void {
     let a: ReadAheadAnswer;
     try {
       a = parseReadAhead(reads, out);
@@ -417,7 +427,13 @@ export class SshTransport implements Transport {
       const st = steps[i]!;
       return st.kind === "write" ? `cannot write ${st.path}` : st.kind === "symlink" ? `cannot point ${st.path} at ${st.target}` : `cannot remove ${st.path}`;
     };
-    const r = await this.guard(what(0), async () => (await this.shell()).call(script, data));
+    const dir = [...this.unlockWithWrite.keys()].find((d) => steps.every((st) => st.path.startsWith(`${d}/`)));
+    const unlock = dir === undefined ? undefined : this.unlockWithWrite.get(dir);
+    if (dir !== undefined) this.unlockWithWrite.delete(dir);
+    const r = await this.guard(what(0), async () =>
+      (await this.shell()).call(unlock === undefined || dir === undefined ? script : writeSequenceThenUnlockScript(script, dir, unlock.fd), data),
+    );
+    if (r.code === 0) unlock?.released();
     if (r.code !== 0) {
       const i = Number(/^FAILED (\d+)$/m.exec(r.stdout.toString("utf8"))?.[1] ?? 0);
       const last = r.stderr.trim().split("\n").at(-1) ?? "";
@@ -512,31 +528,41 @@ export class SshTransport implements Transport {
     return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
   }
 
-  async acquireLock(dir: string, holder: LockHolder): Promise<LockHandle> {
+  async acquireLock(dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle> {
     const fd = [9, 8, 7].find((f) => !this.lockFds.has(f));
-    if (fd !== undefined) return (await this.shellLock(dir, holder, fd, false))!;
+    if (fd !== undefined) return (await this.shellLock(dir, holder, fd, false, reads))!;
     return this.execLock(dir, holder);
   }
 
-  async acquireLockIfPresent(dir: string, holder: LockHolder): Promise<LockHandle | null> {
+  async acquireLockIfPresent(dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle | null> {
     const fd = [9, 8, 7].find((f) => !this.lockFds.has(f));
-    if (fd !== undefined) return this.shellLock(dir, holder, fd, true);
+    if (fd !== undefined) return this.shellLock(dir, holder, fd, true, reads);
     if ((await this.stat(dir)) === null) return null;
     return this.execLock(dir, holder);
   }
 
   /** The lock held by the remote shell on one of its fds (ADR 215): one round trip, no channel. */
-  private async shellLock(dir: string, holder: LockHolder, fd: number, mustExist: boolean): Promise<LockHandle | null> {
+  private async shellLock(dir: string, holder: LockHolder, fd: number, mustExist: boolean, reads?: ReadAhead): Promise<LockHandle | null> {
     this.lockFds.add(fd);
     let r: Awaited<ReturnType<ShellSession["call"]>>;
+    // The read-ahead is sent right behind the lock request, unanswered: the shell runs requests in
+    // order, so it reads under the lock when the lock is taken; when it is not, its answer is dropped.
+    let ahead: Promise<ShellAnswer | null> | undefined;
     try {
-      r = await this.guard(`cannot lock ${dir}`, async () => (await this.shell()).call(shellLockScript(dir, holder, fd, mustExist)));
+      r = await this.guard(`cannot lock ${dir}`, async () => {
+        const sh = await this.shell();
+        const locked = sh.call(shellLockScript(dir, holder, fd, mustExist));
+        if (reads !== undefined) ahead = sh.call(readAheadScript(reads)).catch(() => null);
+        return locked;
+      });
     } catch (e) {
       this.lockFds.delete(fd);
+      await ahead;
       throw e;
     }
     const out = r.stdout.toString("utf8");
     const what = `${this.target}/${basename(dir)}`;
+    const read = await ahead;
     if (r.code !== 0 || !/^LOCKED$/m.test(out)) {
       this.lockFds.delete(fd);
       if (mustExist && r.code === SHELL_LOCK_ABSENT) return null;
@@ -550,10 +576,24 @@ export class SshTransport implements Transport {
       throw new FleetError(fleetMessages.cannotLock(dir, this.target, msg), { host: this.target });
     }
     this.knowDir(dir);
+    const readAhead = reads !== undefined && read !== undefined && read !== null && read.code === 0;
+    if (readAhead) this.absorb(reads, read.stdout);
     const stale = /^STALE (.*)$/m.exec(out)?.[1];
     const old = stale === undefined ? null : parseHolder(stale);
     let released = false;
     return {
+      ...(readAhead ? { readAhead: true } : {}),
+      releaseWithNextWrite: () => {
+        if (released) return;
+        this.unlockWithWrite.set(dir, {
+          fd,
+          released: () => {
+            released = true;
+            this.cache = undefined;
+            this.lockFds.delete(fd);
+          },
+        });
+      },
       ...(stale !== undefined
         ? {
             takeover: old
@@ -562,6 +602,7 @@ export class SshTransport implements Transport {
           }
         : {}),
       release: async () => {
+        if (this.unlockWithWrite.get(dir)?.fd === fd) this.unlockWithWrite.delete(dir);
         if (released) return;
         released = true;
         this.cache = undefined;

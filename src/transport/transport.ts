@@ -43,6 +43,13 @@ export interface LockHolder {
 export interface LockHandle {
   /** Set when a stale lock of a dead holder was taken over (to be printed as a warning). */
   readonly takeover?: string;
+  /** True when the reads given to acquireLock were read ahead with the lock, in its round trip (ADR 215). */
+  readonly readAhead?: boolean;
+  /**
+   * Optional (ADR 215): release the lock in the same request as the next writeSequence, after
+   * all its steps succeeded (release() then costs nothing); when a step fails the lock stays held.
+   */
+  releaseWithNextWrite?(): void;
   release(): Promise<void>;
 }
 
@@ -140,12 +147,16 @@ export interface Transport {
    * Take the per-(target, stack) lock living in `dir`. Fails at once with a FleetError naming the
    * holder when a live process holds it; takes over a dead holder's lock.
    */
-  acquireLock(dir: string, holder: LockHolder): Promise<LockHandle>;
+  /**
+   * `reads`, when given, may be read ahead under the lock in the same round trip (ADR 215); the
+   * handle says so with `readAhead`, else the caller calls readAhead itself.
+   */
+  acquireLock(dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle>;
   /**
    * Optional (ADR 215): like acquireLock, but when `dir` does not exist it is not created and
    * null is returned (rollback of a stack never deployed), in the same round trip.
    */
-  acquireLockIfPresent?(dir: string, holder: LockHolder): Promise<LockHandle | null>;
+  acquireLockIfPresent?(dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle | null>;
 
   /** Bytes of store content sent so far (for benchmarks and the no-change check). */
   readonly bytesSent: number;
