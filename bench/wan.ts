@@ -363,6 +363,9 @@ Notes (read before quoting a number):
   takes the CPU work out, and the counted column is the transport's own chain of waits after auth.
 - With several hosts, every time column is the fleet's wall (hosts in parallel with the default --jobs, and for
   \`ssh\`/\`tar\` all at once), so "RTT" there is per fleet run, i.e. the slowest host's chain plus queueing on 2 cores.
+- At 20 hosts the \`ssh host true\` floor is CPU-bound, not latency-bound: 20 OpenSSH clients doing key exchange at
+  once on 2 shared cores take about as long with the proxy as without it, so "beyond \`ssh host true\`" shrinks
+  toward 0 there and says little; the counted column and the latency-cost line are the ones to read.
 - On a machine this loaded (see the load averages) single runs vary by ±0.3 s (6 RTT); medians of ${ROUNDS} only
   soften that. The counted round trips do not depend on load.
 `;
