@@ -1,4 +1,5 @@
 /** Composition of one `services` entry (SPEC §1.6 service shape, §3). */
+import { fleetMessages } from "../fleet-messages.js";
 import { isRecordValue, type ModuleValues, type SecretRef, type Value } from "../lang/index.js";
 import type { FieldReader } from "./field-reader.js";
 import type { ComposedService, StackStr } from "./types.js";
@@ -34,20 +35,18 @@ export function composeService(
   if (!rec) return undefined;
   const name = r.str(rec["name"], `${field}.name`);
   if (name !== undefined && (!SERVICE_NAME.test(name) || name === "." || name === "..")) {
-    r.fail(`service name '${name}' in stack '${r.stack}' is not a valid unit name; use letters, digits, '_', '.', ':' and '-'`);
+    r.fail(fleetMessages.serviceNameInvalid(name, r.stack));
   }
   const label = name !== undefined ? `services[${name}]` : field;
 
   const pkg = r.str(rec["package"], `${label}.package`);
   if (pkg !== undefined && !isPackageModule(modules, pkg)) {
-    r.fail(
-      `service '${name ?? field}' of stack '${r.stack}' names package '${pkg}', which is not a package module; define 'module ${pkg}' with a recipe or fix the name`,
-    );
+    r.fail(fleetMessages.servicePackageNotPackage(name ?? field, r.stack, pkg));
   }
 
   const binary = r.str(rec["binary"], `${label}.binary`);
   if (binary !== undefined && (!BINARY.test(binary) || binary === "." || binary === "..")) {
-    r.fail(`${r.where(`${label}.binary`)} must be a file name inside the package's bin/ (got '${binary}'); drop any path`);
+    r.fail(fleetMessages.binaryNotFileName(r.where(`${label}.binary`), binary));
   }
 
   const args: StackStr[] = [];
@@ -61,9 +60,9 @@ export function composeService(
     const dep = r.str(d, `${label}.dependsOn[${i}]`);
     if (dep === undefined) return;
     if (!UNIT_NAME.test(dep)) {
-      r.fail(`${r.where(`${label}.dependsOn[${i}]`)} names '${dep}', which is not a unit name; name a service of this stack or a systemd unit`);
+      r.fail(fleetMessages.dependsOnInvalid(r.where(`${label}.dependsOn[${i}]`), dep));
     } else if (dep === name || dep === `${name}.service`) {
-      r.fail(`service '${dep}' of stack '${r.stack}' depends on itself; remove it from its dependsOn`);
+      r.fail(fleetMessages.dependsOnSelf(dep, r.stack));
     } else if (!dependsOn.includes(dep)) {
       dependsOn.push(dep);
     }
@@ -74,7 +73,7 @@ export function composeService(
   for (const key of Object.keys(envRec).sort()) {
     const where = `${label}.environment.${key}`;
     if (!ENV_KEY.test(key)) {
-      r.fail(`environment variable name '${key}' of service '${name ?? field}' in stack '${r.stack}' is not valid; use letters, digits and '_', not starting with a digit`);
+      r.fail(fleetMessages.envNameInvalid(key, name ?? field, r.stack));
       continue;
     }
     const v = r.stackStrOrSecret(envRec[key], where);
@@ -87,11 +86,11 @@ export function composeService(
     const where = `${label}.serviceConfig.${key}`;
     const reserved = RESERVED_DIRECTIVES[key];
     if (reserved !== undefined) {
-      r.fail(`${r.where(where)} is written by fleet itself; ${reserved}`);
+      r.fail(fleetMessages.directiveReserved(r.where(where), reserved));
       continue;
     }
     if (!DIRECTIVE.test(key)) {
-      r.fail(`${r.where(where)} is not a systemd directive name; write it as systemd spells it, e.g. 'RestartSec'`);
+      r.fail(fleetMessages.directiveNameInvalid(r.where(where)));
       continue;
     }
     const v = cfgRec[key];
@@ -100,7 +99,7 @@ export function composeService(
     else {
       const s = r.stackStr(v, where);
       if (typeof s === "string" && /[\r\n]/.test(s)) {
-        r.fail(`${r.where(where)} contains a line break, which would inject unit lines; write it on one line`);
+        r.fail(fleetMessages.directiveLineBreak(r.where(where)));
       } else if (s !== undefined) serviceConfig[key] = s;
     }
   }

@@ -59,7 +59,7 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
 
   const backend = r.str(mod["backend"], "backend");
   if (backend !== undefined && !(SUPPORTED_BACKENDS as readonly string[]).includes(backend)) {
-    r.fail(`stack '${stackName}' uses backend '${backend}', which is not supported; supported backends: ${SUPPORTED_BACKENDS.join(", ")}`);
+    r.fail(fleetMessages.unsupportedBackend(stackName, backend, SUPPORTED_BACKENDS.join(", ")));
   }
 
   const storeModules: string[] = [];
@@ -67,7 +67,7 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
     const name = r.str(v, `storeModules[${i}]`);
     if (name === undefined) return;
     if (!isPackageModule(modules, name)) {
-      r.fail(`${r.where(`storeModules[${i}]`)} names '${name}', which is not a package module; define 'module ${name}' with a recipe or fix the name`);
+      r.fail(fleetMessages.storeModuleNotPackage(r.where(`storeModules[${i}]`), name));
     } else storeModules.push(name);
   });
 
@@ -76,7 +76,7 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
     const svc = composeService(r, modules, v, `services[${i}]`);
     if (!svc) return;
     if (services.some((s) => s.name === svc.name)) {
-      r.fail(`stack '${stackName}' defines service '${svc.name}' twice; rename or remove one`, "E3");
+      r.fail(fleetMessages.serviceTwice(stackName, svc.name));
     } else services.push(svc);
   });
 
@@ -87,13 +87,13 @@ export function composeStack(modules: ModuleValues, stackName: string, moduleSpa
   for (const s of services) {
     for (const t of s.restartTriggers) {
       if (!declaredPaths.has(t)) {
-        r.fail(`restart trigger '${t}' of service '${s.name}' in stack '${stackName}' is not a path of the stack's configFiles; list one of its configFiles paths`);
+        r.fail(fleetMessages.restartTriggerNotConfigFile(t, s.name, stackName));
       }
     }
   }
   const healthChecks = composeHealthChecks(r, mod["healthChecks"]);
   const healthTimeout = r.optionalInt(mod["healthTimeout"], "healthTimeout", DEFAULT_HEALTH_TIMEOUT_SECONDS);
-  if (healthTimeout !== undefined && healthTimeout <= 0) r.fail(`${r.where("healthTimeout")} is ${healthTimeout}; give a positive number of seconds`);
+  if (healthTimeout !== undefined && healthTimeout <= 0) r.fail(fleetMessages.notPositiveSeconds(r.where("healthTimeout"), healthTimeout));
 
   if (r.errors.length > 0 || r.diagnostics.length > 0) return { errors: r.errors, diagnostics: r.diagnostics };
   const packages = [...new Set([...storeModules, ...services.map((s) => s.package)])].sort(codePointCompare);
@@ -121,16 +121,16 @@ function composeTls(r: FieldReader, raw: Value | undefined): string[] {
   if (!rec) return [];
   const domains: string[] = [];
   if (rec["domains"] === undefined) {
-    r.fail(`${r.where("tls.domains")} is missing; list the domains, e.g. domains = ["www.example.com"]`);
+    r.fail(fleetMessages.tlsDomainsMissing(r.where("tls.domains")));
     return domains;
   }
   (r.optionalList(rec["domains"], "tls.domains") ?? []).forEach((v, i) => {
     const d = r.str(v, `tls.domains[${i}]`);
     if (d === undefined) return;
     if (!isPlainHostname(d)) {
-      r.fail(`TLS domain '${d}' of stack '${r.stack}' is not a plain hostname; use a name such as 'www.example.com' (no scheme, port, path or wildcard)`);
+      r.fail(fleetMessages.stackTlsDomainNotHostname(d, r.stack));
     } else if (domains.includes(d)) {
-      r.fail(`stack '${r.stack}' lists TLS domain '${d}' twice; remove one`, "E3");
+      r.fail(fleetMessages.tlsDomainTwice(r.stack, d));
     } else domains.push(d);
   });
   return domains;
@@ -222,34 +222,34 @@ function composeArtifacts(r: FieldReader, raw: Value | undefined): ArtifactDecl[
     const kind = r.str(rec["kind"], `${field}.kind`);
     if (name === undefined || kind === undefined) return;
     if (!ARTIFACT_NAME.test(name)) {
-      r.fail(`artifact name '${name}' of stack '${r.stack}' is not valid; use letters, digits, '_', '.' and '-'`);
+      r.fail(fleetMessages.artifactNameInvalid(name, r.stack));
       return;
     }
     if (decls.some((d) => d.name === name)) {
-      r.fail(`stack '${r.stack}' declares artifact '${name}' twice; rename or remove one`, "E3");
+      r.fail(fleetMessages.artifactTwice(r.stack, name));
       return;
     }
     if (kind === "literal") {
       if (rec["value"] === undefined) {
-        r.fail(`literal artifact '${name}' of stack '${r.stack}' has no 'value'; add one`);
+        r.fail(fleetMessages.literalArtifactNoValue(name, r.stack));
         return;
       }
       const value = r.stackStr(rec["value"], `${field}.value`);
       if (value !== undefined) decls.push({ name, kind, value });
     } else if (kind === "tlsa") {
       if (rec["fromCert"] === undefined) {
-        r.fail(`tlsa artifact '${name}' of stack '${r.stack}' has no 'fromCert'; name the TLS domain whose certificate it digests`);
+        r.fail(fleetMessages.tlsaArtifactNoCert(name, r.stack));
         return;
       }
       const fromCert = r.str(rec["fromCert"], `${field}.fromCert`);
       if (fromCert === undefined) return;
       if (!isPlainHostname(fromCert)) {
-        r.fail(`tlsa artifact '${name}' of stack '${r.stack}' reads certificate '${fromCert}', which is not a plain hostname; name a domain such as 'www.example.com'`);
+        r.fail(fleetMessages.tlsaCertNotHostname(name, r.stack, fromCert));
         return;
       }
       decls.push({ name, kind, fromCert });
     } else {
-      r.fail(`artifact '${name}' of stack '${r.stack}' has kind '${kind}', which is not supported; supported kinds: ${ARTIFACT_KINDS.join(", ")}`);
+      r.fail(fleetMessages.artifactKindUnsupported(name, r.stack, kind, ARTIFACT_KINDS.join(", ")));
     }
   });
   return decls;
@@ -279,8 +279,8 @@ function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthChec
     if (kinds.length !== 1) {
       r.fail(
         kinds.length === 0
-          ? `${r.where(field)} has no check; give one of 'command', 'systemd' or 'url'`
-          : `${r.where(field)} gives ${kinds.map((k) => `'${k}'`).join(" and ")}; give exactly one of 'command', 'systemd' or 'url'`,
+          ? fleetMessages.healthCheckNoKind(r.where(field))
+          : fleetMessages.healthCheckKinds(r.where(field), kinds.map((k) => `'${k}'`).join(" and ")),
       );
       return;
     }
@@ -289,7 +289,7 @@ function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthChec
     const positive = (key: "timeout" | "interval", fallback: number): number | undefined => {
       const n = r.optionalInt(rec[key], `${field}.${key}`, fallback);
       if (n !== undefined && n <= 0) {
-        r.fail(`${r.where(`${field}.${key}`)} is ${n}; give a positive number of seconds`);
+        r.fail(fleetMessages.notPositiveSeconds(r.where(`${field}.${key}`), n));
         return undefined;
       }
       return n;
@@ -297,7 +297,7 @@ function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthChec
     const timeout = positive("timeout", d.timeout);
     const interval = positive("interval", d.interval);
     if (kind !== "url" && rec["expectedStatus"] !== undefined) {
-      r.fail(`${r.where(`${field}.expectedStatus`)} only applies to a 'url' check; remove it`);
+      r.fail(fleetMessages.expectedStatusNotUrl(r.where(`${field}.expectedStatus`)));
       return;
     }
     if (name === undefined || timeout === undefined || interval === undefined) return;
@@ -310,10 +310,10 @@ function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthChec
       (r.optionalList(rec["systemd"], `${field}.systemd`) ?? []).forEach((u, j) => {
         const unit = r.str(u, `${field}.systemd[${j}]`);
         if (unit === undefined) return;
-        if (!/^[A-Za-z0-9:_.\\@-]+$/.test(unit)) r.fail(`${r.where(`${field}.systemd[${j}]`)} names '${unit}', which is not a unit name`);
+        if (!/^[A-Za-z0-9:_.\\@-]+$/.test(unit)) r.fail(fleetMessages.healthUnitInvalid(r.where(`${field}.systemd[${j}]`), unit));
         else units.push(unit);
       });
-      if (units.length === 0) r.fail(`${r.where(`${field}.systemd`)} lists no unit; name the units that must be active`);
+      if (units.length === 0) r.fail(fleetMessages.healthNoUnits(r.where(`${field}.systemd`)));
       else check = { kind: "systemd", name, units, timeout, interval };
     } else {
       const url = r.str(rec["url"], `${field}.url`);
@@ -321,14 +321,14 @@ function composeHealthChecks(r: FieldReader, raw: Value | undefined): HealthChec
       if (url === undefined || expectedStatus === undefined) return;
       const at = loopbackUrl(url);
       if (at === undefined) {
-        r.fail(`${r.where(`${field}.url`)} is '${url}'; give an http URL on the target's loopback, e.g. 'http://127.0.0.1:8080/health'`);
+        r.fail(fleetMessages.healthUrlInvalid(r.where(`${field}.url`), url));
         return;
       }
       check = { kind: "http", name, url, ...at, expectedStatus, timeout, interval };
     }
     if (check === undefined) return;
     if (checks.some((c) => c.name === name)) {
-      r.fail(`stack '${r.stack}' declares health check '${name}' twice; rename or remove one`, "E3");
+      r.fail(fleetMessages.healthCheckTwice(r.stack, name));
       return;
     }
     checks.push(check);

@@ -6,7 +6,7 @@
  */
 import { FleetError } from "../fleet-error.js";
 import { ArtifactRef, type Diagnostic, type DiagnosticCode, isRecordValue, type RecordValue, SecretRef, type Span, Template, type Value } from "../lang/index.js";
-import { fleetMessages } from "../fleet-messages.js";
+import { fleetMessages, type FleetErrorText } from "../fleet-messages.js";
 import type { StackStr } from "./types.js";
 
 export class FieldReader {
@@ -24,8 +24,8 @@ export class FieldReader {
     readonly moduleSpan?: Span,
   ) {}
 
-  fail(message: string, code?: string): undefined {
-    this.errors.push(new FleetError(fleetMessages.stackField(message, code)));
+  fail(text: FleetErrorText): undefined {
+    this.errors.push(new FleetError(text));
     return undefined;
   }
 
@@ -35,7 +35,7 @@ export class FieldReader {
    */
   failAt(span: Span | undefined, code: DiagnosticCode, message: string, hint?: string): undefined {
     const at = span ?? this.moduleSpan;
-    if (at === undefined || this.moduleSpan === undefined) return this.fail(hint ? `${message}; ${hint}` : message, code);
+    if (at === undefined || this.moduleSpan === undefined) return this.fail(fleetMessages.stackField(hint ? `${message}; ${hint}` : message, code));
     this.diagnostics.push({ code, message, span: at, labels: [], ...(hint ? { hint } : {}) });
     return undefined;
   }
@@ -47,26 +47,24 @@ export class FieldReader {
 
   private wrongType(field: string, expected: string, v: Value): undefined {
     if (v instanceof SecretRef) {
-      return this.fail(
-        `secret reference ${v.toString()} cannot be used in ${this.where(field)}; secrets may only be service environment values or the whole content of a config file`,
-      );
+      return this.fail(fleetMessages.secretNotAllowed(v.toString(), this.where(field)));
     }
-    return this.fail(`${this.where(field)} must be ${expected}, not ${describe(v)}; fix its value`);
+    return this.fail(fleetMessages.fieldWrongType(this.where(field), expected, describe(v)));
   }
 
   /** A literal string: names, paths, commands — anything that must be known before deploy. */
   str(v: Value | undefined, field: string): string | undefined {
-    if (v === undefined) return this.fail(`${this.where(field)} is missing; add it`);
+    if (v === undefined) return this.fail(fleetMessages.fieldMissing(this.where(field)));
     if (typeof v === "string") return v;
     if (v instanceof ArtifactRef || v instanceof Template) {
-      return this.fail(`${this.where(field)} cannot hold an artifact reference; write a literal string`);
+      return this.fail(fleetMessages.artifactRefNotAllowed(this.where(field)));
     }
     return this.wrongType(field, "a string", v);
   }
 
   /** A Str that may interpolate artifacts (completed at deploy time). */
   stackStr(v: Value | undefined, field: string): StackStr | undefined {
-    if (v === undefined) return this.fail(`${this.where(field)} is missing; add it`);
+    if (v === undefined) return this.fail(fleetMessages.fieldMissing(this.where(field)));
     if (typeof v === "string") return v;
     if (v instanceof ArtifactRef) {
       this.artifactRefs.push(v);
@@ -101,7 +99,7 @@ export class FieldReader {
   }
 
   record(v: Value | undefined, field: string): RecordValue | undefined {
-    if (v === undefined) return this.fail(`${this.where(field)} is missing; add it`);
+    if (v === undefined) return this.fail(fleetMessages.fieldMissing(this.where(field)));
     return this.optionalRecord(v, field);
   }
 
