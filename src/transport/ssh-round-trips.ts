@@ -11,6 +11,7 @@ import { appendFileSync } from "node:fs";
 export class RoundTrips {
   private done = 0;
   private count = 0;
+  private readonly id = Math.random().toString(36).slice(2, 6);
 
   /** Levels so far (the chain of sequential waits since the connection was authenticated). */
   get levels(): number {
@@ -30,7 +31,10 @@ export class RoundTrips {
     return () => {
       if (ended) return;
       ended = true;
-      if (level > this.done) this.done = level;
+      if (level > this.done) {
+        this.done = level;
+        if (process.env.FLEET_RTT_DEBUG) appendFileSync(process.env.FLEET_RTT_DEBUG, `${process.pid}:${this.id} L${level} w${weight} ${new Error().stack!.split("\n").slice(2, 9).map((l) => l.trim().replace(/^at /, "").replace(/\(.*\/src\//, "(")).join(" < ")}\n`);
+      }
     };
   }
 

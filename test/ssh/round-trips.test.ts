@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFleet } from "../support/cli.js";
 import { sshFlags } from "../support/ssh-flags.js";
-import { startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
+import { ensureTestUser, startSshd, TEST_USER, type Sshd } from "../support/sshd.js";
 import { HAVE_SSHD, requireSshdUnderCi } from "./sshd-guard.js";
 
 requireSshdUnderCi();
@@ -70,6 +70,8 @@ describe.skipIf(!HAVE_SSHD)("round trips per host over SSH (three sshd hosts, co
   const gid = (): number => Number(execFileSync("id", ["-g", TEST_USER]).toString());
 
   beforeAll(async () => {
+    // The account owns the homes made below, before any sshd (which would create it) starts.
+    ensureTestUser();
     homes = mkdtempSync(join(tmpdir(), "fleet-rtt-homes-"));
     execFileSync("/bin/chmod", ["0755", homes]);
     for (const n of NAMES) {
