@@ -13,7 +13,8 @@ import { chooseRoots, type Roots } from "./fleet-prepare.js";
 import { loadFleetFile } from "../load/fleet-load.js";
 import { rollbackHost } from "./host-rollback.js";
 import { hostEventSink } from "./host-event-sink.js";
-import { readCurrentManifest } from "../manifest/generations.js";
+import { readCurrent } from "../manifest/generations.js";
+import { currentPath, stackDir } from "../manifest/layout.js";
 import { runHook } from "./hooks.js";
 import type { CapturedOutput } from "../captured-output.js";
 import { selectHosts } from "../plan/selection.js";
@@ -75,6 +76,8 @@ interface HostView {
   readonly record: HostRecord;
   readonly deploymentsRoot?: string;
   readonly refs: readonly string[];
+  /** The generation before the current one, as seen before the lock (a hint for rollbackHost). */
+  readonly previous?: number | null;
   readonly error?: FleetError;
 }
 
@@ -121,6 +124,7 @@ export async function rollbackFleet(options: RollbackOptions): Promise<HostOutco
           stack: view.record.stack,
           target: view.record.target,
           deploymentsRoot: view.deploymentsRoot!,
+          ...(view.previous !== undefined ? { previousHint: view.previous } : {}),
           holder,
           ...(options.dieAt !== undefined ? { dieAt: options.dieAt } : {}),
         });
@@ -186,8 +190,11 @@ async function viewHost(pool: TransportPool, record: HostRecord, roots: Roots): 
     const transport = await pool.get(record.target);
     const home = await transport.home();
     const deploymentsRoot = targetRoot(roots.deployments, home, transport);
-    const manifest = await readCurrentManifest(transport, deploymentsRoot, record.stack);
-    return { record, deploymentsRoot, refs: manifest ? manifest.artifact_refs : [] };
+    const dir = stackDir(deploymentsRoot, record.stack);
+    // `current` and the manifest it names in one round trip where the transport can (ADR 240).
+    await transport.readAhead?.({ links: [currentPath(dir)] });
+    const manifest = await readCurrent(transport, dir);
+    return { record, deploymentsRoot, refs: manifest ? manifest.artifact_refs : [], previous: manifest?.previous ?? null };
   } catch (e) {
     if (!(e instanceof FleetError)) throw e;
     return { record, refs: [], error: e };

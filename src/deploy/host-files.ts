@@ -9,7 +9,8 @@ import { FleetError } from "../fleet-error.js";
 import { fleetMessages } from "../fleet-messages.js";
 import { blobPath } from "../manifest/layout.js";
 import { parseModeString, type ManifestFile } from "../manifest/manifest.js";
-import type { Transport } from "../transport/transport.js";
+import type { Transport, WriteStep } from "../transport/transport.js";
+import { pruneEmpty } from "./ordered-writes.js";
 
 export function sha256Hex(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
@@ -129,6 +130,14 @@ export async function restoreFromBlobs(
   files: readonly ManifestFile[],
   afterFirst: () => void,
 ): Promise<number> {
+  return writeAll(transport, await restoreWrites(transport, dir, files), afterFirst);
+}
+
+/**
+ * The writes that make a generation's non-secret files match it, from `files/<sha256>`: only the
+ * files whose bytes or mode differ. A missing or damaged blob is refused here, before any write.
+ */
+export async function restoreWrites(transport: Transport, dir: string, files: readonly ManifestFile[]): Promise<LiveWrite[]> {
   const wanted = files.filter((f) => !f.secret).map((f) => ({ ...f, mode: parseModeString(f.mode) }));
   const differ = await filesThatDiffer(transport, wanted);
   const writes: LiveWrite[] = new Array<LiveWrite>(differ.length);
@@ -141,7 +150,7 @@ export async function restoreFromBlobs(
     }
     writes[i] = { path: f.path, content: blob, mode: f.mode };
   });
-  return writeAll(transport, writes, afterFirst);
+  return writes;
 }
 
 /**
@@ -155,20 +164,34 @@ export async function deleteAndPrune(
   afterFirst: () => void,
 ): Promise<number> {
   let removed = 0;
-  for (const path of [...paths].sort()) {
-    const st = await transport.stat(path);
-    // A directory there is not a file fleet wrote (something else was put in the way): keep it.
-    if (st !== null && st.type !== "dir") {
-      await transport.remove(path);
+  for (const s of await deletionSteps(transport, paths, protect)) {
+    if (s.kind === "remove") {
+      await transport.remove(s.path);
       if (++removed === 1) afterFirst();
-    }
-    for (let d = posix.dirname(path); !protect.has(d); d = posix.dirname(d)) {
-      if (await transport.rmdirIfEmpty(d)) continue;
-      // Already gone (an interrupted run removed it): its parent may still be left empty.
-      if ((await transport.stat(d)) !== null) break;
-    }
+    } else await pruneEmpty(transport, s.dirs);
   }
   return removed;
+}
+
+/**
+ * deleteAndPrune as ordered write steps (ADR 240), in path order: a remove for each path that is
+ * there and not a directory (a directory there is not a file fleet wrote: it is kept), each
+ * followed by the prune of the directories above it up to the first protected one.
+ */
+export async function deletionSteps(
+  transport: Transport,
+  paths: readonly string[],
+  protect: ProtectedDirs,
+): Promise<(WriteStep & { readonly kind: "remove" | "prune" })[]> {
+  const steps: (WriteStep & { readonly kind: "remove" | "prune" })[] = [];
+  for (const path of [...paths].sort()) {
+    const st = await transport.stat(path);
+    if (st !== null && st.type !== "dir") steps.push({ kind: "remove", path });
+    const dirs: string[] = [];
+    for (let d = posix.dirname(path); !protect.has(d); d = posix.dirname(d)) dirs.push(d);
+    if (dirs.length > 0) steps.push({ kind: "prune", path: dirs[0]!, dirs });
+  }
+  return steps;
 }
 
 /**

@@ -6,7 +6,8 @@
  * kill points stay where they were: a sequence is cut after the step the test dies at, so the
  * target holds exactly what it held when the process was killed between single writes.
  */
-import type { LockHandle, Transport, WriteStep } from "../transport/transport.js";
+import { FleetError } from "../fleet-error.js";
+import type { LockHandle, SkippedWrite, Transport, WriteStep } from "../transport/transport.js";
 import type { HostStep } from "./host-events.js";
 
 export interface OrderedWrite {
@@ -15,10 +16,30 @@ export interface OrderedWrite {
   readonly after: readonly HostStep[];
 }
 
-async function one(t: Transport, w: WriteStep): Promise<void> {
-  if (w.kind === "write") await t.writeFileAtomic(w.path, w.data, w.mode);
+/** One step with the transport's single operations; a best-effort write's failure is returned. */
+async function one(t: Transport, w: WriteStep): Promise<SkippedWrite | undefined> {
+  if (w.kind === "write" && w.bestEffort === true) {
+    try {
+      await t.writeFileAtomic(w.path, w.data, w.mode);
+    } catch (e) {
+      const sys = e as NodeJS.ErrnoException | undefined;
+      if (!(e instanceof FleetError) && !(sys instanceof Error && typeof sys.code === "string")) throw e;
+      return { path: w.path, why: e instanceof FleetError ? e.headline : `${sys!.code}` };
+    }
+  } else if (w.kind === "write") await t.writeFileAtomic(w.path, w.data, w.mode);
   else if (w.kind === "symlink") await t.symlinkAtomic(w.path, w.target);
-  else await t.remove(w.path);
+  else if (w.kind === "remove") await t.remove(w.path);
+  else await pruneEmpty(t, w.dirs);
+  return undefined;
+}
+
+/** rmdir each directory while it is empty, walking past one already gone (the "prune" step). */
+export async function pruneEmpty(t: Transport, dirs: readonly string[]): Promise<void> {
+  for (const d of dirs) {
+    if (await t.rmdirIfEmpty(d)) continue;
+    // Already gone (an interrupted run removed it): its parent may still be left empty.
+    if ((await t.stat(d)) !== null) break;
+  }
 }
 
 /**
@@ -32,15 +53,22 @@ export async function writeInOrder(
   step: (s: HostStep) => void,
   dieAt: string | undefined,
   release?: LockHandle,
-): Promise<void> {
+): Promise<readonly SkippedWrite[]> {
+  const skipped: SkippedWrite[] = [];
   let rest = writes;
   while (rest.length > 0) {
     const cut = rest.findIndex((w) => w.after.some((s) => s === dieAt));
     const now = cut < 0 ? rest : rest.slice(0, cut + 1);
     rest = cut < 0 ? [] : rest.slice(cut + 1);
     if (t.writeSequence !== undefined && release !== undefined && dieAt === undefined && rest.length === 0) release.releaseWithNextWrite?.();
-    if (t.writeSequence !== undefined) await t.writeSequence(now.map((w) => w.write));
-    else for (const w of now) await one(t, w.write);
+    if (t.writeSequence !== undefined) skipped.push(...(await t.writeSequence(now.map((w) => w.write))));
+    else {
+      for (const w of now) {
+        const s = await one(t, w.write);
+        if (s !== undefined) skipped.push(s);
+      }
+    }
     for (const w of now) for (const s of w.after) step(s);
   }
+  return skipped;
 }

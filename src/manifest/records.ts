@@ -9,7 +9,7 @@
  */
 import { canonicalJson } from "../canonical-json.js";
 import { FleetError } from "../fleet-error.js";
-import type { Transport } from "../transport/transport.js";
+import type { Transport, WriteStep } from "../transport/transport.js";
 import { recordPath, type GenerationNumber } from "./layout.js";
 
 export type AttemptOutcome = "failed" | "undone" | "rolled-back";
@@ -87,13 +87,32 @@ export async function updateRecord(
   n: GenerationNumber,
   change: { readonly health?: HealthRecord; readonly outcome?: OutcomeRecord },
 ): Promise<void> {
+  const w = await recordWrite(transport, dir, n, change);
+  await transport.writeFileAtomic(w.path, w.data, w.mode);
+}
+
+/**
+ * updateRecord as a best-effort step of an ordered write sequence (ADR 240): the merged record,
+ * to be written by the caller (who holds the lock) together with other writes.
+ */
+export async function recordWrite(
+  transport: Transport,
+  dir: string,
+  n: GenerationNumber,
+  change: { readonly health?: HealthRecord; readonly outcome?: OutcomeRecord },
+): Promise<WriteStep & { readonly kind: "write" }> {
   const old = await readRecord(transport, dir, n);
   const next: GenerationRecord = {
     generation: n,
     health: change.health ?? old?.health ?? null,
     outcome: change.outcome ?? old?.outcome ?? null,
   };
-  await transport.writeFileAtomic(recordPath(dir, n), Buffer.from(canonicalJson(next)), 0o644);
+  return { kind: "write", path: recordPath(dir, n), data: Buffer.from(canonicalJson(next)), mode: 0o644, bestEffort: true };
+}
+
+/** The `⚠` line of a record that could not be written (tryUpdateRecord's and a skipped step's). */
+export function recordProblem(n: GenerationNumber, why: string): string {
+  return `could not record the outcome of gen-${String(n).padStart(3, "0")} for 'fleet status' (${why})`;
 }
 
 /**
@@ -114,6 +133,6 @@ export async function tryUpdateRecord(
     const sys = e as NodeJS.ErrnoException | undefined;
     if (!(e instanceof FleetError) && !(sys instanceof Error && typeof sys.code === "string")) throw e;
     const why = e instanceof FleetError ? e.headline : `${sys!.code}`;
-    return `could not record the outcome of gen-${String(n).padStart(3, "0")} for 'fleet status' (${why})`;
+    return recordProblem(n, why);
   }
 }

@@ -121,21 +121,30 @@ export async function releaseHeldLocks(): Promise<number> {
 
 function trackLocks(t: Transport): Transport {
   const acquire = t.acquireLock.bind(t);
-  t.acquireLock = async (dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle> => {
-    const lock = await acquire(dir, holder, reads);
-    const tracked: LockHandle = {
-      ...(lock.takeover !== undefined ? { takeover: lock.takeover } : {}),
-      ...(lock.readAhead === true ? { readAhead: true } : {}),
-      ...(lock.releaseWithNextWrite !== undefined ? { releaseWithNextWrite: () => lock.releaseWithNextWrite!() } : {}),
-      release: async () => {
-        heldLocks.delete(tracked);
-        await lock.release();
-      },
+  t.acquireLock = async (dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle> => track(await acquire(dir, holder, reads));
+  const ifPresent = t.acquireLockIfPresent?.bind(t);
+  if (ifPresent !== undefined) {
+    t.acquireLockIfPresent = async (dir: string, holder: LockHolder, reads?: ReadAhead): Promise<LockHandle | null> => {
+      const lock = await ifPresent(dir, holder, reads);
+      return lock === null ? null : track(lock);
     };
-    heldLocks.add(tracked);
-    return tracked;
-  };
+  }
   return t;
+}
+
+/** The handle, known to releaseHeldLocks until it is released. */
+function track(lock: LockHandle): LockHandle {
+  const tracked: LockHandle = {
+    ...(lock.takeover !== undefined ? { takeover: lock.takeover } : {}),
+    ...(lock.readAhead === true ? { readAhead: true } : {}),
+    ...(lock.releaseWithNextWrite !== undefined ? { releaseWithNextWrite: () => lock.releaseWithNextWrite!() } : {}),
+    release: async () => {
+      heldLocks.delete(tracked);
+      await lock.release();
+    },
+  };
+  heldLocks.add(tracked);
+  return tracked;
 }
 
 async function openUntracked(target: string, options: TransportOptions): Promise<Transport> {

@@ -216,13 +216,22 @@ export function writeSequenceScript(steps: readonly WriteStep[], temps: readonly
     "}",
   ];
   const data: Buffer[] = [];
+  const bestEffort = steps.findIndex((s) => s.kind === "write" && s.bestEffort === true);
+  // A best-effort write that fails early leaves its bytes unread on stdin: no write may follow it.
+  if (bestEffort >= 0 && steps.slice(bestEffort + 1).some((s) => s.kind === "write")) {
+    throw new Error("a best-effort write must be the last write of its sequence");
+  }
   steps.forEach((s, i) => {
     const fail = `|| { echo 'FAILED ${i}'; exit 1; }`;
     if (s.kind === "write") {
-      lines.push(`w ${shellQuote(s.path)} ${shellQuote(temps[i]!)} ${octal(s.mode)} ${s.data.length} ${fail}`);
+      const call = `w ${shellQuote(s.path)} ${shellQuote(temps[i]!)} ${octal(s.mode)} ${s.data.length}`;
+      // Its failure is reported on a line of its own (the last line of what it said) and the rest go on.
+      if (s.bestEffort === true) lines.push(`if ! fw_e=$( { ${call}; } 2>&1 ); then printf 'SKIPPED ${i} %s\\n' "$(printf '%s\\n' "$fw_e" | tail -n 1)"; fi`);
+      else lines.push(`${call} ${fail}`);
       data.push(s.data);
     } else if (s.kind === "symlink") lines.push(`ln_ ${shellQuote(s.path)} ${shellQuote(temps[i]!)} ${shellQuote(s.target)} ${fail}`);
-    else lines.push(`rm -f -- ${shellQuote(s.path)} ${fail}`);
+    else if (s.kind === "remove") lines.push(`rm -f -- ${shellQuote(s.path)} ${fail}`);
+    else lines.push(`for fw_d in ${s.dirs.map(shellQuote).join(" ")}; do rmdir -- "$fw_d" 2>/dev/null && continue; if [ -e "$fw_d" ] || [ -h "$fw_d" ]; then break; fi; done`);
   });
   return { script: lines.join("\n"), data: Buffer.concat(data) };
 }

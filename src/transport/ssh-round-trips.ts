@@ -8,10 +8,14 @@
  */
 import { appendFileSync } from "node:fs";
 
+/** Connections counted so far in this process (to tell them apart in the trace). */
+let connections = 0;
+
 export class RoundTrips {
   private done = 0;
   private count = 0;
-  private readonly id = Math.random().toString(36).slice(2, 6);
+  /** Names this connection in the trace (TRACE_ENV). */
+  private readonly id = String(++connections);
 
   /** Levels so far (the chain of sequential waits since the connection was authenticated). */
   get levels(): number {
@@ -33,7 +37,7 @@ export class RoundTrips {
       ended = true;
       if (level > this.done) {
         this.done = level;
-        if (process.env.FLEET_RTT_DEBUG) appendFileSync(process.env.FLEET_RTT_DEBUG, `${process.pid}:${this.id} L${level} w${weight} ${new Error().stack!.split("\n").slice(2, 9).map((l) => l.trim().replace(/^at /, "").replace(/\(.*\/src\//, "(")).join(" < ")}\n`);
+        traceLevel(this.id, level);
       }
     };
   }
@@ -50,6 +54,22 @@ export class RoundTrips {
 
 /** Test and benchmark hook: append one JSON line per closed connection to this file. */
 export const COUNT_ENV = "FLEET_TEST_COUNT_RTT";
+/**
+ * For whoever lowers a ceiling: append, each time a connection's chain of waits grows, a line
+ * naming the connection, the new level and the call stack that caused it.
+ */
+export const TRACE_ENV = "FLEET_TEST_TRACE_RTT";
+
+function traceLevel(id: string, level: number): void {
+  const file = process.env[TRACE_ENV];
+  if (file === undefined || file === "") return;
+  const stack = (new Error().stack ?? "").split("\n").slice(3, 10).map((l) => l.trim().replace(/^at /, ""));
+  try {
+    appendFileSync(file, `${process.pid}:${id} L${level} ${stack.join(" < ")}\n`);
+  } catch {
+    /* a test hook must never fail a deploy */
+  }
+}
 
 export function recordRoundTrips(target: string, rtt: RoundTrips, extra: Readonly<Record<string, unknown>>): void {
   const file = process.env[COUNT_ENV];

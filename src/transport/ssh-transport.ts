@@ -45,6 +45,7 @@ import type {
   ReadAhead,
   RunOptions,
   RunResult,
+  SkippedWrite,
   StorePush,
   Transport,
   WriteStep,
@@ -418,16 +419,18 @@ export class SshTransport implements Transport {
    * The steps in order as one request on the remote shell (ADR 215); each is durable before the
    * next starts and the first failure stops the rest, with the error that step alone would give.
    */
-  async writeSequence(steps: readonly WriteStep[]): Promise<void> {
-    if (steps.length === 0) return;
-    const temps = steps.map((st) => (st.kind === "remove" ? "" : tempName(st.path)));
-    for (const st of steps) this.touch(st.path);
+  async writeSequence(steps: readonly WriteStep[]): Promise<readonly SkippedWrite[]> {
+    if (steps.length === 0) return [];
+    const temps = steps.map((st) => (st.kind === "write" || st.kind === "symlink" ? tempName(st.path) : ""));
+    for (const st of steps) for (const p of st.kind === "prune" ? st.dirs : [st.path]) this.touch(p);
     const { script, data } = writeSequenceScript(steps, temps);
     const what = (i: number): string => {
       const st = steps[i]!;
       return st.kind === "write" ? `cannot write ${st.path}` : st.kind === "symlink" ? `cannot point ${st.path} at ${st.target}` : `cannot remove ${st.path}`;
     };
-    const dir = [...this.unlockWithWrite.keys()].find((d) => steps.every((st) => st.path.startsWith(`${d}/`)));
+    // The lock of the directory the sequence ends in goes with it, when asked (releaseWithNextWrite).
+    const last = steps.at(-1)!.path;
+    const dir = [...this.unlockWithWrite.keys()].find((d) => last.startsWith(`${d}/`));
     const unlock = dir === undefined ? undefined : this.unlockWithWrite.get(dir);
     if (dir !== undefined) this.unlockWithWrite.delete(dir);
     const r = await this.guard(what(0), async () =>
@@ -440,7 +443,16 @@ export class SshTransport implements Transport {
       const why = last === "" ? `exit status ${r.code}` : shellReason(last);
       throw new FleetError(fleetMessages.ioFailed(`${what(i)} on ${this.target}`, why), { host: this.target });
     }
-    for (const st of steps) this.knowDir(posix.dirname(st.path));
+    const skipped = new Map<number, SkippedWrite>();
+    for (const m of r.stdout.toString("utf8").matchAll(/^SKIPPED (\d+) (.*)$/gm)) {
+      const i = Number(m[1]);
+      const why = m[2] === "" ? "failed" : shellReason(m[2]!);
+      skipped.set(i, { path: steps[i]!.path, why: new FleetError(fleetMessages.ioFailed(`${what(i)} on ${this.target}`, why)).headline });
+    }
+    steps.forEach((st, i) => {
+      if ((st.kind === "write" || st.kind === "symlink") && !skipped.has(i)) this.knowDir(posix.dirname(st.path));
+    });
+    return [...skipped.values()];
   }
 
   /**
@@ -576,6 +588,9 @@ export class SshTransport implements Transport {
       throw new FleetError(fleetMessages.cannotLock(dir, this.target, msg), { host: this.target });
     }
     this.knowDir(dir);
+    // What was read before the lock (a look at the host) may be stale now: only reads made under
+    // the lock are kept (ADR 240).
+    this.cache = undefined;
     const readAhead = reads !== undefined && read !== undefined && read !== null && read.code === 0;
     if (readAhead) this.absorb(reads, read.stdout);
     const stale = /^STALE (.*)$/m.exec(out)?.[1];

@@ -83,9 +83,30 @@ export interface ReadAhead {
 
 /** One step of an ordered write sequence (writeSequence). */
 export type WriteStep =
-  | { readonly kind: "write"; readonly path: string; readonly data: Buffer; readonly mode: number }
+  | {
+      readonly kind: "write";
+      readonly path: string;
+      readonly data: Buffer;
+      readonly mode: number;
+      /**
+       * A failure of this write is reported (writeSequence's result) and the steps after it go on
+       * (an advisory record, ADR 240). No write step may follow one that is best effort.
+       */
+      readonly bestEffort?: boolean;
+    }
   | { readonly kind: "symlink"; readonly path: string; readonly target: string }
-  | { readonly kind: "remove"; readonly path: string };
+  | { readonly kind: "remove"; readonly path: string }
+  /**
+   * rmdir each of `dirs` in order while it is empty; stop at the first one that is still there
+   * (one that is already gone is walked past). Never fails. `path` is the first of them.
+   */
+  | { readonly kind: "prune"; readonly path: string; readonly dirs: readonly string[] };
+
+/** A best-effort step of a write sequence that failed, and why (the error its write alone would give). */
+export interface SkippedWrite {
+  readonly path: string;
+  readonly why: string;
+}
 
 export interface Transport {
   /** The target as written in the host record (for messages). */
@@ -136,9 +157,9 @@ export interface Transport {
   /**
    * Optional (ADR 215): the steps in order, each complete and durable (as writeFileAtomic,
    * symlinkAtomic, remove) before the next starts; the first failure stops the rest. One round
-   * trip where the transport can.
+   * trip where the transport can. Resolves with the best-effort steps that failed.
    */
-  writeSequence?(steps: readonly WriteStep[]): Promise<void>;
+  writeSequence?(steps: readonly WriteStep[]): Promise<readonly SkippedWrite[]>;
 
   /** Run a shell command on the target (`/bin/sh -c`). */
   run(command: string, options?: RunOptions): Promise<RunResult>;

@@ -16,7 +16,7 @@ import { tempDir } from "../support/temp-dir.js";
 
 requireSshdUnderCi();
 
-function hostFile(stack: string, root: string, line: string): string {
+function hostFile(stack: string, root: string, line: string, extra = ""): string {
   return `module Tool {
   pname = "tool-${stack.toLowerCase()}"
   version = "1.0"
@@ -28,7 +28,7 @@ module ${stack} {
   storeModules = ["Tool"]
   configFiles = [
     { path = "${root}/etc/app/app.conf" content = "${line}\\n" }
-    { path = "${root}/etc/app/run.sh" content = "#!/bin/sh\\n" mode = "0750" }
+    { path = "${root}/etc/app/run.sh" content = "#!/bin/sh\\n" mode = "0750" }${extra}
   ]
 }
 `;
@@ -123,5 +123,34 @@ describe.skipIf(!HAVE_SSHD)("fleet apply/rollback over SSH (two sshd hosts)", ()
     );
     expect(r.stdout).toContain(`✓ BStack → ${b.target}\n`);
     expect(r.stdout).toContain("fleet: 1/2 host(s) deployed (1 failed)\n");
+  });
+
+  it("rollback deletes the files added since and the directories they emptied; a record it cannot write is a ⚠ line, and the flip still happens", () => {
+    const fleet = join(work, "fleet.pcl");
+    const root = join(managed, "b");
+    const before = treeHash(root);
+    writeFileSync(join(work, "hosts", "b.pcl"), hostFile("BStack", root, "v1", `\n    { path = "${root}/etc/app/extra/deep/added.conf" content = "added\\n" }`));
+    const up = runFleet(["apply", fleet, ...flags(), "--only", "b"]);
+    expect(up.stderr).toBe("");
+    expect(up.code).toBe(0);
+    expect(readFileSync(join(root, "etc/app/extra/deep/added.conf"), "utf8")).toBe("added\n");
+    const deployments = `/home/${TEST_USER}/.${tag}/deployments/BStack`;
+    const was = execFileSync("readlink", [join(deployments, "current")]).toString().trim();
+    // `records` made a regular file: the rolled-back generation's record cannot be written.
+    rmSync(join(deployments, "records"), { recursive: true, force: true });
+    writeFileSync(join(deployments, "records"), "in the way\n");
+    try {
+      const back = runFleet(["rollback", fleet, ...flags(), "--only", "b"]);
+      expect(back.stderr).toMatch(new RegExp(`^⚠ BStack → ${b.target.replace(/[.]/g, "\\.")}: could not record the outcome of ${was.replace(".json", "")} for 'fleet status' \\(cannot write ${deployments}/records/${was.replace(/[.]/g, "\\.")} on .*\\)\n$`));
+      expect(back.stdout).toMatch(/^↩ BStack → gen-\d{3} \(was gen-\d{3}\); 0 restored, 1 removed\nfleet: 1\/1 host\(s\) rolled back\n$/);
+      expect(back.code).toBe(0);
+      expect(existsSync(join(root, "etc/app/extra"))).toBe(false);
+      expect(treeHash(root)).toBe(before);
+      expect(execFileSync("readlink", [join(deployments, "current")]).toString().trim()).not.toBe(was);
+      expect(existsSync(join(deployments, "pending"))).toBe(false);
+    } finally {
+      rmSync(join(deployments, "records"), { force: true });
+      writeFileSync(join(work, "hosts", "b.pcl"), hostFile("BStack", root, "v1"));
+    }
   });
 });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetError } from "../../src/fleet-error.js";
 import type { Transport } from "../../src/transport/transport.js";
+import { writeInOrder } from "../../src/deploy/ordered-writes.js";
 import { tempDir } from "../support/temp-dir.js";
 
 export interface ConformanceSubject {
@@ -133,6 +134,38 @@ export function transportConformance(name: string, factory: () => Promise<Confor
       await t.removeTree(`${b}/rm/tree`);
       await t.removeTree(`${b}/rm/tree`);
       expect(await t.stat(`${b}/rm/tree`)).toBeNull();
+    });
+
+    it("ordered writes: removes, prunes that stop at a non-empty directory, a failing best-effort write reported while the rest go on", async () => {
+      const q = `${b}/seq`;
+      await t.writeFileAtomic(`${q}/a/deep/x`, Buffer.from("x"), 0o644);
+      await t.writeFileAtomic(`${q}/k/sub/y`, Buffer.from("y"), 0o644);
+      await t.writeFileAtomic(`${q}/k/stays`, Buffer.from("s"), 0o644);
+      await t.writeFileAtomic(`${q}/plain`, Buffer.from("a regular file where a directory is wanted"), 0o644);
+      await t.mkdirp(`${q}/empty`);
+      const steps: Parameters<typeof writeInOrder>[1] = [
+        { write: { kind: "write", path: `${q}/new.txt`, data: Buffer.from("new\n"), mode: 0o640 }, after: [] },
+        { write: { kind: "remove", path: `${q}/a/deep/x` }, after: [] },
+        { write: { kind: "prune", path: `${q}/a/deep`, dirs: [`${q}/a/deep`, `${q}/a`] }, after: [] },
+        { write: { kind: "remove", path: `${q}/k/sub/y` }, after: [] },
+        { write: { kind: "prune", path: `${q}/k/sub`, dirs: [`${q}/k/sub`, `${q}/k`, q] }, after: [] },
+        // One already gone is walked past; the empty one above it goes.
+        { write: { kind: "prune", path: `${q}/empty/gone`, dirs: [`${q}/empty/gone`, `${q}/empty`] }, after: [] },
+        { write: { kind: "write", path: `${q}/plain/record.json`, data: Buffer.from("{}"), mode: 0o644, bestEffort: true }, after: [] },
+        { write: { kind: "symlink", path: `${q}/current`, target: "new.txt" }, after: [] },
+        { write: { kind: "remove", path: `${q}/absent` }, after: [] },
+      ];
+      const skipped = await writeInOrder(t, steps, () => undefined, undefined);
+      expect(skipped.map((k) => k.path)).toEqual([`${q}/plain/record.json`]);
+      expect(skipped[0]!.why).toContain(`${q}/plain/record.json`);
+      expect((await t.readFile(`${q}/new.txt`))?.toString()).toBe("new\n");
+      expect((await t.stat(`${q}/new.txt`))?.mode).toBe(0o640);
+      expect(await t.stat(`${q}/a`)).toBeNull();
+      expect(await t.stat(`${q}/k/sub`)).toBeNull();
+      expect((await t.readFile(`${q}/k/stays`))?.toString()).toBe("s");
+      expect(await t.stat(`${q}/empty`)).toBeNull();
+      expect(await t.readlink(`${q}/current`)).toBe("new.txt");
+      expect((await t.readdir(q))?.filter((n) => n.includes("fleet-tmp"))).toEqual([]);
     });
 
     it("readdir sorts names, odd ones included", async () => {
