@@ -24,9 +24,10 @@ import { pendingBytes } from "../manifest/pending.js";
 import { nestedPaths, pathLengthProblem } from "../stack/target-path.js";
 import type { RenderedFile } from "../stack/types.js";
 import type { LockHandle, LockHolder, ReadAhead, StorePush, Transport } from "../transport/transport.js";
-import { stepper, type HostEvent, type RecoveryOutcome } from "./host-events.js";
+import { stepper, type HostEvent, type HostStep, type RecoveryOutcome } from "./host-events.js";
 import {
   deleteAndPrune,
+  deletionSteps,
   filesThatDiffer,
   forEachLimited,
   ProtectedDirs,
@@ -38,7 +39,7 @@ import {
   writeAll,
 } from "./host-files.js";
 import { recoverPending } from "./host-recover.js";
-import { writeInOrder } from "./ordered-writes.js";
+import { writeInOrder, type OrderedWrite } from "./ordered-writes.js";
 
 /** Every directory above these paths, for a read-ahead that must answer their stats too. */
 function ancestors(paths: readonly string[]): string[] {
@@ -219,10 +220,6 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     const newBlobs = new Map<string, Buffer>();
     for (const { file, sha256 } of plain) if (!file.secret && !blobs.has(sha256)) newBlobs.set(sha256, file.content);
     const blobBytes = [...newBlobs.values()].reduce((n, b) => n + b.length, 0);
-    if (t.writeSequence !== undefined && blobBytes <= SEQUENCE_BYTES) {
-      await t.writeSequence([...newBlobs].map(([sha256, content]) => ({ kind: "write", path: blobPath(dir, sha256), data: content, mode: 0o644 })));
-    } else await forEachLimited([...newBlobs], WRITE_CONCURRENCY, ([sha256, content]) => t.writeFileAtomic(blobPath(dir, sha256), content, 0o644));
-    step("apply:files-stored");
 
     // What must be written, and whether the target can take it, before the generation exists:
     // a directory or another non-file where a file goes fails the host with nothing written.
@@ -261,22 +258,44 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       { write: { kind: "symlink", path: currentPath(dir), target: generationFileName(generation) }, after: ["apply:flipped"] },
       { write: { kind: "remove", path: pendingPath(dir) }, after: ["apply:pending-removed"] },
     ] as const;
-    // Nothing to do between `pending` and the flip (a re-apply that changes no file): the four
-    // writes go as one ordered sequence, in SPEC §4's order (ADR 215).
-    if (differ.length === 0 && stale.length === 0 && input.beforeStaleDeletion === undefined) {
-      await writeInOrder(
-        t,
-        [
-          manifestWrites[0],
-          { ...manifestWrites[1], after: ["apply:pending-written", "apply:secrets-staged", "apply:live-files-written", "apply:stale-files-deleted"] },
-          ...flipWrites,
-        ],
-        step,
-        input.dieAt,
-        releaseWith,
-      );
-      return { generation, previous, manifest, written: 0, removed: 0, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
+    const plainWrites = differ.filter((d) => !d.file.secret).map((d) => ({ path: d.path, content: d.file.content, mode: d.mode }));
+    const secretWrites = differ.filter((d) => d.file.secret);
+    const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);
+    if (input.storeRoot !== undefined) protect.protectRoot(input.storeRoot);
+    for (const s of input.storePaths) protect.protectRoot(posix.dirname(s));
+    for (const f of input.files) protect.protectAncestorsOf(f.path);
+
+    // No secret to stage and no activation between the live files and deletion: every write, from
+    // the stored copies to the flip, goes as one ordered sequence in SPEC §4's order where the
+    // transport batches writes (ADR 215, ADR 240); the kill points cut it where a test dies.
+    const liveBytes = plainWrites.reduce((n, w) => n + w.content.length, 0);
+    if (t.writeSequence !== undefined && secretWrites.length === 0 && input.beforeStaleDeletion === undefined && blobBytes + liveBytes <= SEQUENCE_BYTES) {
+      if (stale.length > 0) await t.readAhead?.({ stats: stale });
+      const deletions = await deletionSteps(t, stale, protect);
+      const firstRemove = deletions.findIndex((d) => d.kind === "remove");
+      const writes: OrderedWrite[] = [
+        ...[...newBlobs].map(([sha256, content]) => ({ write: { kind: "write", path: blobPath(dir, sha256), data: content, mode: 0o644 }, after: [] }) as OrderedWrite),
+        manifestWrites[0],
+        manifestWrites[1],
+        ...plainWrites.map((w, i) => ({ write: { kind: "write", path: w.path, data: w.content, mode: w.mode }, after: i === 0 ? ["apply:first-live-file-written"] : [] }) as OrderedWrite),
+      ];
+      // Kill points with no write of their own go with the write before them.
+      const pass = (at: number, ...steps: HostStep[]): void => {
+        writes[at] = { ...writes[at]!, after: [...writes[at]!.after, ...steps] };
+      };
+      if (newBlobs.size === 0) step("apply:files-stored");
+      else pass(newBlobs.size - 1, "apply:files-stored");
+      pass(writes.length - 1, "apply:secrets-staged", "apply:live-files-written");
+      writes.push(...deletions.map((d, i) => ({ write: d, after: i === firstRemove ? ["apply:first-stale-file-deleted"] : [] }) as OrderedWrite));
+      pass(writes.length - 1, "apply:stale-files-deleted");
+      await writeInOrder(t, [...writes, ...flipWrites], step, input.dieAt, releaseWith);
+      const removed = deletions.filter((d) => d.kind === "remove").length;
+      return { generation, previous, manifest, written: plainWrites.length, removed, pushed, bytesSent, recovery, lockTakeover: lock.takeover ?? null };
     }
+    if (t.writeSequence !== undefined && blobBytes <= SEQUENCE_BYTES) {
+      await t.writeSequence([...newBlobs].map(([sha256, content]) => ({ kind: "write", path: blobPath(dir, sha256), data: content, mode: 0o644 })));
+    } else await forEachLimited([...newBlobs], WRITE_CONCURRENCY, ([sha256, content]) => t.writeFileAtomic(blobPath(dir, sha256), content, 0o644));
+    step("apply:files-stored");
     await writeInOrder(t, manifestWrites, step, input.dieAt);
 
     // Secret files last, staged complete before the first is renamed into place: a crash before
@@ -288,9 +307,7 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
       if (!firstDone) step("apply:first-live-file-written");
       firstDone = true;
     };
-    const plainWrites = differ.filter((d) => !d.file.secret).map((d) => ({ path: d.path, content: d.file.content, mode: d.mode }));
     let written = await writeAll(t, plainWrites, afterFirst);
-    const secretWrites = differ.filter((d) => d.file.secret);
     await forEachLimited(secretWrites, WRITE_CONCURRENCY, (d) => t.writeFileAtomic(secretStagePath(d.path), d.file.content, d.mode));
     step("apply:secrets-staged");
     for (const d of secretWrites) {
@@ -301,10 +318,6 @@ export async function applyHost(input: HostApplyInput): Promise<HostApplyResult>
     step("apply:live-files-written");
     if (input.beforeStaleDeletion !== undefined) await input.beforeStaleDeletion(current, manifest);
 
-    const protect = new ProtectedDirs().protectRoot(input.deploymentsRoot);
-    if (input.storeRoot !== undefined) protect.protectRoot(input.storeRoot);
-    for (const s of input.storePaths) protect.protectRoot(posix.dirname(s));
-    for (const f of input.files) protect.protectAncestorsOf(f.path);
     const removed = await deleteAndPrune(t, stale, protect, () => step("apply:first-stale-file-deleted"));
     step("apply:stale-files-deleted");
 

@@ -31,13 +31,14 @@ export class RoundTrips {
   start(weight = 1): () => void {
     const level = this.done + weight;
     this.count += weight;
+    const sentFrom = tracing() ? new Error().stack : undefined;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       if (level > this.done) {
         this.done = level;
-        traceLevel(this.id, level);
+        if (sentFrom !== undefined) traceLevel(this.id, level, sentFrom);
       }
     };
   }
@@ -56,16 +57,20 @@ export class RoundTrips {
 export const COUNT_ENV = "FLEET_TEST_COUNT_RTT";
 /**
  * For whoever lowers a ceiling: append, each time a connection's chain of waits grows, a line
- * naming the connection, the new level and the call stack that caused it.
+ * naming the connection, the new level and the call stack that sent the request that grew it.
  */
 export const TRACE_ENV = "FLEET_TEST_TRACE_RTT";
 
-function traceLevel(id: string, level: number): void {
+function tracing(): boolean {
   const file = process.env[TRACE_ENV];
-  if (file === undefined || file === "") return;
-  const stack = (new Error().stack ?? "").split("\n").slice(3, 10).map((l) => l.trim().replace(/^at /, ""));
+  return file !== undefined && file !== "";
+}
+
+/** One trace line: the connection, the level reached, where the request that reached it was sent. */
+function traceLevel(id: string, level: number, sentFrom: string): void {
+  const stack = sentFrom.split("\n").slice(2, 12).map((l) => l.trim().replace(/^at /, ""));
   try {
-    appendFileSync(file, `${process.pid}:${id} L${level} ${stack.join(" < ")}\n`);
+    appendFileSync(process.env[TRACE_ENV]!, `${process.pid}:${id} L${level} ${stack.join(" < ")}\n`);
   } catch {
     /* a test hook must never fail a deploy */
   }

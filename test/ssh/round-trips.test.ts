@@ -22,9 +22,9 @@ requireSshdUnderCi();
  * Ceilings per host connection, set at what the transport achieves (lower them, never raise them;
  * FLEET_TEST_TRACE_RTT=<file> on the run says which call made each level).
  */
-const FIRST_DEPLOY = 11;
+const FIRST_DEPLOY = 7;
 const NO_CHANGE = 4;
-const ONE_FILE_CHANGE = 7;
+const ONE_FILE_CHANGE = 4;
 const ROLLBACK = 6;
 
 const NAMES = ["a", "b", "c"] as const;
