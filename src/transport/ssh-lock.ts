@@ -3,6 +3,9 @@
  * a shell that lives as long as one exec channel. Ending the channel's stdin releases it; a dropped
  * connection ends the shell, so the kernel frees the lock with it.
  */
+import { basename } from "node:path";
+import { FleetError } from "../fleet-error.js";
+import { fleetMessages } from "../fleet-messages.js";
 import { shellQuote } from "./ssh-exec.js";
 import type { LockHolder } from "./transport.js";
 
@@ -46,4 +49,30 @@ export function parseHolder(json: string): LockHolder | null {
     /* a foreign or truncated lock file */
   }
   return null;
+}
+
+/**
+ * Why a lock request (exec-session or shell-held) did not lock, as the error the host fails with:
+ * held by a live process (`busy`: named from its `BUSY <json>` line), or anything else.
+ */
+export function lockRefusal(target: string, dir: string, busy: boolean, stdout: string, stderr: string, code: number): FleetError {
+  if (busy) {
+    const h = parseHolder(/^BUSY (.*)$/m.exec(stdout)?.[1] ?? "");
+    const by = h ? `pid ${h.pid} on host ${h.host} since ${h.startedAt}` : "another fleet process";
+    return new FleetError(fleetMessages.lockHeld(`${target}/${basename(dir)}`, by), { host: target });
+  }
+  return new FleetError(fleetMessages.cannotLock(dir, target, stderr.trim() || `exit status ${code}`), { host: target });
+}
+
+/** The LockHandle's `takeover` note when the lock request took over a dead holder's lock (`STALE <json>`). */
+export function takeoverNote(target: string, dir: string, stdout: string): { readonly takeover?: string } {
+  const stale = /^STALE (.*)$/m.exec(stdout)?.[1];
+  if (stale === undefined) return {};
+  const what = `${target}/${basename(dir)}`;
+  const old = parseHolder(stale);
+  return {
+    takeover: old
+      ? `took over the lock of ${what} left by pid ${old.pid} on host ${old.host} (started ${old.startedAt}), which is gone`
+      : `took over a stale lock of ${what}`,
+  };
 }

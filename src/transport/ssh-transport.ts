@@ -16,7 +16,7 @@ import { fleetMessages } from "../fleet-messages.js";
 import { connectClient, type SshConnectOptions } from "./ssh-connect.js";
 import { execCommand, shellQuote, type ExecOptions, type ExecResult } from "./ssh-exec.js";
 import { NotADirectory, SftpOps, ShellOps, type FileOps } from "./ssh-file-ops.js";
-import { LOCK_BUSY, lockScript, parseHolder } from "./ssh-lock.js";
+import { LOCK_BUSY, lockRefusal, lockScript, takeoverNote } from "./ssh-lock.js";
 import { coalescer, groupByRemoteParent, packedStream, unpackScript } from "./ssh-push.js";
 import {
   DIGEST_SCRIPT,
@@ -573,19 +573,11 @@ export class SshTransport implements Transport {
       throw e;
     }
     const out = r.stdout.toString("utf8");
-    const what = `${this.target}/${basename(dir)}`;
     const read = await ahead;
     if (r.code !== 0 || !/^LOCKED$/m.test(out)) {
       this.lockFds.delete(fd);
       if (mustExist && r.code === SHELL_LOCK_ABSENT) return null;
-      if (r.code === SHELL_LOCK_BUSY) {
-        const info = /^BUSY (.*)$/m.exec(out)?.[1] ?? "";
-        const h = parseHolder(info);
-        const by = h ? `pid ${h.pid} on host ${h.host} since ${h.startedAt}` : "another fleet process";
-        throw new FleetError(fleetMessages.lockHeld(what, by), { host: this.target });
-      }
-      const msg = r.stderr.trim() || `exit status ${r.code}`;
-      throw new FleetError(fleetMessages.cannotLock(dir, this.target, msg), { host: this.target });
+      throw lockRefusal(this.target, dir, r.code === SHELL_LOCK_BUSY, out, r.stderr, r.code);
     }
     this.knowDir(dir);
     // What was read before the lock (a look at the host) may be stale now: only reads made under
@@ -593,8 +585,6 @@ export class SshTransport implements Transport {
     this.cache = undefined;
     const readAhead = reads !== undefined && read !== undefined && read !== null && read.code === 0;
     if (readAhead) this.absorb(reads, read.stdout);
-    const stale = /^STALE (.*)$/m.exec(out)?.[1];
-    const old = stale === undefined ? null : parseHolder(stale);
     let released = false;
     return {
       ...(readAhead ? { readAhead: true } : {}),
@@ -609,13 +599,7 @@ export class SshTransport implements Transport {
           },
         });
       },
-      ...(stale !== undefined
-        ? {
-            takeover: old
-              ? `took over the lock of ${what} left by pid ${old.pid} on host ${old.host} (started ${old.startedAt}), which is gone`
-              : `took over a stale lock of ${what}`,
-          }
-        : {}),
+      ...takeoverNote(this.target, dir, out),
       release: async () => {
         if (this.unlockWithWrite.get(dir)?.fd === fd) this.unlockWithWrite.delete(dir);
         if (released) return;
@@ -649,29 +633,12 @@ export class SshTransport implements Transport {
     const first = await Promise.race([locked, session, this.gone]).catch((e: unknown) => {
       throw this.fail(`cannot lock ${dir}`, e);
     });
-    const what = `${this.target}/${basename(dir)}`;
     if (first !== "locked") {
-      const r = first;
-      if (r.code === LOCK_BUSY) {
-        const info = /^BUSY (.*)$/m.exec(r.stdout.toString("utf8"))?.[1] ?? "";
-        const h = parseHolder(info);
-        const by = h ? `pid ${h.pid} on host ${h.host} since ${h.startedAt}` : "another fleet process";
-        throw new FleetError(fleetMessages.lockHeld(what, by), { host: this.target });
-      }
-      const msg = r.stderr.toString("utf8").trim() || `exit status ${r.code}`;
-      throw new FleetError(fleetMessages.cannotLock(dir, this.target, msg), { host: this.target });
+      throw lockRefusal(this.target, dir, first.code === LOCK_BUSY, first.stdout.toString("utf8"), first.stderr.toString("utf8"), first.code);
     }
-    const stale = /^STALE (.*)$/m.exec(out)?.[1];
-    const old = stale === undefined ? null : parseHolder(stale);
     let released = false;
     const handle: LockHandle = {
-      ...(stale !== undefined
-        ? {
-            takeover: old
-              ? `took over the lock of ${what} left by pid ${old.pid} on host ${old.host} (started ${old.startedAt}), which is gone`
-              : `took over a stale lock of ${what}`,
-          }
-        : {}),
+      ...takeoverNote(this.target, dir, out),
       release: async () => {
         if (released) return;
         released = true;
