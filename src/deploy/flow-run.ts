@@ -2,7 +2,7 @@
  * Running a flow (ADR 232): its steps level by level, in fleet-file order inside a level, one
  * step at a time (a step may own the terminal). A step whose dependency failed or was blocked is
  * blocked; a step whose condition exits non-zero is skipped, and a skipped step satisfies the
- * steps after it. How a step runs is the caller's (flow-steps.ts). Emits results; never prints.
+ * steps after it. How a step runs is the caller's (cli/flow-steps.ts: it runs children on the terminal). Emits results; never prints.
  */
 import { flowLevels, type Flow, type FlowStep } from "../plan/flows.js";
 

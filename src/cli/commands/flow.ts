@@ -7,7 +7,7 @@ import { fleetMessages } from "../../fleet-messages.js";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { runFlow, type StepOutcome } from "../../deploy/flow-run.js";
-import { runCondition, runStep, type StepContext } from "../../deploy/flow-steps.js";
+import { runCondition, runStep, type StepContext } from "../flow-steps.js";
 import { loadFleetFile } from "../../load/fleet-load.js";
 import { UsageError } from "../../fleet-error.js";
 import { closest } from "../../lang/index.js";

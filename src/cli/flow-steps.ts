@@ -2,11 +2,12 @@
  * How a flow step runs (ADR 232): a fleet action is the matching fleet command, run as a child
  * `fleet` process with the flow's target flags, the step's targets as `--only` and the action's
  * fields as flags, so a step prints, refuses and exits exactly as that command does; a `shell`
- * step and a condition run locally in the fleet file's directory. Spawns local processes only.
+ * step and a condition run locally in the fleet file's directory. Spawns local processes only; it
+ * lives in cli/ because the children share fleet's terminal (their output is the command's output).
  */
 import { spawn } from "node:child_process";
 import type { FlowStep } from "../plan/flows.js";
-import type { StepRun } from "./flow-run.js";
+import type { StepRun } from "../deploy/flow-run.js";
 
 export interface StepContext {
   readonly fleetFile: string;
