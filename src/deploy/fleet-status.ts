@@ -12,11 +12,11 @@ import { diagnosticHeadline } from "../lang/index.js";
 import { listGenerations, readCurrent, readGeneration } from "../manifest/generations.js";
 import type { Manifest } from "../manifest/manifest.js";
 import { readRecord, type AttemptOutcome, type HealthRecord } from "../manifest/records.js";
-import { stackDir } from "../manifest/layout.js";
+import { currentPath, generationPath, hmacKeyPath, pendingPath, recordPath, stackDir } from "../manifest/layout.js";
 import { readPending, type PendingOperation } from "../manifest/pending.js";
 import { lifecycleOf, type HostRecord } from "../plan/fleet-model.js";
 import { selectHosts } from "../plan/selection.js";
-import type { Transport } from "../transport/transport.js";
+import type { ReadAhead, Transport } from "../transport/transport.js";
 import { chooseRoots } from "./fleet-prepare.js";
 import { loadFleetFile, loadHost, type LoadedHost } from "../load/fleet-load.js";
 import type { ProgressEvent } from "./outcome.js";
@@ -164,9 +164,13 @@ async function readHostState(
     const deploymentsRoot = targetRoot(deployments, await transport.home(), transport);
     const dir = stackDir(deploymentsRoot, host.stack);
     progress("read manifest");
+    // Where the transport can: pending, `current` and its manifest (and the stack's listing) in one
+    // round trip, then everything the rest reads in a second (ADR 240).
+    await transport.readAhead?.({ files: [pendingPath(dir)], links: [currentPath(dir)], ...(history ? { dirs: [dir] } : {}) });
     const pending = await readPending(transport, dir);
     const withPending = pending ? { pending } : {};
     const manifest = await readCurrent(transport, dir);
+    if (manifest !== null || history) await transport.readAhead?.(await restReads(transport, dir, deploymentsRoot, manifest, checkStore, history));
     const past = history ? await readHistory(transport, dir, manifest, pending) : {};
     if (manifest === null) return { host, drift: [], missingStorePaths: [], ...withPending, ...past };
     progress("hash files");
@@ -195,6 +199,27 @@ async function readHostState(
   } catch (e) {
     return { host, drift: [], missingStorePaths: [], error: hostError(e) };
   }
+}
+
+/**
+ * What a host's status reads after the current manifest: the live digests, the pinned store paths,
+ * the HMAC key when secret files are managed (their bytes are read one by one, never ahead), and
+ * for the history the records and manifests it shows.
+ */
+async function restReads(transport: Transport, dir: string, deploymentsRoot: string, manifest: Manifest | null, checkStore: boolean, history: boolean): Promise<ReadAhead> {
+  const files: string[] = [];
+  if (manifest?.files.some((f) => f.secret) === true) files.push(hmacKeyPath(deploymentsRoot));
+  if (history) {
+    if (manifest !== null) files.push(recordPath(dir, manifest.generation));
+    if (manifest?.previous !== null && manifest?.previous !== undefined) files.push(generationPath(dir, manifest.previous));
+    const newest = (await listGenerations(transport, dir)).at(-1);
+    if (newest !== undefined && (manifest === null || newest > manifest.generation)) files.push(generationPath(dir, newest), recordPath(dir, newest));
+  }
+  return {
+    files,
+    digests: (manifest?.files ?? []).map((f) => f.path),
+    storePaths: checkStore && manifest !== null && !manifest.dry_run ? manifest.store_paths : [],
+  };
 }
 
 /** A manifest that cannot be read is history we do not show, not a reason to fail the host. */

@@ -26,6 +26,7 @@ const FIRST_DEPLOY = 7;
 const NO_CHANGE = 4;
 const ONE_FILE_CHANGE = 4;
 const ROLLBACK = 6;
+const STATUS = 4;
 
 const NAMES = ["a", "b", "c"] as const;
 
@@ -152,5 +153,9 @@ ${NAMES.map((n, i) => `    { file = "hosts/${n}.pcl" stack = "${n.toUpperCase()}
     const back = counted("rollback", ["rollback"]);
     for (const l of back) expect(l.roundTrips).toBeLessThanOrEqual(ROLLBACK);
     for (const n of NAMES) expect(readFileSync(join(managed, n, "etc/app/app.conf"), "utf8")).toBe("v1\n");
+
+    // Reading every host: status (with its history) and verify (with the store check).
+    for (const l of counted("status", ["status"])) expect(l.roundTrips).toBeLessThanOrEqual(STATUS);
+    for (const l of counted("verify", ["verify"])) expect(l.roundTrips).toBeLessThanOrEqual(STATUS);
   });
 });
