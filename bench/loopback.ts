@@ -352,21 +352,30 @@ function summary(results: readonly SizeResult[]): { table: string; verdicts: str
   const ref = results.find((r) => r.n === 10) ?? results[0]!;
   const lastR = results[results.length - 1]!;
   const per = (r: SizeResult): number => r.fleet.first.cpu / r.n;
+  /** What each host beyond the reference size added: flat when the cost is linear plus a fixed part. */
+  const marginal = (r: SizeResult): number => (r.fleet.first.cpu - ref.fleet.first.cpu) / (r.n - ref.n);
   const lines = [
-    `| hosts | fleet first deploy: CPU per host | ÷ ${ref.n} hosts' | front end only: CPU per host | rollback ÷ no-change (wall) | fleet ÷ Ansible, first run (wall) | fleet ÷ Ansible, no change (wall) | Ansible first run: CPU per host |`,
-    "|---|---|---|---|---|---|---|---|",
+    `| hosts | fleet first deploy: CPU per host | ÷ ${ref.n} hosts' | marginal CPU per host beyond ${ref.n} hosts ((CPU − CPU at ${ref.n}) / (N − ${ref.n})) | front end only: CPU per host | rollback ÷ no-change (wall) | fleet ÷ Ansible, first run (wall) | fleet ÷ Ansible, no change (wall) | Ansible first run: CPU per host |`,
+    "|---|---|---|---|---|---|---|---|---|",
     ...results.map(
       (r) =>
-        `| ${r.n} | ${ms(per(r))} | ${ratio(per(r) / per(ref))} | ${ms(r.fleet.frontEnd.cpu / r.n)} | ${ratio(r.fleet.rollback.wall / r.fleet.again.wall)} | ${vsAnsible(r, "first")} | ${vsAnsible(r, "again")} | ${r.ansible.first ? ms(r.ansible.first.cpu / r.n) : "—"} |`,
+        `| ${r.n} | ${ms(per(r))} | ${ratio(per(r) / per(ref))} | ${r.n > ref.n ? ms(marginal(r)) : "—"} | ${ms(r.fleet.frontEnd.cpu / r.n)} | ${ratio(r.fleet.rollback.wall / r.fleet.again.wall)} | ${vsAnsible(r, "first")} | ${vsAnsible(r, "again")} | ${r.ansible.first ? ms(r.ansible.first.cpu / r.n) : "—"} |`,
     ),
   ];
   const verdicts: string[] = [];
   if (lastR !== ref) {
     const k = per(lastR) / per(ref);
     verdicts.push(
-      `- First-deploy controller CPU per host, ${lastR.n} vs ${ref.n} hosts: ${ms(per(lastR))} vs ${ms(per(ref))}, ${ratio(k)} — ${Math.abs(k - 1) <= 0.15 ? "flat (within ±15%)" : k > 1 ? "**not flat: it grows with the fleet**" : "**not flat: it falls with the fleet** (fixed per-run costs spread over more hosts)"}.`,
+      `- First-deploy controller CPU per host, ${lastR.n} vs ${ref.n} hosts: ${ms(per(lastR))} vs ${ms(per(ref))}, ${ratio(k)} — ${Math.abs(k - 1) <= 0.15 ? "flat (within ±15%)" : k > 1 ? "**not flat: it grows with the fleet**" : "**not flat: it falls with the fleet** (fixed per-run costs spread over more hosts)"}; each host beyond ${ref.n} added ${results
+        .filter((r) => r.n > ref.n)
+        .map((r) => `${ms(marginal(r))} (to ${r.n})`)
+        .join(", ")} of controller CPU.`,
     );
   }
+  const frontShare = (100 * lastR.fleet.frontEnd.cpu) / lastR.fleet.first.cpu;
+  verdicts.push(
+    `- The front end (parse + evaluate of the inline std.files content, \`fleet build\` row) is ${results.map((r) => `${((100 * r.fleet.frontEnd.cpu) / r.fleet.first.cpu).toFixed(0)}% (${r.n})`).join(", ")} of the first deploy's controller CPU (${frontShare >= 50 ? "most" : frontShare >= 30 ? "a large part" : "a small part"} of it at ${lastR.n} hosts: std.files content is inline in each host's PCL).`,
+  );
   for (const r of results) {
     verdicts.push(
       `- ${r.n} hosts: rollback ${ratio(r.fleet.rollback.wall / r.fleet.again.wall)} the no-change apply (wall); first deploy ${ratio(r.fleet.first.wall / r.tar)} \`tar | ssh\`; fleet ÷ Ansible (wall): first run ${vsAnsible(r, "first")}, no change ${vsAnsible(r, "again")}${r.ansible.first ? `; Ansible's first run used ${(r.ansible.first.cpu / r.fleet.first.cpu).toFixed(1)}× fleet's controller CPU` : ""}.`,
@@ -422,7 +431,7 @@ pipelines; for Ansible: ansible-playbook and its workers and ssh clients, plus t
 masters, whose CPU is read from \`/proc\` before they are closed after each run, so no run reuses a previous
 run's connections). The sshds' CPU (the targets' side) is not in any controller figure, but it runs on the
 same ${cpus().length} cores. ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; shared machine: ${loadBefore} before, ${loadNote()} after.
-${skipped.length > 0 ? `\nAnsible was not run at: ${skipped.join("; ")}.\n` : ""}
+${SIZES.some((n) => n < 10) ? `\nThe size${SIZES.filter((n) => n < 10).length > 1 ? "s" : ""} below 10 (${SIZES.filter((n) => n < 10).join(", ")} hosts) ${SIZES.filter((n) => n < 10).length > 1 ? "are" : "is"} there for Ansible, whose runs do not finish within the timeout at 10 hosts; the flatness reference is 10 hosts.\n` : ""}${skipped.length > 0 ? `\nAnsible was not run at: ${skipped.join("; ")}.\n` : ""}
 ${results.map(sizeTable).join("\n\n")}
 ${failed.length > 0 ? `\n${failed.join("\n")}\n` : ""}
 ### Summary
