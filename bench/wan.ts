@@ -12,22 +12,20 @@
  * Usage: npx tsx bench/wan.ts [--hosts 1,5] [--rounds 3] [--write]   (needs /usr/sbin/sshd, root).
  * `--write` replaces the "## WAN (50 ms RTT)" section of BENCHMARKS.md.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { startSshd, TEST_USER, type Sshd } from "../test/support/sshd.js";
+import { TEST_USER } from "../test/support/sshd.js";
+import { configBody, hostPcl as shapedHostPcl, type PayloadShape } from "./support/bench-payload.js";
 import { writeSection } from "./support/benchmarks-md.js";
 import { startDelayProxy, type DelayProxy } from "./support/delay-proxy.js";
 import { ensureBuilt, FLEET_BIN, loadNote, timeFleet, timeNode } from "./support/run-cli.js";
 import { SshTransport } from "../src/transport/ssh-transport.js";
 import { median, ms } from "./support/stats.js";
+import { allAtOnce, arg, q, readdirNames, sshArgs, startHosts, tarToHost, writeKnownHosts, type BenchHost as Host } from "./support/ssh-hosts.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const SIZES = arg("--hosts", "1,5").split(",").map(Number);
 const ROUNDS = Number(arg("--rounds", "3"));
 const DELAY_MS = 25;
@@ -36,91 +34,12 @@ const PACKAGES = ["Libbench", "Appbench"] as const;
 const FILES_PER_PACKAGE = 25;
 const FILE_BYTES = 6144;
 const CONFIG_FILES = 10;
+const SHAPE: PayloadShape = { packages: PACKAGES, filesPerPackage: FILES_PER_PACKAGE, fileBytes: FILE_BYTES, configFiles: CONFIG_FILES, unitName: "bench-wan.service" };
 
 const tag = `fleet-bench-wan-${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), "fleet-bench-wan-"));
-const uid = (): number => Number(execFileSync("id", ["-u", TEST_USER]).toString());
-const gid = (): number => Number(execFileSync("id", ["-g", TEST_USER]).toString());
-
-function payload(seed: string): string {
-  let s = "";
-  let x = 0;
-  for (const c of seed) x = (x * 31 + c.charCodeAt(0)) >>> 0;
-  while (s.length < FILE_BYTES) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    s += "abcdefghijklmnopqrstuvwxyz0123456789"[x % 36];
-  }
-  return s;
-}
-
-const configBody = (k: number, variant: number): string => `setting_${k} = ${k * 7 + (k === 0 ? variant : 0)}\nname = bench\n`;
-const UNIT = "[Unit]\nDescription=bench\n\n[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n";
-
 /** One host file: the same two packages on every host (same store paths), its own config files. */
-function hostPcl(i: number, managed: string, variant: number): string {
-  const prefix = `H${i}`;
-  const pkgs = PACKAGES.map((name, p) => {
-    const files = Array.from(
-      { length: FILES_PER_PACKAGE },
-      (_, k) => `    { path = "share/${name.toLowerCase()}/f${k}.dat" content = "${payload(`${name}${k}`)}" }`,
-    ).join("\n");
-    const deps = p === 0 ? "" : `  deps = ["${prefix}${PACKAGES[0]}"]\n`;
-    return `module ${prefix}${name} {
-  pname = "${name.toLowerCase()}"
-  version = "1.0"
-  recipe = "std.files"
-${deps}  files = [
-    { path = "bin/${name.toLowerCase()}" mode = "0755" content = "#!/bin/sh\\necho ${name}\\n" }
-${files}
-  ]
-}
-`;
-  }).join("");
-  const configs = Array.from(
-    { length: CONFIG_FILES },
-    (_, k) => `    { path = "${managed}/etc/bench/conf-${String(k).padStart(2, "0")}.conf" content = "${configBody(k, variant).replace(/\n/g, "\\n")}" }`,
-  );
-  configs.push(`    { path = "${managed}/etc/systemd/system/bench-wan.service" content = "${UNIT.replace(/\n/g, "\\n")}" }`);
-  return `${pkgs}module ${prefix}Stack {
-  backend = "systemd"
-  storeModules = ["${prefix}${PACKAGES[1]}"]
-  configFiles = [
-${configs.join("\n")}
-  ]
-}
-`;
-}
-
-interface Host {
-  readonly i: number;
-  readonly sshd: Sshd;
-  readonly home: string;
-  readonly managed: string;
-  port: number;
-}
-
-function sshArgs(h: Host, key: string, knownHosts: string): string[] {
-  return ["-i", key, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", String(h.port), `${TEST_USER}@127.0.0.1`];
-}
-
-/** Run a shell command line per host at once; wall time until the last one exits. */
-async function allAtOnce(cmds: readonly string[]): Promise<number> {
-  const t0 = performance.now();
-  await Promise.all(
-    cmds.map(
-      (c) =>
-        new Promise<void>((resolve, reject) => {
-          const p = spawn("/bin/sh", ["-c", c], { stdio: ["ignore", "ignore", "pipe"] });
-          let err = "";
-          p.stderr.on("data", (d: Buffer) => (err += d.toString()));
-          p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${c} exited ${code}: ${err}`))));
-        }),
-    ),
-  );
-  return performance.now() - t0;
-}
-
-const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+const hostPcl = (i: number, managed: string, variant: number): string => shapedHostPcl(SHAPE, i, managed, variant);
 
 interface Row {
   readonly label: string;
@@ -138,33 +57,12 @@ async function runSize(n: number): Promise<{ latency: { again: number; rollback:
   chmodSync(work, 0o755);
   chmodSync(dir, 0o755);
   try {
-    for (let i = 0; i < n; i++) {
-      const home = join(dir, `home-${i}`);
-      const managed = join(dir, `managed-${i}`);
-      mkdirSync(home);
-      mkdirSync(managed);
-      chownSync(home, uid(), gid());
-      chownSync(managed, uid(), gid());
-      const sshd = await startSshd({ user: TEST_USER, extraConfig: [`SetEnv HOME=${home}`] });
-      hosts.push({ i, sshd, home, managed, port: 0 });
-    }
-    // One client key for all: host 0's key is authorised everywhere.
-    const key = hosts[0]!.sshd.clientKeyPath;
-    const pub = readFileSync(`${key}.pub`, "utf8");
-    for (const h of hosts) writeFileSync(join(h.sshd.dir, "authorized_keys"), pub, { mode: 0o644 });
+    const key = await startHosts(dir, n, hosts);
     const proxy = await startDelayProxy(hosts.map((h) => h.sshd.port), DELAY_MS);
     proxies.push(proxy);
     hosts.forEach((h, k) => (h.port = proxy.ports[k]!));
     const knownHosts = join(dir, "known_hosts");
-    writeFileSync(
-      knownHosts,
-      hosts
-        .map((h) => {
-          const [t, b] = h.sshd.hostPubKey.split(" ");
-          return `[127.0.0.1]:${h.port} ${t} ${b}\n[127.0.0.1]:${h.sshd.port} ${t} ${b}\n`;
-        })
-        .join(""),
-    );
+    writeKnownHosts(knownHosts, hosts, (h) => [h.port, h.sshd.port]);
     const target = (h: Host): string => `ssh://${TEST_USER}@127.0.0.1:${h.port}`;
     const writeHosts = (variant: number): void => {
       for (const h of hosts) writeFileSync(join(dir, "hosts", `h${h.i}.pcl`), hostPcl(h.i, h.managed, variant));
@@ -256,9 +154,11 @@ async function runSize(n: number): Promise<{ latency: { again: number; rollback:
       }
       samples.tar.push(
         await allAtOnce(
-          hosts.map(
-            (h) =>
-              `tar c -C ${q(localStore)} ${storePaths.map(q).join(" ")} -C ${q(tarSrc)} . | ${["ssh", ...sshArgs(h, key, knownHosts)].map(q).join(" ")} ${q(`mkdir -p ${h.home}/tarx && tar x -C ${h.home}/tarx`)}`,
+          hosts.map((h) =>
+            tarToHost(h, key, knownHosts, [
+              [localStore, storePaths],
+              [tarSrc, ["."]],
+            ]),
           ),
         ),
       );
@@ -318,10 +218,6 @@ async function runSize(n: number): Promise<{ latency: { again: number; rollback:
     for (const h of hosts) await h.sshd.stop();
     rmSync(`/root/.${tag}`, { recursive: true, force: true });
   }
-}
-
-function readdirNames(d: string): string[] {
-  return execFileSync("ls", [d]).toString().trim().split("\n").filter(Boolean);
 }
 
 async function main(): Promise<void> {

@@ -23,38 +23,82 @@ export interface Timed {
 const GNU_TIME = "/usr/bin/time";
 const CPU_MARK = "FLEET-BENCH-CPU";
 
-/**
- * Spawn `node ...args` and time it; output is collected so a failing run can be reported. With
- * `withCpu`, the child runs under GNU time so its user + system CPU is known too: on a shared
- * machine wall time says how long we waited, CPU time how much work fleet did.
- */
-export function timeNode(args: readonly string[], cwd = REPO_ROOT, withCpu = false): Promise<Timed> {
-  const useTime = withCpu && existsSync(GNU_TIME);
-  const [cmd, argv] = useTime
-    ? [GNU_TIME, ["-f", `${CPU_MARK} %U %S`, process.execPath, ...args]]
-    : [process.execPath, [...args]];
+/** Options of {@link timeCommand}. */
+export interface TimeOptions {
+  readonly cwd?: string;
+  /** Measure user + system CPU of the child (and the children it waited for) with GNU time. */
+  readonly withCpu?: boolean;
+  /** Environment of the child (NO_COLOR=1 is added); process.env when absent. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Kill the child's process group (SIGKILL) after this long; the result then has `timedOut`. */
+  readonly timeoutMs?: number;
+}
+
+/** The CPU line GNU time appended to a child's stderr: CPU ms and the stderr without it. */
+export function splitCpu(stderrText: string): { cpuMs: number; stderr: string } {
+  let stderr = stderrText;
+  let cpuMs = Number.NaN;
+  const m = new RegExp(`(?:^|\\n)${CPU_MARK} ([\\d.]+) ([\\d.]+)\\n?$`).exec(stderr);
+  if (m) {
+    cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
+    stderr = stderr.slice(0, m.index);
+  }
+  // GNU time reports a non-zero exit of the child as "Command exited with non-zero status N".
+  stderr = stderr.replace(/Command exited with non-zero status \d+\n?$/, "");
+  return { cpuMs, stderr };
+}
+
+/** `[cmd, argv]` that runs `cmd args` under GNU time when `withCpu` (and GNU time exists). */
+export function underTime(cmd: string, args: readonly string[], withCpu: boolean): [string, string[]] {
+  return withCpu && existsSync(GNU_TIME) ? [GNU_TIME, ["-f", `${CPU_MARK} %U %S`, cmd, ...args]] : [cmd, [...args]];
+}
+
+/** Spawn `cmd ...args` and time it from spawn to exit (see {@link timeNode}). */
+export function timeCommand(cmd: string, args: readonly string[], options: TimeOptions = {}): Promise<Timed & { readonly timedOut: boolean }> {
+  const [bin, argv] = underTime(cmd, args, options.withCpu ?? false);
+  const timeoutMs = options.timeoutMs;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, argv, { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, argv, {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...(options.env ?? process.env), NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: timeoutMs !== undefined,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(-child.pid!, "SIGKILL");
+            } catch {
+              /* already gone */
+            }
+          }, timeoutMs);
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = performance.now() - t0;
-      let stderr = Buffer.concat(err).toString();
-      let cpuMs = Number.NaN;
-      const m = new RegExp(`(?:^|\\n)${CPU_MARK} ([\\d.]+) ([\\d.]+)\\n?$`).exec(stderr);
-      if (m) {
-        cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
-        stderr = stderr.slice(0, m.index);
-      }
-      // GNU time reports a non-zero exit of the child as "Command exited with non-zero status N".
-      stderr = stderr.replace(/Command exited with non-zero status \d+\n?$/, "");
-      resolve({ ms, cpuMs, code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr });
+      if (timer) clearTimeout(timer);
+      const { cpuMs, stderr } = splitCpu(Buffer.concat(err).toString());
+      resolve({ ms, cpuMs, code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr, timedOut });
     });
   });
+}
+
+/**
+ * Spawn `node ...args` and time it; output is collected so a failing run can be reported. With
+ * `withCpu`, the child runs under GNU time so its user + system CPU is known too: on a shared
+ * machine wall time says how long we waited, CPU time how much work fleet did.
+ */
+export async function timeNode(args: readonly string[], cwd = REPO_ROOT, withCpu = false): Promise<Timed> {
+  const { ms, cpuMs, code, stdout, stderr } = await timeCommand(process.execPath, args, { cwd, withCpu });
+  return { ms, cpuMs, code, stdout, stderr };
 }
 
 /** Time the built fleet CLI; throws (with its output) when the exit code is not the expected one. */
