@@ -43,3 +43,14 @@ export class UsageError extends FleetError {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Why an operation failed when the world made it fail: a FleetError's headline, or a system
+ * error's code (ENOSPC, EACCES…). Anything else is a bug, and is thrown on.
+ */
+export function worldFaultReason(e: unknown): string {
+  if (e instanceof FleetError) return e.headline;
+  const sys = e as NodeJS.ErrnoException | undefined;
+  if (sys instanceof Error && typeof sys.code === "string") return sys.code;
+  throw e;
+}

@@ -6,7 +6,7 @@
  * kill points stay where they were: a sequence is cut after the step the test dies at, so the
  * target holds exactly what it held when the process was killed between single writes.
  */
-import { FleetError } from "../fleet-error.js";
+import { worldFaultReason } from "../fleet-error.js";
 import type { LockHandle, SkippedWrite, Transport, WriteStep } from "../transport/transport.js";
 import type { HostStep } from "./host-events.js";
 
@@ -22,9 +22,7 @@ async function one(t: Transport, w: WriteStep): Promise<SkippedWrite | undefined
     try {
       await t.writeFileAtomic(w.path, w.data, w.mode);
     } catch (e) {
-      const sys = e as NodeJS.ErrnoException | undefined;
-      if (!(e instanceof FleetError) && !(sys instanceof Error && typeof sys.code === "string")) throw e;
-      return { path: w.path, why: e instanceof FleetError ? e.headline : `${sys!.code}` };
+      return { path: w.path, why: worldFaultReason(e) };
     }
   } else if (w.kind === "write") await t.writeFileAtomic(w.path, w.data, w.mode);
   else if (w.kind === "symlink") await t.symlinkAtomic(w.path, w.target);

@@ -8,7 +8,7 @@
  * missing or unreadable one is treated as absent.
  */
 import { canonicalJson } from "../canonical-json.js";
-import { FleetError } from "../fleet-error.js";
+import { worldFaultReason } from "../fleet-error.js";
 import type { Transport, WriteStep } from "../transport/transport.js";
 import { recordPath, type GenerationNumber } from "./layout.js";
 
@@ -130,9 +130,6 @@ export async function tryUpdateRecord(
     await updateRecord(transport, dir, n, change);
     return undefined;
   } catch (e) {
-    const sys = e as NodeJS.ErrnoException | undefined;
-    if (!(e instanceof FleetError) && !(sys instanceof Error && typeof sys.code === "string")) throw e;
-    const why = e instanceof FleetError ? e.headline : `${sys!.code}`;
-    return recordProblem(n, why);
+    return recordProblem(n, worldFaultReason(e));
   }
 }
