@@ -143,12 +143,16 @@ export function transportConformance(name: string, factory: () => Promise<Confor
       await t.writeFileAtomic(`${q}/k/stays`, Buffer.from("s"), 0o644);
       await t.writeFileAtomic(`${q}/plain`, Buffer.from("a regular file where a directory is wanted"), 0o644);
       await t.mkdirp(`${q}/empty`);
+      await t.writeFileAtomic(`${q}/p/full/z`, Buffer.from("z"), 0o644);
+      await t.mkdirp(`${q}/p2`);
       const steps: Parameters<typeof writeInOrder>[1] = [
         { write: { kind: "write", path: `${q}/new.txt`, data: Buffer.from("new\n"), mode: 0o640 }, after: [] },
         { write: { kind: "remove", path: `${q}/a/deep/x` }, after: [] },
         { write: { kind: "prune", path: `${q}/a/deep`, dirs: [`${q}/a/deep`, `${q}/a`] }, after: [] },
         { write: { kind: "remove", path: `${q}/k/sub/y` }, after: [] },
         { write: { kind: "prune", path: `${q}/k/sub`, dirs: [`${q}/k/sub`, `${q}/k`, q] }, after: [] },
+        // The first one still there stops the walk: the empty one listed after it stays.
+        { write: { kind: "prune", path: `${q}/p/full`, dirs: [`${q}/p/full`, `${q}/p2`] }, after: [] },
         // One already gone is walked past; the empty one above it goes.
         { write: { kind: "prune", path: `${q}/empty/gone`, dirs: [`${q}/empty/gone`, `${q}/empty`] }, after: [] },
         { write: { kind: "write", path: `${q}/plain/record.json`, data: Buffer.from("{}"), mode: 0o644, bestEffort: true }, after: [] },
@@ -164,6 +168,8 @@ export function transportConformance(name: string, factory: () => Promise<Confor
       expect(await t.stat(`${q}/k/sub`)).toBeNull();
       expect((await t.readFile(`${q}/k/stays`))?.toString()).toBe("s");
       expect(await t.stat(`${q}/empty`)).toBeNull();
+      expect((await t.readFile(`${q}/p/full/z`))?.toString()).toBe("z");
+      expect((await t.stat(`${q}/p2`))?.type).toBe("dir");
       expect(await t.readlink(`${q}/current`)).toBe("new.txt");
       expect((await t.readdir(q))?.filter((n) => n.includes("fleet-tmp"))).toEqual([]);
     });
